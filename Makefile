@@ -1,0 +1,79 @@
+# hexcover — the two commands are `make run` and `make test`; see README.md.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+GO ?= go
+BIN := bin/hexcover
+FUZZTIME ?= 10s
+# The database `make run` uses; tests make their own per run (internal/dbtest).
+RUN_DB ?= hexcover
+
+.PHONY: all build web run test test-go test-browser vet fmt-check lint fuzz bench loadtest db deps clean
+
+all: build
+
+## build: the map bundle, then the binary with the bundle embedded
+build: web
+	$(GO) build -o $(BIN) ./cmd/hexcover
+
+web/node_modules/.stamp: web/package.json web/package-lock.json
+	scripts/deps.sh build
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+WEB_SRC := $(wildcard web/src/*) web/build.mjs
+web/dist/index.html: web/node_modules/.stamp $(WEB_SRC)
+	cd web && npm run --silent build
+
+## web: build the MapLibre bundle into web/dist (embedded by go build)
+web: web/dist/index.html
+
+## db: bring up PostgreSQL + PostGIS (installs them on Debian when missing)
+db:
+	scripts/db.sh $(RUN_DB)
+
+## run: set everything up, load the demo city when the database is empty, serve on :8080
+run: build
+	@url="$$(scripts/db.sh $(RUN_DB))"; \
+	export DATABASE_URL="$${DATABASE_URL:-$$url}"; \
+	$(BIN) migrate && \
+	$(BIN) demo --if-empty && \
+	exec $(BIN) serve
+
+## test: set up PostgreSQL/PostGIS, Node and chromium, then run every test
+test: web
+	scripts/db.sh postgres >/dev/null
+	scripts/deps.sh test
+	$(MAKE) --no-print-directory vet fmt-check
+	$(MAKE) --no-print-directory test-go
+	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)
+
+test-go:
+	$(GO) test -count=1 -timeout 15m ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out="$$(gofmt -l cmd internal geo web migrations)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+## lint: vet, gofmt and staticcheck
+lint: vet fmt-check
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 ./...
+
+## fuzz: run every fuzz target for FUZZTIME each (default 10s)
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+		dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
+		for t in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
+			echo "fuzz $$pkg $$t ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg >/dev/null || { $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; exit 1; }; \
+		done; \
+	done
+
+## bench: Go benchmarks (H3 floor, aggregation, import, tiles, siting, assignment)
+bench: web
+	scripts/db.sh postgres >/dev/null
+	scripts/bench.sh
+
+clean:
+	rm -rf bin web/dist/*.js web/dist/*.css web/dist/*.html web/dist/*.map

@@ -1,0 +1,498 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb/encoding/wkb"
+
+	"github.com/hexcover/hexcover/geo"
+	"github.com/hexcover/hexcover/internal/activity"
+	"github.com/hexcover/hexcover/internal/model"
+)
+
+// PingRow is one ping as stored.
+type PingRow struct {
+	Rider    int64
+	Time     time.Time
+	Lng, Lat float64
+	Cell     int64
+	Status   string
+}
+
+// RiderSeen is what an import learned about one rider.
+type RiderSeen struct {
+	Key         int64
+	PID         string
+	Platform    string
+	First, Last time.Time
+}
+
+// RiderDay counts one rider's pings on one local date.
+type RiderDay struct {
+	Rider int64
+	Day   time.Time // local date at 00:00 UTC
+	Pings int64
+}
+
+// PingLoad is an open import of one pings file. Everything it writes is in
+// one transaction: Commit makes it visible at once, Rollback leaves nothing.
+type PingLoad struct {
+	s     *Store
+	tx    pgx.Tx
+	batch *Batch
+	mu    sync.Mutex
+	parts map[string]bool // partitions known to exist
+}
+
+// BeginPings starts importing a pings file.
+func (s *Store) BeginPings(ctx context.Context, name, sha, crs string, replace bool) (*PingLoad, *Batch, error) {
+	b := &Batch{Kind: "pings", Name: name, SHA256: sha, CRS: crs}
+	tx, old, err := s.beginBatch(ctx, b, replace)
+	if err != nil {
+		return nil, old, err
+	}
+	return &PingLoad{s: s, tx: tx, batch: b, parts: map[string]bool{}}, old, nil
+}
+
+// Batch is the batch being written.
+func (l *PingLoad) Batch() *Batch { return l.batch }
+
+// Rollback abandons the import.
+func (l *PingLoad) Rollback(ctx context.Context) { _ = l.tx.Rollback(context.WithoutCancel(ctx)) }
+
+// partitionName is the daily partition holding UTC day d.
+func partitionName(d time.Time) string { return "pings_" + d.UTC().Format("20060102") }
+
+// EnsurePartitions creates the daily partitions (UTC days) for the given
+// times if they do not exist yet. It runs on its own connection and commits
+// at once, attaching with ATTACH PARTITION, whose lock does not conflict with
+// the import's own writes; an empty partition left by a failed import is
+// harmless.
+func (s *Store) EnsurePartitions(ctx context.Context, days []time.Time) error {
+	for _, d := range days {
+		d = d.UTC().Truncate(24 * time.Hour)
+		name := partitionName(d)
+		var exists bool
+		if err := s.Pool.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, "public."+name).Scan(&exists); err != nil {
+			return err
+		}
+		if exists {
+			continue
+		}
+		from, to := d.Format(time.RFC3339), d.Add(24*time.Hour).Format(time.RFC3339)
+		// Identifiers cannot be parameters; name is built from a date only.
+		err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('hexcover.partition.' || $1))`, name); err != nil {
+				return err
+			}
+			if err := tx.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, "public."+name).Scan(&exists); err != nil || exists {
+				return err
+			}
+			stmts := []string{
+				fmt.Sprintf(`CREATE TABLE %s (LIKE pings INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`, name),
+				fmt.Sprintf(`ALTER TABLE %s ADD CONSTRAINT %s_ts CHECK (ts >= '%s' AND ts < '%s')`, name, name, from, to),
+				fmt.Sprintf(`ALTER TABLE pings ATTACH PARTITION %s FOR VALUES FROM ('%s') TO ('%s')`, name, from, to),
+			}
+			for _, q := range stmts {
+				if _, err := tx.Exec(ctx, q); err != nil {
+					return fmt.Errorf("create partition %s: %w", name, err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Copy writes pings with COPY, creating their day partitions first.
+func (l *PingLoad) Copy(ctx context.Context, rows []PingRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	var days []time.Time
+	seen := map[string]bool{}
+	for i := range rows {
+		d := rows[i].Time.UTC().Truncate(24 * time.Hour)
+		n := partitionName(d)
+		if !seen[n] && !l.parts[n] {
+			seen[n] = true
+			days = append(days, d)
+		}
+	}
+	if len(days) > 0 {
+		if err := l.s.EnsurePartitions(ctx, days); err != nil {
+			return err
+		}
+		for n := range seen {
+			l.parts[n] = true
+		}
+	}
+	src := &pingSource{rows: rows, batch: l.batch.ID, i: -1}
+	_, err := l.tx.CopyFrom(ctx, pgx.Identifier{"pings"}, []string{"rider", "ts", "lng", "lat", "cell", "batch_id", "status"}, src)
+	return err
+}
+
+type pingSource struct {
+	rows  []PingRow
+	batch int64
+	i     int
+	vals  [7]any
+}
+
+func (p *pingSource) Next() bool { p.i++; return p.i < len(p.rows) }
+func (p *pingSource) Values() ([]any, error) {
+	r := &p.rows[p.i]
+	p.vals = [7]any{r.Rider, r.Time, r.Lng, r.Lat, r.Cell, p.batch, r.Status}
+	return p.vals[:], nil
+}
+func (p *pingSource) Err() error { return nil }
+
+// Commit writes riders, rider days and the aggregates, bumps the activity
+// data version, records the counts and commits.
+func (l *PingLoad) Commit(ctx context.Context, riders []RiderSeen, days []RiderDay, res *activity.Result, minTS, maxTS time.Time, rowsOK, rowsRejected int64) error {
+	err := func() error {
+		if err := upsertRiders(ctx, l.tx, riders); err != nil {
+			return fmt.Errorf("riders: %w", err)
+		}
+		if err := addRiderDays(ctx, l.tx, days); err != nil {
+			return fmt.Errorf("rider days: %w", err)
+		}
+		if err := writeActivity(ctx, l.tx, res, false); err != nil {
+			return fmt.Errorf("aggregates: %w", err)
+		}
+		if err := writeRanges(ctx, l.tx, res.Ranges); err != nil {
+			return fmt.Errorf("rider ranges: %w", err)
+		}
+		if !minTS.IsZero() {
+			if _, err := l.tx.Exec(ctx, `UPDATE ingest_batches SET min_ts = $2, max_ts = $3 WHERE id = $1`, l.batch.ID, minTS, maxTS); err != nil {
+				return err
+			}
+		}
+		if err := bumpVersion(ctx, l.tx, "activity"); err != nil {
+			return err
+		}
+		l.batch.RowsOK, l.batch.RowsRejected = rowsOK, rowsRejected
+		return finishBatch(ctx, l.tx, l.batch)
+	}()
+	if err != nil {
+		l.Rollback(ctx)
+	}
+	return err
+}
+
+func upsertRiders(ctx context.Context, tx pgx.Tx, riders []RiderSeen) error {
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE tmp_riders (id bigint, pid text, platform text, first_seen timestamptz, last_seen timestamptz) ON COMMIT DROP`); err != nil {
+		return err
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"tmp_riders"}, []string{"id", "pid", "platform", "first_seen", "last_seen"},
+		pgx.CopyFromSlice(len(riders), func(i int) ([]any, error) {
+			r := riders[i]
+			return []any{r.Key, r.PID, r.Platform, r.First, r.Last}, nil
+		}))
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO riders (id, pid, platform, first_seen, last_seen)
+		SELECT id, pid, platform, first_seen, last_seen FROM tmp_riders
+		ON CONFLICT (id) DO UPDATE SET first_seen = least(riders.first_seen, EXCLUDED.first_seen),
+			last_seen = greatest(riders.last_seen, EXCLUDED.last_seen)`)
+	return err
+}
+
+func addRiderDays(ctx context.Context, tx pgx.Tx, days []RiderDay) error {
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE tmp_rider_days (rider bigint, day date, pings bigint) ON COMMIT DROP`); err != nil {
+		return err
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"tmp_rider_days"}, []string{"rider", "day", "pings"},
+		pgx.CopyFromSlice(len(days), func(i int) ([]any, error) {
+			d := days[i]
+			return []any{d.Rider, d.Day, d.Pings}, nil
+		}))
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO rider_days (rider, day, pings) SELECT rider, day, pings FROM tmp_rider_days
+		ON CONFLICT (rider, day) DO UPDATE SET pings = rider_days.pings + EXCLUDED.pings`)
+	return err
+}
+
+// writeActivity adds an aggregation result to hex_activity and hex_riders
+// and recounts distinct riders of the touched cells. With replace, the
+// tables are emptied first (rebuild).
+func writeActivity(ctx context.Context, tx pgx.Tx, res *activity.Result, replace bool) error {
+	if replace {
+		if _, err := tx.Exec(ctx, `TRUNCATE hex_activity, hex_riders`); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE tmp_act (res smallint, cell bigint, how smallint, pings bigint,
+		rider_seconds double precision, dwell_seconds double precision) ON COMMIT DROP`); err != nil {
+		return err
+	}
+	keys := make([]activity.Key, 0, len(res.Stats))
+	for k := range res.Stats {
+		keys = append(keys, k)
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"tmp_act"}, []string{"res", "cell", "how", "pings", "rider_seconds", "dwell_seconds"},
+		pgx.CopyFromSlice(len(keys), func(i int) ([]any, error) {
+			k := keys[i]
+			s := res.Stats[k]
+			return []any{int16(k.Res), k.Cell, k.How, s.Pings, s.RiderSeconds, s.DwellSeconds}, nil
+		}))
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE tmp_hr (res smallint, cell bigint, how smallint, rider bigint) ON COMMIT DROP`); err != nil {
+		return err
+	}
+	rc := res.RiderCells
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"tmp_hr"}, []string{"res", "cell", "how", "rider"},
+		pgx.CopyFromSlice(len(rc), func(i int) ([]any, error) {
+			r := rc[i]
+			return []any{int16(r.Res), r.Cell, r.How, r.Rider}, nil
+		}))
+	if err != nil {
+		return err
+	}
+	stmts := []string{
+		`INSERT INTO hex_riders (res, cell, how, rider) SELECT res, cell, how, rider FROM tmp_hr ON CONFLICT DO NOTHING`,
+		`INSERT INTO hex_activity AS h (res, cell, how, pings, riders, rider_seconds, dwell_seconds)
+			SELECT res, cell, how, pings, 0, rider_seconds, dwell_seconds FROM tmp_act
+			ON CONFLICT (res, cell, how) DO UPDATE SET pings = h.pings + EXCLUDED.pings,
+				rider_seconds = h.rider_seconds + EXCLUDED.rider_seconds, dwell_seconds = h.dwell_seconds + EXCLUDED.dwell_seconds`,
+		`UPDATE hex_activity h SET riders = c.n FROM (
+			SELECT r.res, r.cell, r.how, count(*)::int AS n FROM hex_riders r
+			JOIN tmp_act t ON t.res = r.res AND t.cell = r.cell AND t.how = r.how GROUP BY 1, 2, 3) c
+			WHERE h.res = c.res AND h.cell = c.cell AND h.how = c.how`,
+	}
+	for _, q := range stmts {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return err
+		}
+	}
+	return writeCells(ctx, tx, keys)
+}
+
+// writeCells adds the geometry of cells not yet in hex_cells.
+func writeCells(ctx context.Context, tx pgx.Tx, keys []activity.Key) error {
+	seen := make(map[int64]bool, len(keys)/8)
+	var cells []int64
+	for _, k := range keys {
+		if !seen[k.Cell] {
+			seen[k.Cell] = true
+			cells = append(cells, k.Cell)
+		}
+	}
+	rows, err := tx.Query(ctx, `SELECT c FROM unnest($1::bigint[]) AS c WHERE NOT EXISTS (SELECT 1 FROM hex_cells h WHERE h.cell = c)`, cells)
+	if err != nil {
+		return err
+	}
+	missing, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return err
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE tmp_cells (cell bigint, res smallint, parent7 bigint, cx double precision,
+		cy double precision, wkb bytea) ON COMMIT DROP`); err != nil {
+		return err
+	}
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"tmp_cells"}, []string{"cell", "res", "parent7", "cx", "cy", "wkb"},
+		pgx.CopyFromSlice(len(missing), func(i int) ([]any, error) {
+			c := geo.Cell(missing[i])
+			res := c.Resolution()
+			p7 := c
+			if res > 7 {
+				p7 = geo.CellParent(c, 7)
+			}
+			ctr := geo.CellCenter(c)
+			b, err := wkb.Marshal(geo.CellPolygon(c))
+			if err != nil {
+				return nil, err
+			}
+			return []any{int64(c), int16(res), int64(p7), ctr.Lon(), ctr.Lat(), b}, nil
+		}))
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO hex_cells (cell, res, parent7, center, boundary)
+		SELECT cell, res, parent7, ST_SetSRID(ST_MakePoint(cx, cy), 4326), ST_SetSRID(ST_GeomFromWKB(wkb), 4326) FROM tmp_cells
+		ON CONFLICT (cell) DO NOTHING`)
+	return err
+}
+
+// RangePeriod names the period of a range: its local date span.
+func RangePeriod(r activity.Range, offset time.Duration) string {
+	a := r.From.Add(offset).UTC().Format("2006-01-02")
+	b := r.To.Add(offset).UTC().Format("2006-01-02")
+	if a == b {
+		return a
+	}
+	return a + ".." + b
+}
+
+func writeRanges(ctx context.Context, tx pgx.Tx, ranges []activity.Range) error {
+	if len(ranges) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE tmp_ranges (rider bigint, period text, from_ts timestamptz, to_ts timestamptz,
+		days int, pings bigint, active_seconds double precision, dwell_seconds double precision, cx double precision,
+		cy double precision, gyration_m double precision, p90_m double precision, hull bytea) ON COMMIT DROP`); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE tmp_rcells (rider bigint, period text, cell bigint, share double precision,
+		seconds double precision, dwell_seconds double precision, days int) ON COMMIT DROP`); err != nil {
+		return err
+	}
+	const offset = 8 * time.Hour
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"tmp_ranges"}, []string{"rider", "period", "from_ts", "to_ts", "days", "pings",
+		"active_seconds", "dwell_seconds", "cx", "cy", "gyration_m", "p90_m", "hull"},
+		pgx.CopyFromSlice(len(ranges), func(i int) ([]any, error) {
+			r := ranges[i]
+			var hull []byte
+			if len(r.Hull) > 0 {
+				b, err := wkb.Marshal(r.Hull)
+				if err != nil {
+					return nil, err
+				}
+				hull = b
+			}
+			return []any{r.RiderKey, RangePeriod(r, offset), r.From, r.To, r.Days, r.Pings, r.ActiveSeconds, r.DwellSeconds,
+				r.Centroid.Lon(), r.Centroid.Lat(), r.GyrationM, r.P90M, hull}, nil
+		}))
+	if err != nil {
+		return err
+	}
+	type rc struct {
+		rider  int64
+		period string
+		c      activity.RangeCell
+	}
+	var cells []rc
+	for _, r := range ranges {
+		p := RangePeriod(r, offset)
+		for _, c := range r.Cells {
+			cells = append(cells, rc{r.RiderKey, p, c})
+		}
+	}
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"tmp_rcells"}, []string{"rider", "period", "cell", "share", "seconds", "dwell_seconds", "days"},
+		pgx.CopyFromSlice(len(cells), func(i int) ([]any, error) {
+			c := cells[i]
+			return []any{c.rider, c.period, c.c.Cell, c.c.Share, c.c.Seconds, c.c.DwellSeconds, c.c.Days}, nil
+		}))
+	if err != nil {
+		return err
+	}
+	stmts := []string{
+		// A range for the same rider and period from an earlier import is
+		// replaced: ranges are per import period (see docs/ARCHITECTURE.md).
+		`DELETE FROM rider_ranges r USING tmp_ranges t WHERE r.rider = t.rider AND r.period = t.period`,
+		`INSERT INTO rider_ranges (rider, period, from_ts, to_ts, days, pings, active_seconds, dwell_seconds, centroid, gyration_m, p90_m, hull)
+			SELECT rider, period, from_ts, to_ts, days, pings, active_seconds, dwell_seconds, ST_SetSRID(ST_MakePoint(cx, cy), 4326),
+				gyration_m, p90_m, CASE WHEN hull IS NULL THEN NULL ELSE ST_SetSRID(ST_GeomFromWKB(hull), 4326) END FROM tmp_ranges`,
+		`INSERT INTO rider_cells (rider, period, cell, share, seconds, dwell_seconds, days)
+			SELECT rider, period, cell, share, seconds, dwell_seconds, days FROM tmp_rcells`,
+	}
+	for _, q := range stmts {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// aggregateRows feeds pings read from the database, ordered by rider and
+// time, to an Aggregator.
+func aggregateRows(rows pgx.Rows, s activity.Settings, pid func(int64) model.RiderID) (*activity.Result, error) {
+	defer rows.Close()
+	agg := activity.NewAggregator(s)
+	var (
+		key      int64
+		ts       time.Time
+		lng, lat float64
+		cell     int64
+		status   string
+		lastKey  int64 = -1
+		rid      model.RiderID
+	)
+	for rows.Next() {
+		if err := rows.Scan(&key, &ts, &lng, &lat, &cell, &status); err != nil {
+			return nil, err
+		}
+		if key != lastKey {
+			rid, lastKey = pid(key), key
+			if rid == "" {
+				return nil, fmt.Errorf("rider %d has pings but no pseudonym", key)
+			}
+		}
+		if err := agg.Add(model.Ping{Rider: rid, Time: ts, Lat: lat, Lng: lng, Status: status}, cell); err != nil {
+			return nil, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return agg.Finish(), nil
+}
+
+// AggregateFromDB aggregates this import's pings as sorted by the database;
+// used when a file's pings are not in time order per rider.
+func (l *PingLoad) AggregateFromDB(ctx context.Context, s activity.Settings, pid func(int64) model.RiderID) (*activity.Result, error) {
+	rows, err := l.tx.Query(ctx, `SELECT rider, ts, lng, lat, cell, status FROM pings WHERE batch_id = $1 ORDER BY rider, ts`, l.batch.ID)
+	if err != nil {
+		return nil, err
+	}
+	return aggregateRows(rows, s, pid)
+}
+
+// Rebuild recomputes every aggregate and rider range from the stored pings,
+// in one transaction, and returns the number of pings read.
+func (s *Store) Rebuild(ctx context.Context, set activity.Settings) (int64, error) {
+	var n int64
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('hexcover.ingest.pings'))`); err != nil {
+			return err
+		}
+		pids := map[int64]model.RiderID{}
+		rows, err := tx.Query(ctx, `SELECT id, pid FROM riders`)
+		if err != nil {
+			return err
+		}
+		var id int64
+		var pid string
+		if _, err := pgx.ForEachRow(rows, []any{&id, &pid}, func() error { pids[id] = model.RiderID(pid); return nil }); err != nil {
+			return err
+		}
+		rows, err = tx.Query(ctx, `SELECT rider, ts, lng, lat, cell, status FROM pings ORDER BY rider, ts`)
+		if err != nil {
+			return err
+		}
+		res, err := aggregateRows(rows, set, func(k int64) model.RiderID { return pids[k] })
+		if err != nil {
+			return err
+		}
+		n = res.Pings
+		if err := writeActivity(ctx, tx, res, true); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM rider_ranges`); err != nil {
+			return err
+		}
+		if err := writeRanges(ctx, tx, res.Ranges); err != nil {
+			return err
+		}
+		return bumpVersion(ctx, tx, "activity")
+	})
+	return n, err
+}
