@@ -1,0 +1,507 @@
+package activity
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/hexcover/hexcover/geo"
+	"github.com/hexcover/hexcover/internal/model"
+)
+
+const (
+	hourNs = int64(time.Hour)
+	dayNs  = int64(24 * time.Hour)
+)
+
+// cellHow packs an H3 cell index and an hour of week (-1..167) into one
+// uint64 (a fast map key): a cell index has bit 63 zero, mode bits 59–62 equal
+// to 1 and bits 56–58 zero, so bits 56–63 are free to hold how+1.
+type cellHow uint64
+
+func packCellHow(cell int64, how int16) cellHow {
+	return cellHow(uint64(cell)&(1<<56-1) | uint64(uint8(how+1))<<56)
+}
+
+func (k cellHow) cell() int64 { return int64(uint64(k)&(1<<56-1) | h3ModeCell<<h3ModeShift) }
+func (k cellHow) how() int16  { return int16(uint64(k)>>56) - 1 }
+
+// acc is the additive part of a Stat, in integer nanoseconds so that sums do
+// not depend on the order they are made in.
+type acc struct {
+	pings   int64
+	riderNs int64
+	dwellNs int64
+}
+
+// Aggregator consumes pings and aggregates them; see the package doc for the
+// definitions. Each rider's pings must arrive in non-decreasing time order;
+// riders may be interleaved (as in a time-sorted file). It is not safe for
+// concurrent use; AggregateParallel shards riders over several of them.
+//
+// Memory is O(base cell-hours) for the statistics plus, per rider, O(1) state
+// for the open session and dwell run, its presence set of base cell-hours, its
+// RangeRes cells, and a reservoir of at most Settings.ReservoirSize points.
+type Aggregator struct {
+	s        Settings
+	err      error // invalid settings
+	finished bool
+
+	resolutions                            []int // deduplicated Settings.Resolutions
+	offset, maxGap, pingCap, defPing, dmin int64
+	radius2                                float64
+
+	stats  map[cellHow]int32 // index into accs
+	accs   []acc
+	riders map[int64]*riderState
+	pings  int64
+}
+
+// NewAggregator returns an empty Aggregator. If s is invalid, Add returns the
+// validation error.
+func NewAggregator(s Settings) *Aggregator {
+	a := &Aggregator{
+		s:      s,
+		err:    s.Validate(),
+		stats:  make(map[cellHow]int32),
+		riders: make(map[int64]*riderState),
+	}
+	if a.err != nil {
+		return a
+	}
+	a.s.Resolutions = slices.Clone(s.Resolutions)
+	a.resolutions = slices.Compact(slices.Sorted(slices.Values(s.Resolutions)))
+	a.offset = int64(s.UTCOffset)
+	a.maxGap = int64(s.MaxGap)
+	a.pingCap = int64(s.PingCap)
+	a.defPing = int64(math.Round(s.DefaultPingSeconds * 1e9))
+	a.dmin = int64(s.DwellMinDuration)
+	a.radius2 = s.DwellRadiusM * s.DwellRadiusM
+	return a
+}
+
+type xyw struct{ x, y, w float32 }
+
+type rangeCell struct {
+	ns, dwellNs int64
+	days        int32
+	lastDate    int64
+}
+
+// riderState is everything kept per rider.
+type riderState struct {
+	id  model.RiderID
+	key int64
+
+	proj geo.LocalProjection // around the first ping
+
+	n             int64
+	firstT, lastT int64 // unix nanoseconds
+
+	// The last ping, whose rider seconds are credited when the next arrives.
+	px, py float64
+	pcell  int64
+	pidx   int32 // accs index of (pcell, its how)
+	prc    *rangeCell
+	prcKey int64
+
+	// The open dwell run: anchor position, cell and start.
+	ax, ay float64
+	acell  int64
+	arc    *rangeCell
+	aT0    int64
+
+	days     int
+	lastDate int64
+
+	// West's weighted running mean and sum of squares, weights in seconds.
+	sw, mx, my, m2 float64
+
+	ext       [8][2]float64 // extreme points: min/max of x, y, x+y, x−y
+	reservoir []xyw
+	seen      int64
+	rng       uint64
+
+	activeNs, dwellNs int64
+
+	cells map[int64]*rangeCell
+
+	present     map[cellHow]struct{}
+	lastPresent cellHow
+	lastIdx     int32
+}
+
+// Add consumes one ping. cell is the ping's H3 cell at Settings.BaseRes,
+// computed by the caller (CellOf). It returns an error wrapping ErrOutOfOrder
+// if the ping is earlier than the rider's previous one, and an error for a
+// malformed rider id or cell; the ping is then ignored and the aggregator
+// stays usable.
+func (a *Aggregator) Add(p model.Ping, cell int64) error {
+	if a.err != nil {
+		return a.err
+	}
+	key, err := p.Rider.Key()
+	if err != nil {
+		return fmt.Errorf("activity: %w", err)
+	}
+	return a.add(&p, key, cell)
+}
+
+func (a *Aggregator) add(p *model.Ping, key, cell int64) error {
+	if a.finished {
+		return ErrFinished
+	}
+	if cellRes(cell) != a.s.BaseRes {
+		return fmt.Errorf("activity: rider %d: %#x is not an H3 cell at resolution %d", key, cell, a.s.BaseRes)
+	}
+	t := p.Time.UnixNano()
+	r := a.riders[key]
+	if r == nil {
+		r = &riderState{
+			id:          p.Rider,
+			key:         key,
+			proj:        geo.NewLocalProjection(orb.Point{p.Lng, p.Lat}),
+			firstT:      t,
+			rng:         uint64(key),
+			cells:       make(map[int64]*rangeCell, 4),
+			present:     make(map[cellHow]struct{}, 8),
+			lastPresent: ^cellHow(0),
+		}
+		a.riders[key] = r
+		a.record(r, t, cell, 0, 0)
+		a.startRun(r)
+		return nil
+	}
+	if t < r.lastT {
+		return fmt.Errorf("%w %d: %s is before its previous ping at %s", ErrOutOfOrder, key,
+			p.Time.UTC().Format(time.RFC3339Nano), time.Unix(0, r.lastT).UTC().Format(time.RFC3339Nano))
+	}
+	gap := t - r.lastT
+	w := min(gap, a.pingCap)
+	if gap > a.maxGap {
+		w = a.defPing
+	}
+	a.credit(r, w)
+	x, y := r.proj.ToXY(orb.Point{p.Lng, p.Lat})
+	dx, dy := x-r.ax, y-r.ay
+	brk := gap > a.maxGap || dx*dx+dy*dy > a.radius2
+	if brk {
+		a.closeRun(r)
+	}
+	a.record(r, t, cell, x, y)
+	if brk {
+		a.startRun(r)
+	}
+	return nil
+}
+
+// statIdx returns the accs index of (cell, how) and marks the rider present
+// there.
+func (a *Aggregator) statIdx(r *riderState, cell int64, how int16) int32 {
+	k := packCellHow(cell, how)
+	if k == r.lastPresent {
+		return r.lastIdx
+	}
+	idx, ok := a.stats[k]
+	if !ok {
+		idx = int32(len(a.accs))
+		a.accs = append(a.accs, acc{})
+		a.stats[k] = idx
+	}
+	r.present[k] = struct{}{}
+	r.lastPresent, r.lastIdx = k, idx
+	return idx
+}
+
+// record makes the ping at t the rider's last one.
+func (a *Aggregator) record(r *riderState, t, cell int64, x, y float64) {
+	local := t + a.offset
+	how := howOfHour(floorDiv(local, hourNs))
+	idx := a.statIdx(r, cell, how)
+	a.accs[idx].pings++
+	a.pings++
+
+	date := floorDiv(local, dayNs)
+	if r.n == 0 || date != r.lastDate {
+		r.days++
+		r.lastDate = date
+	}
+	rk := parentCell(cell, a.s.RangeRes)
+	rc := r.prc
+	if rc == nil || rk != r.prcKey {
+		rc = r.cells[rk]
+		if rc == nil {
+			rc = &rangeCell{lastDate: math.MinInt64}
+			r.cells[rk] = rc
+		}
+	}
+	if rc.lastDate != date {
+		rc.days++
+		rc.lastDate = date
+	}
+
+	if r.n == 0 {
+		for i := range r.ext {
+			r.ext[i] = [2]float64{x, y}
+		}
+	} else {
+		e := &r.ext
+		if x < e[0][0] {
+			e[0] = [2]float64{x, y}
+		}
+		if x > e[1][0] {
+			e[1] = [2]float64{x, y}
+		}
+		if y < e[2][1] {
+			e[2] = [2]float64{x, y}
+		}
+		if y > e[3][1] {
+			e[3] = [2]float64{x, y}
+		}
+		if x+y < e[4][0]+e[4][1] {
+			e[4] = [2]float64{x, y}
+		}
+		if x+y > e[5][0]+e[5][1] {
+			e[5] = [2]float64{x, y}
+		}
+		if x-y < e[6][0]-e[6][1] {
+			e[6] = [2]float64{x, y}
+		}
+		if x-y > e[7][0]-e[7][1] {
+			e[7] = [2]float64{x, y}
+		}
+	}
+
+	r.n++
+	r.lastT = t
+	r.px, r.py = x, y
+	r.pcell, r.pidx = cell, idx
+	r.prc, r.prcKey = rc, rk
+}
+
+// credit gives the rider's last ping the w nanoseconds it stands for.
+func (a *Aggregator) credit(r *riderState, w int64) {
+	if w > 0 {
+		start := r.lastT + a.offset
+		h := floorDiv(start, hourNs)
+		if (h+1)*hourNs-start >= w {
+			a.accs[r.pidx].riderNs += w // the common case: within the ping's hour
+		} else {
+			for w := w; w > 0; {
+				h := floorDiv(start, hourNs)
+				part := min((h+1)*hourNs-start, w)
+				a.accs[a.statIdx(r, r.pcell, howOfHour(h))].riderNs += part
+				start += part
+				w -= part
+			}
+		}
+		r.activeNs += w
+		r.prc.ns += w
+		// West's weighted incremental mean and sum of squared deviations.
+		wf := float64(w) / 1e9
+		r.sw += wf
+		dx, dy := r.px-r.mx, r.py-r.my
+		r.mx += dx * wf / r.sw
+		r.my += dy * wf / r.sw
+		r.m2 += wf * (dx*(r.px-r.mx) + dy*(r.py-r.my))
+	}
+	// Reservoir sampling (Vitter's algorithm R), deterministic per rider.
+	pt := xyw{float32(r.px), float32(r.py), float32(float64(w) / 1e9)}
+	r.seen++
+	if len(r.reservoir) < a.s.ReservoirSize {
+		r.reservoir = append(r.reservoir, pt)
+	} else if j := splitmix(&r.rng) % uint64(r.seen); j < uint64(len(r.reservoir)) {
+		r.reservoir[j] = pt
+	}
+}
+
+func splitmix(s *uint64) uint64 {
+	*s += 0x9e3779b97f4a7c15
+	z := *s
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// startRun makes the rider's last ping the anchor of a new dwell run.
+func (a *Aggregator) startRun(r *riderState) {
+	r.ax, r.ay = r.px, r.py
+	r.acell, r.arc, r.aT0 = r.pcell, r.prc, r.lastT
+}
+
+// closeRun ends the open dwell run at the rider's last ping.
+func (a *Aggregator) closeRun(r *riderState) {
+	d := r.lastT - r.aT0
+	if d < a.dmin || d <= 0 {
+		return
+	}
+	start := r.aT0 + a.offset
+	for w := d; w > 0; {
+		h := floorDiv(start, hourNs)
+		part := min((h+1)*hourNs-start, w)
+		a.accs[a.statIdx(r, r.acell, howOfHour(h))].dwellNs += part
+		start += part
+		w -= part
+	}
+	r.dwellNs += d
+	r.arc.dwellNs += d
+}
+
+func (a *acc) add(v acc) {
+	a.pings += v.pings
+	a.riderNs += v.riderNs
+	a.dwellNs += v.dwellNs
+}
+
+func (a acc) stat() Stat {
+	return Stat{Pings: a.pings, RiderSeconds: float64(a.riderNs) / 1e9, DwellSeconds: float64(a.dwellNs) / 1e9}
+}
+
+// partial is the finished, not yet rolled-up output of one Aggregator.
+type partial struct {
+	stats      map[cellHow]int32
+	accs       []acc
+	riderCells []RiderCell
+	ranges     []Range
+	pings      int64
+}
+
+// Finish closes every rider's open session and dwell run and returns the
+// result. The Aggregator cannot be used afterwards.
+func (a *Aggregator) Finish() *Result {
+	if a.err != nil {
+		return &Result{Stats: map[Key]*Stat{}}
+	}
+	return buildResult(a.s, a.resolutions, a.finish())
+}
+
+func (a *Aggregator) finish() partial {
+	a.finished = true
+	p := partial{ranges: make([]Range, 0, len(a.riders))}
+	var tmp []RiderCell
+	for _, r := range a.riders {
+		a.credit(r, a.defPing)
+		a.closeRun(r)
+		p.ranges = append(p.ranges, a.rangeOf(r))
+		tmp = tmp[:0]
+		for k := range r.present {
+			kc, kh := k.cell(), k.how()
+			for _, res := range a.resolutions {
+				c := parentCell(kc, res)
+				tmp = append(tmp,
+					RiderCell{Res: int8(res), Cell: c, How: kh, Rider: r.key},
+					RiderCell{Res: int8(res), Cell: c, How: AllHours, Rider: r.key})
+			}
+		}
+		p.riderCells = append(p.riderCells, sortRiderCells(tmp)...)
+	}
+	p.stats, p.accs, p.pings = a.stats, a.accs, a.pings
+	a.riders, a.stats, a.accs = nil, nil, nil
+	return p
+}
+
+// buildResult rolls the base statistics of parts (disjoint rider sets) up to
+// every resolution and counts distinct riders.
+func buildResult(s Settings, resolutions []int, parts ...partial) *Result {
+	// Roll up level by level, finest to coarsest, each level from the one
+	// below it: fewer map operations than rolling every base entry up to
+	// every resolution.
+	level := make(map[cellHow]acc, len(parts[0].stats))
+	for _, p := range parts {
+		for k, i := range p.stats {
+			v := level[k]
+			v.add(p.accs[i])
+			level[k] = v
+		}
+	}
+	levels := make([]map[cellHow]acc, len(resolutions))
+	cur, curRes := level, s.BaseRes
+	for li := len(resolutions) - 1; li >= 0; li-- {
+		r := resolutions[li]
+		if r != curRes {
+			next := make(map[cellHow]acc, len(cur)/2)
+			for k, v := range cur {
+				nk := packCellHow(parentCell(k.cell(), r), k.how())
+				w := next[nk]
+				w.add(v)
+				next[nk] = w
+			}
+			cur, curRes = next, r
+		}
+		levels[li] = cur
+	}
+	n := 0
+	for _, m := range levels {
+		n += len(m)
+	}
+	res := &Result{Stats: make(map[Key]*Stat, n+n/4)}
+	for li, m := range levels {
+		r := int8(resolutions[li])
+		week := make(map[int64]acc, len(m)/4)
+		for k, v := range m {
+			c := k.cell()
+			w := week[c]
+			w.add(v)
+			week[c] = w
+		}
+		stats := make([]Stat, 0, len(m)+len(week))
+		for k, v := range m {
+			stats = append(stats, v.stat())
+			res.Stats[Key{r, k.cell(), k.how()}] = &stats[len(stats)-1]
+		}
+		for c, v := range week {
+			stats = append(stats, v.stat())
+			res.Stats[Key{r, c, AllHours}] = &stats[len(stats)-1]
+		}
+	}
+	nrc, nrg := 0, 0
+	for _, p := range parts {
+		res.Pings += p.pings
+		nrc += len(p.riderCells)
+		nrg += len(p.ranges)
+	}
+	res.RiderCells = make([]RiderCell, 0, nrc)
+	res.Ranges = make([]Range, 0, nrg)
+	for _, p := range parts {
+		res.RiderCells = append(res.RiderCells, p.riderCells...)
+		res.Ranges = append(res.Ranges, p.ranges...)
+	}
+	res.RiderCells = sortRiderCells(res.RiderCells)
+	slices.SortFunc(res.Ranges, func(a, b Range) int { return cmpInt64(a.RiderKey, b.RiderKey) })
+	res.Riders = len(res.Ranges)
+
+	countRiders(res)
+	return res
+}
+
+// countRiders sets Stat.Riders from the sorted, distinct RiderCells.
+func countRiders(res *Result) {
+	rc := res.RiderCells
+	for i := 0; i < len(rc); {
+		j := i + 1
+		for j < len(rc) && rc[j].Res == rc[i].Res && rc[j].Cell == rc[i].Cell && rc[j].How == rc[i].How {
+			j++
+		}
+		k := Key{rc[i].Res, rc[i].Cell, rc[i].How}
+		st := res.Stats[k]
+		if st == nil {
+			st = &Stat{}
+			res.Stats[k] = st
+		}
+		st.Riders = int32(j - i)
+		i = j
+	}
+}
+
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,111 @@
+package activity
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/hexcover/hexcover/geo"
+)
+
+// rangeOf computes a finished rider's Range (see Range for what is exact and
+// what comes from the reservoir).
+func (a *Aggregator) rangeOf(r *riderState) Range {
+	g := Range{
+		Rider:         r.id,
+		RiderKey:      r.key,
+		From:          time.Unix(0, r.firstT).UTC(),
+		To:            time.Unix(0, r.lastT).UTC(),
+		Days:          r.days,
+		Pings:         r.n,
+		ActiveSeconds: float64(r.activeNs) / 1e9,
+		DwellSeconds:  float64(r.dwellNs) / 1e9,
+	}
+	cx, cy := r.mx, r.my
+	if r.sw > 0 {
+		g.GyrationM = math.Sqrt(max(0, r.m2/r.sw))
+	} else { // no time credited at all (DefaultPingSeconds 0): unweighted
+		cx, cy = meanXY(r.reservoir)
+	}
+	g.Centroid = r.proj.ToLngLat(cx, cy)
+	g.P90M = weightedQuantileDistance(r.reservoir, cx, cy, a.s.RangeQuantile)
+
+	pts := make([]orb.Point, 0, len(r.reservoir)+len(r.ext))
+	for _, p := range r.reservoir {
+		pts = append(pts, r.proj.ToLngLat(float64(p.x), float64(p.y)))
+	}
+	for _, e := range r.ext {
+		pts = append(pts, r.proj.ToLngLat(e[0], e[1]))
+	}
+	g.Hull = geo.ConvexHull(pts)
+
+	g.Cells = make([]RangeCell, 0, len(r.cells))
+	for c, rc := range r.cells {
+		share := 0.0
+		if r.activeNs > 0 {
+			share = float64(rc.ns) / float64(r.activeNs)
+		}
+		g.Cells = append(g.Cells, RangeCell{
+			Cell:         c,
+			Share:        share,
+			Seconds:      float64(rc.ns) / 1e9,
+			DwellSeconds: float64(rc.dwellNs) / 1e9,
+			Days:         int(rc.days),
+		})
+	}
+	slices.SortFunc(g.Cells, func(a, b RangeCell) int {
+		if c := cmp.Compare(b.Share, a.Share); c != 0 {
+			return c
+		}
+		return cmpInt64(a.Cell, b.Cell)
+	})
+	return g
+}
+
+func meanXY(pts []xyw) (float64, float64) {
+	var sx, sy float64
+	for _, p := range pts {
+		sx += float64(p.x)
+		sy += float64(p.y)
+	}
+	if len(pts) == 0 {
+		return 0, 0
+	}
+	return sx / float64(len(pts)), sy / float64(len(pts))
+}
+
+// weightedQuantileDistance returns the smallest distance d from (cx, cy) such
+// that points within d carry at least a fraction q of the total weight (the
+// weighted nearest rank). With no positive weight the points count equally.
+func weightedQuantileDistance(pts []xyw, cx, cy, q float64) float64 {
+	if len(pts) == 0 {
+		return 0
+	}
+	type dw struct{ d, w float64 }
+	ds := make([]dw, len(pts))
+	total := 0.0
+	for i, p := range pts {
+		ds[i] = dw{math.Hypot(float64(p.x)-cx, float64(p.y)-cy), float64(p.w)}
+		total += float64(p.w)
+	}
+	if !(total > 0) {
+		for i := range ds {
+			ds[i].w = 1
+		}
+		total = float64(len(ds))
+	}
+	slices.SortFunc(ds, func(a, b dw) int { return cmp.Compare(a.d, b.d) })
+	target := q * total
+	cum := 0.0
+	for _, x := range ds {
+		cum += x.w
+		// Tolerate rounding in the running sum (e.g. q·total exactly reached).
+		if cum >= target*(1-1e-12) && x.w > 0 || cum >= total {
+			return x.d
+		}
+	}
+	return ds[len(ds)-1].d
+}

@@ -1,0 +1,586 @@
+package ingest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/hexcover/hexcover/geo"
+	"github.com/hexcover/hexcover/internal/activity"
+	"github.com/hexcover/hexcover/internal/model"
+	"github.com/hexcover/hexcover/internal/store"
+)
+
+// Kinds of files hexcover imports.
+const (
+	KindPings = "pings"
+	KindGrids = "grids"
+	KindSites = "sites"
+	KindAreas = "areas"
+)
+
+// Loader imports files into the store: it reads and validates them,
+// aggregates pings, and writes each file as one batch in one transaction.
+type Loader struct {
+	Store    *store.Store
+	Pseudo   *Pseudonymizer // required for pings
+	Activity activity.Settings
+	Log      *slog.Logger
+	Workers  int // H3 and aggregation workers; 0 = GOMAXPROCS
+}
+
+// Options say how to import one file.
+type Options struct {
+	Kind     string  // pings, grids, sites, areas
+	Format   string  // "" = from the file name
+	CRS      geo.CRS // input coordinate system
+	Replace  bool    // re-import a file that was imported before
+	Bounds   *orb.Bound
+	Platform string // default platform for pings without one
+	// RejectsDir is where rejected rows are written as
+	// <file>.rejects.csv; "" = beside the input file.
+	RejectsDir string
+	Progress   Progress // nil = none
+}
+
+// Summary is the outcome of one import.
+type Summary struct {
+	File         string        `json:"file"`
+	Kind         string        `json:"kind"`
+	BatchID      int64         `json:"batch_id"`
+	RowsOK       int64         `json:"rows_ok"`
+	RowsRejected int64         `json:"rows_rejected"`
+	Skipped      bool          `json:"skipped"` // same content imported before; nothing changed
+	Replaced     int64         `json:"replaced_batch,omitempty"`
+	RejectsFile  string        `json:"rejects_file,omitempty"`
+	Duration     time.Duration `json:"duration_ns"`
+	OutOfOrder   bool          `json:"out_of_order,omitempty"` // aggregated from the database because riders' pings were not in time order
+}
+
+// Progress receives progress of one file.
+type Progress interface {
+	Start(file string, size int64)
+	Update(bytes, rows int64)
+	Done()
+}
+
+// Import imports one file. A failure leaves the database as it was.
+func (l *Loader) Import(ctx context.Context, path string, o Options) (Summary, error) {
+	start := time.Now()
+	sum := Summary{File: path, Kind: o.Kind}
+	f, err := DetectFormat(path, o.Format)
+	if err != nil {
+		return sum, err
+	}
+	if o.CRS == "" {
+		o.CRS = geo.WGS84
+	}
+	// Hash first: a re-import of the same file must change nothing, not even
+	// a rejects file, and must not need a write transaction.
+	sha, err := fileSHA256(path)
+	if err != nil {
+		return sum, err
+	}
+	if !o.Replace {
+		old, err := l.Store.FindDoneBatch(ctx, o.Kind, sha)
+		if err != nil {
+			return sum, err
+		}
+		if old != nil {
+			sum.Skipped, sum.BatchID, sum.RowsOK, sum.RowsRejected = true, old.ID, old.RowsOK, old.RowsRejected
+			sum.Duration = time.Since(start)
+			return sum, nil
+		}
+	}
+	src, err := Open(path)
+	if err != nil {
+		return sum, err
+	}
+	defer src.Close()
+	rejPath := rejectsPath(path, o.RejectsDir)
+	rw, err := newRejectFile(rejPath)
+	if err != nil {
+		return sum, err
+	}
+	defer rw.discardIfEmpty()
+	if o.Progress != nil {
+		o.Progress.Start(filepath.Base(path), src.Size())
+		defer o.Progress.Done()
+	}
+	name := filepath.Base(path)
+	var (
+		b   *store.Batch
+		old *store.Batch
+	)
+	switch o.Kind {
+	case KindPings:
+		b, old, err = l.importPings(ctx, src, name, sha, f, o, rw, &sum)
+	case KindGrids, KindSites, KindAreas:
+		b, old, err = l.importFeatures(ctx, src, name, sha, f, o, rw)
+	default:
+		return sum, fmt.Errorf("unknown kind %q: want pings, grids, sites or areas", o.Kind)
+	}
+	if errors.Is(err, store.ErrAlreadyImported) && old != nil {
+		sum.Skipped, sum.BatchID, sum.RowsOK, sum.RowsRejected = true, old.ID, old.RowsOK, old.RowsRejected
+		sum.Duration = time.Since(start)
+		return sum, nil
+	}
+	sum.RowsRejected = rw.n
+	if err != nil {
+		if b != nil {
+			fb := *b
+			fb.RowsRejected = rw.n
+			if rerr := l.Store.RecordFailedBatch(ctx, fb); rerr != nil && l.Log != nil {
+				l.Log.Warn("could not record the failed batch", "file", path, "err", rerr)
+			}
+		}
+		if rw.n > 0 {
+			_ = rw.close()
+			sum.RejectsFile = rejPath
+		}
+		return sum, fmt.Errorf("%s: %w (nothing was imported)", path, err)
+	}
+	if old != nil {
+		sum.Replaced = old.ID
+	}
+	sum.BatchID, sum.RowsOK = b.ID, b.RowsOK
+	if err := rw.close(); err != nil {
+		return sum, err
+	}
+	if rw.n > 0 {
+		sum.RejectsFile = rejPath
+	}
+	sum.Duration = time.Since(start)
+	return sum, nil
+}
+
+func (l *Loader) importFeatures(ctx context.Context, src *Source, name, sha string, f Format, o Options, rw *rejectFile) (*store.Batch, *store.Batch, error) {
+	load, old, err := l.Store.BeginFeatures(ctx, o.Kind, name, sha, string(o.CRS), o.Replace)
+	if err != nil {
+		return nil, old, err
+	}
+	var ok int64
+	rej := func(r Reject) error { return rw.write(r) }
+	switch o.Kind {
+	case KindAreas:
+		err = ReadAreas(src, name, f, o.CRS, func(a model.Area) error { ok++; return load.Area(ctx, a) }, rej)
+	case KindGrids:
+		err = ReadGrids(src, name, f, o.CRS, func(g model.Grid) error { ok++; return load.Grid(ctx, g) }, rej)
+	case KindSites:
+		err = ReadSites(src, name, f, SiteOptions{CRS: o.CRS, DefaultStatus: model.StatusExisting},
+			func(s model.Site) error { ok++; return load.Site(ctx, s) }, rej)
+	}
+	if err == nil && src.SHA256() != sha {
+		err = errors.New("the file changed while it was being read")
+	}
+	if o.Progress != nil {
+		o.Progress.Update(src.BytesRead(), ok+rw.n)
+	}
+	if err != nil {
+		load.Rollback(ctx)
+		return load.Batch(), old, err
+	}
+	if err := load.Commit(ctx, ok, rw.n); err != nil {
+		return load.Batch(), old, err
+	}
+	return load.Batch(), old, nil
+}
+
+const chunkSize = 16384
+
+type chunk struct {
+	seq   int
+	pings []model.Ping
+	cells []int64
+	err   error
+}
+
+// importPings streams a pings file: read and validate (1 goroutine) → H3
+// cells (workers) → in order: riders, COPY rows and per-rider aggregation
+// (sharded by rider) → COPY. Aggregates and rider ranges are written at the
+// end of the same transaction.
+func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string, f Format, o Options, rw *rejectFile, sum *Summary) (*store.Batch, *store.Batch, error) {
+	if l.Pseudo == nil {
+		return nil, nil, errors.New("no pseudonymization secret: set HEXCOVER_SECRET (at least 16 bytes)")
+	}
+	load, old, err := l.Store.BeginPings(ctx, name, sha, string(o.CRS), o.Replace)
+	if err != nil {
+		return nil, old, err
+	}
+	fail := func(err error) (*store.Batch, *store.Batch, error) {
+		load.Rollback(ctx)
+		return load.Batch(), old, err
+	}
+	workers := l.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	// Stage 1: read.
+	raw := make(chan chunk, 4)
+	var rows int64
+	go func() {
+		defer close(raw)
+		seq := 0
+		buf := make([]model.Ping, 0, chunkSize)
+		send := func() bool {
+			select {
+			case raw <- chunk{seq: seq, pings: buf}:
+				seq++
+				buf = make([]model.Ping, 0, chunkSize)
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
+		err := ReadPings(src, name, f, l.Pseudo, PingOptions{CRS: o.CRS, Bounds: o.Bounds, Platform: o.Platform},
+			func(p model.Ping) error {
+				buf = append(buf, p)
+				if len(buf) == chunkSize && !send() {
+					return context.Cause(ctx)
+				}
+				return nil
+			},
+			func(r Reject) error { return rw.write(r) })
+		if err == nil && len(buf) > 0 {
+			send()
+		}
+		if err != nil {
+			select {
+			case raw <- chunk{seq: seq, err: err}:
+			case <-ctx.Done():
+			}
+		}
+	}()
+
+	// Stage 2: H3 cells, in parallel.
+	celled := make(chan chunk, 4)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range raw {
+				if c.err == nil {
+					c.cells = make([]int64, len(c.pings))
+					for i := range c.pings {
+						cell, err := activity.CellOf(c.pings[i].Lat, c.pings[i].Lng, l.Activity.BaseRes)
+						if err != nil {
+							c.err = fmt.Errorf("H3 cell of ping at %v,%v: %w", c.pings[i].Lat, c.pings[i].Lng, err)
+							break
+						}
+						c.cells[i] = cell
+					}
+				}
+				select {
+				case celled <- c:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(celled) }()
+
+	// Stage 3 (this goroutine): in order; aggregation shards; COPY.
+	shards := make([]*aggShard, workers)
+	for i := range shards {
+		shards[i] = newAggShard(l.Activity)
+	}
+	copyCh := make(chan []store.PingRow, 2)
+	copyErr := make(chan error, 1)
+	go func() {
+		var err error
+		for rows := range copyCh {
+			if err == nil {
+				if err = load.Copy(ctx, rows); err != nil {
+					cancel(err)
+				}
+			}
+		}
+		copyErr <- err
+	}()
+	riders := map[int64]*store.RiderSeen{}
+	days := map[[2]int64]int64{}
+	var minTS, maxTS time.Time
+	pending := map[int]chunk{}
+	next := 0
+	var readErr error
+	outOfOrder := false
+	offset := l.Activity.UTCOffset
+	for c := range celled {
+		pending[c.seq] = c
+		for {
+			c, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			if c.err != nil {
+				readErr = c.err
+				cancel(c.err)
+				break
+			}
+			prows := make([]store.PingRow, len(c.pings))
+			for i := range c.pings {
+				p := &c.pings[i]
+				key, err := p.Rider.Key()
+				if err != nil {
+					readErr = err
+					cancel(err)
+					break
+				}
+				prows[i] = store.PingRow{Rider: key, Time: p.Time, Lng: p.Lng, Lat: p.Lat, Cell: c.cells[i], Status: p.Status}
+				r := riders[key]
+				if r == nil {
+					r = &store.RiderSeen{Key: key, PID: string(p.Rider), Platform: p.Platform, First: p.Time, Last: p.Time}
+					riders[key] = r
+				}
+				if p.Time.Before(r.First) {
+					r.First = p.Time
+				}
+				if p.Time.After(r.Last) {
+					r.Last = p.Time
+				}
+				day := p.Time.Add(offset).Unix() / 86400
+				days[[2]int64{key, day}]++
+				if minTS.IsZero() || p.Time.Before(minTS) {
+					minTS = p.Time
+				}
+				if p.Time.After(maxTS) {
+					maxTS = p.Time
+				}
+			}
+			if readErr != nil {
+				break
+			}
+			rows += int64(len(prows))
+			if !outOfOrder {
+				for i := range shards {
+					shards[i].send(c.pings, c.cells, i, len(shards))
+				}
+			}
+			select {
+			case copyCh <- prows:
+			case <-ctx.Done():
+			}
+			if o.Progress != nil {
+				o.Progress.Update(src.BytesRead(), rows+rw.n)
+			}
+			for _, s := range shards {
+				if s.failed() {
+					outOfOrder = true
+				}
+			}
+		}
+		if readErr != nil {
+			break
+		}
+	}
+	close(copyCh)
+	for range celled { // drain after an error
+	}
+	cerr := <-copyErr
+	results := make([]*activity.Result, len(shards))
+	var aggErr error
+	for i, s := range shards {
+		results[i], err = s.finish()
+		if err != nil && aggErr == nil {
+			aggErr = err
+		}
+	}
+	switch {
+	case readErr != nil:
+		return fail(readErr)
+	case cerr != nil:
+		return fail(fmt.Errorf("copy: %w", cerr))
+	case ctx.Err() != nil:
+		return fail(context.Cause(ctx))
+	}
+	if src.SHA256() != sha {
+		return fail(errors.New("the file changed while it was being read"))
+	}
+	var res *activity.Result
+	if aggErr != nil {
+		if !errors.Is(aggErr, activity.ErrOutOfOrder) {
+			return fail(aggErr)
+		}
+		// Some rider's pings were not in time order in the file: aggregate
+		// this batch from the database, sorted there.
+		sum.OutOfOrder = true
+		if l.Log != nil {
+			l.Log.Info("pings not in time order per rider; aggregating from the database", "file", name)
+		}
+		res, err = load.AggregateFromDB(ctx, l.Activity, func(k int64) model.RiderID {
+			if r := riders[k]; r != nil {
+				return model.RiderID(r.PID)
+			}
+			return ""
+		})
+		if err != nil {
+			return fail(err)
+		}
+	} else {
+		res = activity.Merge(results...)
+	}
+	rs := make([]store.RiderSeen, 0, len(riders))
+	for _, r := range riders {
+		rs = append(rs, *r)
+	}
+	ds := make([]store.RiderDay, 0, len(days))
+	for k, n := range days {
+		ds = append(ds, store.RiderDay{Rider: k[0], Day: time.Unix(k[1]*86400, 0).UTC(), Pings: n})
+	}
+	if err := load.Commit(ctx, rs, ds, res, minTS, maxTS, rows, rw.n); err != nil {
+		return load.Batch(), old, err
+	}
+	return load.Batch(), old, nil
+}
+
+// aggShard runs one Aggregator on its own goroutine over the riders whose
+// key falls in its shard, so each rider's order is kept.
+type aggShard struct {
+	in   chan shardWork
+	done chan struct{}
+	agg  *activity.Aggregator
+	err  error
+	mu   sync.Mutex
+	res  *activity.Result
+}
+
+type shardWork struct {
+	pings []model.Ping
+	cells []int64
+	idx   int
+	n     int
+}
+
+func newAggShard(s activity.Settings) *aggShard {
+	a := &aggShard{in: make(chan shardWork, 4), done: make(chan struct{}), agg: activity.NewAggregator(s)}
+	go func() {
+		defer close(a.done)
+		for w := range a.in {
+			if a.failed() {
+				continue
+			}
+			for i := range w.pings {
+				k, err := w.pings[i].Rider.Key()
+				if err != nil {
+					a.setErr(err)
+					break
+				}
+				if int(uint64(k)%uint64(w.n)) != w.idx {
+					continue
+				}
+				if err := a.agg.Add(w.pings[i], w.cells[i]); err != nil {
+					a.setErr(err)
+					break
+				}
+			}
+		}
+		if !a.failed() {
+			a.res = a.agg.Finish()
+		}
+	}()
+	return a
+}
+
+func (a *aggShard) send(p []model.Ping, c []int64, idx, n int) {
+	a.in <- shardWork{pings: p, cells: c, idx: idx, n: n}
+}
+
+func (a *aggShard) setErr(err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.err == nil {
+		a.err = err
+	}
+}
+
+func (a *aggShard) failed() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.err != nil
+}
+
+func (a *aggShard) finish() (*activity.Result, error) {
+	close(a.in)
+	<-a.done
+	return a.res, a.err
+}
+
+func rejectsPath(path, dir string) string {
+	base := filepath.Base(path) + ".rejects.csv"
+	if dir == "" {
+		return filepath.Join(filepath.Dir(path), base)
+	}
+	return filepath.Join(dir, base)
+}
+
+// rejectFile writes rejects lazily: the file is created at the first reject.
+type rejectFile struct {
+	path string
+	mu   sync.Mutex
+	f    *os.File
+	w    *RejectWriter
+	n    int64
+}
+
+func newRejectFile(path string) (*rejectFile, error) { return &rejectFile{path: path}, nil }
+
+func (r *rejectFile) write(j Reject) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.f == nil {
+		f, err := os.Create(r.path)
+		if err != nil {
+			return fmt.Errorf("rejects file: %w", err)
+		}
+		r.f, r.w = f, NewRejectWriter(f)
+	}
+	r.n++
+	return r.w.Write(j)
+}
+
+func (r *rejectFile) close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.f == nil {
+		return nil
+	}
+	err := r.w.Flush()
+	if cerr := r.f.Close(); err == nil {
+		err = cerr
+	}
+	r.f = nil
+	return err
+}
+
+func (r *rejectFile) discardIfEmpty() { _ = r.close() }
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("open %s: %w", path, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

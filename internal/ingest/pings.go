@@ -1,0 +1,184 @@
+package ingest
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/hexcover/hexcover/geo"
+	"github.com/hexcover/hexcover/internal/model"
+)
+
+// PingOptions say how to read a pings file.
+type PingOptions struct {
+	CRS      geo.CRS    // coordinate system of the input ("" means WGS-84); pings are converted to WGS-84
+	Bounds   *orb.Bound // optional configured area (WGS-84): pings outside it are rejected
+	Platform string     // platform of rows that have no platform column or an empty one
+
+	// MinTime and MaxTime bound plausible ping times; a zero MinTime means
+	// 2000-01-01 UTC and a zero MaxTime one day after the read starts.
+	MinTime, MaxTime time.Time
+}
+
+var defaultMinTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// ReadPings streams the pings of a file in format f. fn gets each valid ping,
+// with its rider pseudonymized by pz and its coordinates in WGS-84; rej gets
+// each rejected row. ReadPings returns an error only for problems with the
+// file as a whole (unreadable; a CSV header lacking a required column, which
+// is detected before any row reaches fn; malformed GeoJSON structure) or an
+// error returned by fn or rej. Raw platform ids are kept only in a cache
+// that lives for the duration of the call.
+func ReadPings(src io.Reader, file string, f Format, pz *Pseudonymizer, o PingOptions, fn func(model.Ping) error, rej func(Reject) error) error {
+	return readPings(src, file, f, pz, o, func(_ int, p model.Ping) error { return fn(p) }, rej)
+}
+
+// readPings is ReadPings with the line (or feature number) of every accepted
+// ping, for tests.
+func readPings(src io.Reader, file string, f Format, pz *Pseudonymizer, o PingOptions, fn func(int, model.Ping) error, rej func(Reject) error) error {
+	if pz == nil {
+		return fmt.Errorf("ingest %s: no pseudonymizer", file)
+	}
+	if _, err := needConvert(file, o.CRS); err != nil {
+		return err
+	}
+	c := newPingCheck(file, pz, o)
+	switch f {
+	case CSV:
+		return readPingsCSV(src, c, fn, rej)
+	case NDJSON:
+		return readPingsNDJSON(src, c, fn, rej)
+	case GeoJSON:
+		return readPingsGeoJSON(src, c, fn, rej)
+	}
+	return fmt.Errorf("ingest %s: pings cannot be read from format %q", file, f)
+}
+
+// pingCheck validates and converts the fields of one ping.
+type pingCheck struct {
+	file     string
+	riders   *riderCache
+	crs      geo.CRS
+	convert  bool
+	bounds   *orb.Bound
+	platform string
+	min, max time.Time
+	window   string // for messages
+	strs     map[string]string
+}
+
+func newPingCheck(file string, pz *Pseudonymizer, o PingOptions) *pingCheck {
+	c := &pingCheck{
+		file:     file,
+		riders:   newRiderCache(pz),
+		crs:      o.CRS,
+		convert:  o.CRS != "" && o.CRS != geo.WGS84,
+		bounds:   o.Bounds,
+		platform: o.Platform,
+		min:      o.MinTime,
+		max:      o.MaxTime,
+		strs:     make(map[string]string),
+	}
+	if c.min.IsZero() {
+		c.min = defaultMinTime
+	}
+	if c.max.IsZero() {
+		c.max = time.Now().Add(24 * time.Hour)
+	}
+	c.window = c.min.UTC().Format(time.RFC3339) + " .. " + c.max.UTC().Format(time.RFC3339)
+	return c
+}
+
+// intern returns a copy of s that does not pin the buffer s points into;
+// the few distinct platforms and statuses of a file are shared.
+func (c *pingCheck) intern(s string) string {
+	if s == "" {
+		return ""
+	}
+	if v, ok := c.strs[s]; ok {
+		return v
+	}
+	v := strings.Clone(s)
+	if len(c.strs) < 1024 {
+		c.strs[v] = v
+	}
+	return v
+}
+
+// build validates the text of one ping's fields and returns the ping, or the
+// reason it is rejected. Strings are trimmed here.
+func (c *pingCheck) build(rider, platform, status, ts, lat, lng string) (model.Ping, string) {
+	rider = strings.TrimSpace(rider)
+	if rider == "" {
+		return model.Ping{}, "empty rider_id"
+	}
+	y, why := coord("lat", lat, 90)
+	if why != "" {
+		return model.Ping{}, why
+	}
+	x, why := coord("lng", lng, 180)
+	if why != "" {
+		return model.Ping{}, why
+	}
+	if x == 0 && y == 0 {
+		return model.Ping{}, "lat and lng are both 0 (null island)"
+	}
+	ts = strings.TrimSpace(ts)
+	if ts == "" {
+		return model.Ping{}, "empty ts"
+	}
+	t, err := parseTime(ts)
+	if err != nil {
+		return model.Ping{}, fmt.Sprintf("ts %q is not RFC 3339, unix seconds or unix milliseconds", ts)
+	}
+	if t.Before(c.min) || t.After(c.max) {
+		return model.Ping{}, fmt.Sprintf("ts %q is outside the accepted window %s", ts, c.window)
+	}
+	if c.convert {
+		x, y = c.crs.ToWGS84(x, y)
+		if !finite(x) || !finite(y) || y < -90 || y > 90 || x < -180 || x > 180 {
+			return model.Ping{}, fmt.Sprintf("lat %s, lng %s do not convert from %s to WGS-84", lat, lng, c.crs)
+		}
+	}
+	if c.bounds != nil && !c.bounds.Contains(orb.Point{x, y}) {
+		return model.Ping{}, fmt.Sprintf("lat %s, lng %s is outside the configured area", strconv.FormatFloat(y, 'f', -1, 64), strconv.FormatFloat(x, 'f', -1, 64))
+	}
+	platform = strings.TrimSpace(platform)
+	if platform == "" {
+		platform = c.platform
+	}
+	return model.Ping{
+		Rider:    c.riders.rider(platform, rider),
+		Platform: c.intern(platform),
+		Time:     t,
+		Lat:      y,
+		Lng:      x,
+		Status:   c.intern(strings.TrimSpace(status)),
+	}, ""
+}
+
+// coord parses a latitude (limit 90) or longitude (limit 180).
+func coord(name, s string, limit float64) (float64, string) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, "empty " + name
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, fmt.Sprintf("%s %q is not a number", name, s)
+	}
+	if !finite(v) {
+		return 0, fmt.Sprintf("%s %q is not finite", name, s)
+	}
+	if v < -limit || v > limit {
+		return 0, fmt.Sprintf("%s %s is outside [-%g, %g]", name, s, limit, limit)
+	}
+	return v, ""
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

@@ -1,0 +1,181 @@
+package ingest
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/hexcover/hexcover/internal/model"
+)
+
+// columnNames maps every accepted header name (lowercase) to its column.
+type columnNames map[string]string
+
+var pingColumnNames = columnNames{
+	"rider_id": "rider_id",
+	"ts":       "ts", "time": "ts", "timestamp": "ts",
+	"lat": "lat", "latitude": "lat",
+	"lng": "lng", "lon": "lng", "longitude": "lng",
+	"platform": "platform",
+	"status":   "status",
+}
+
+// header maps canonical column names to their index in a CSV header.
+type header struct {
+	idx map[string]int
+	n   int // number of fields in the header
+}
+
+// parseHeader reads a header row: names are trimmed and compared
+// case-insensitively; unknown names are ignored; a column given twice (also
+// under two aliases) is an error, as is a missing required column.
+func parseHeader(rec []string, names columnNames, required []string) (header, error) {
+	h := header{idx: make(map[string]int), n: len(rec)}
+	for i, name := range rec {
+		key := strings.ToLower(strings.TrimSpace(name))
+		col, ok := names[key]
+		if !ok {
+			continue
+		}
+		if j, dup := h.idx[col]; dup {
+			return header{}, fmt.Errorf("header has column %s twice (%q and %q)", col, rec[j], name)
+		}
+		h.idx[col] = i
+	}
+	var missing []string
+	for _, col := range required {
+		if _, ok := h.idx[col]; !ok {
+			missing = append(missing, col)
+		}
+	}
+	if len(missing) > 0 {
+		return header{}, fmt.Errorf("header %q lacks required column(s) %s", strings.Join(rec, ","), strings.Join(missing, ", "))
+	}
+	return h, nil
+}
+
+// col returns the index of a column, or -1.
+func (h header) col(name string) int {
+	if i, ok := h.idx[name]; ok {
+		return i
+	}
+	return -1
+}
+
+// field returns rec[i], or "" for a column the header lacks.
+func field(rec []string, i int) string {
+	if i < 0 {
+		return ""
+	}
+	return rec[i]
+}
+
+// newCSVReader skips a UTF-8 byte order mark and returns a reader that
+// reuses its record slice and accepts rows of any length.
+func newCSVReader(src io.Reader) (*csv.Reader, error) {
+	br := bufio.NewReaderSize(src, 64<<10) // csv.NewReader reuses it
+	if b, err := br.Peek(3); err == nil && string(b) == "\ufeff" {
+		br.Discard(3)
+	} else if err != nil && err != io.EOF {
+		return nil, err
+	}
+	r := csv.NewReader(br)
+	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
+	r.LazyQuotes = false
+	return r, nil
+}
+
+// readHeader reads the first record of r.
+func readHeader(r *csv.Reader, file string) ([]string, error) {
+	rec, err := r.Read()
+	if err == io.EOF {
+		return nil, fmt.Errorf("ingest %s: empty file, a header is required", file)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ingest %s line 1: header: %w", file, err)
+	}
+	return append([]string(nil), rec...), nil
+}
+
+// csvParseReject turns a CSV syntax error in one row into a reject. It
+// returns false for errors that are not about one row.
+func csvParseReject(file string, err error) (Reject, bool) {
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		return Reject{}, false
+	}
+	return Reject{File: file, Line: pe.StartLine, Reason: "malformed CSV: " + pe.Err.Error()}, true
+}
+
+// rawRow is the text of a CSV row for a reject: its fields re-joined with
+// commas, quoted where needed. The reader does not keep the original line
+// (that would cost a copy per row); this is the same row modulo quoting.
+func rawRow(rec []string) string {
+	var b strings.Builder
+	for i, f := range rec {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if f == "" || !strings.ContainsAny(f, ",\"\r\n") && f[0] != ' ' && f[0] != '\t' {
+			b.WriteString(f)
+		} else {
+			b.WriteByte('"')
+			b.WriteString(strings.ReplaceAll(f, `"`, `""`))
+			b.WriteByte('"')
+		}
+		if b.Len() > maxRaw {
+			break
+		}
+	}
+	return truncRaw(b.String())
+}
+
+func readPingsCSV(src io.Reader, c *pingCheck, fn func(int, model.Ping) error, rej func(Reject) error) error {
+	r, err := newCSVReader(src)
+	if err != nil {
+		return fmt.Errorf("ingest %s: %w", c.file, err)
+	}
+	hrec, err := readHeader(r, c.file)
+	if err != nil {
+		return err
+	}
+	h, err := parseHeader(hrec, pingColumnNames, []string{"rider_id", "ts", "lat", "lng"})
+	if err != nil {
+		return fmt.Errorf("ingest %s line 1: %w", c.file, err)
+	}
+	iRider, iTS, iLat, iLng := h.col("rider_id"), h.col("ts"), h.col("lat"), h.col("lng")
+	iPlatform, iStatus := h.col("platform"), h.col("status")
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			if j, ok := csvParseReject(c.file, err); ok {
+				if err := rej(j); err != nil {
+					return err
+				}
+				continue
+			}
+			return fmt.Errorf("ingest %s: %w", c.file, err)
+		}
+		line, _ := r.FieldPos(0)
+		if len(rec) != h.n {
+			err = rej(Reject{File: c.file, Line: line, Reason: fmt.Sprintf("row has %d fields, header has %d", len(rec), h.n), Raw: rawRow(rec)})
+		} else {
+			p, why := c.build(rec[iRider], field(rec, iPlatform), field(rec, iStatus), rec[iTS], rec[iLat], rec[iLng])
+			if why != "" {
+				err = rej(Reject{File: c.file, Line: line, Reason: why, Raw: rawRow(rec)})
+			} else {
+				err = fn(line, p)
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+}

@@ -1,0 +1,75 @@
+package siting
+
+import "slices"
+
+// Evaluate is the demand covered by existing presence and exactly the
+// candidates chosen (Required is not added implicitly). It panics if an index
+// is out of range.
+func Evaluate(p Problem, chosen []int) float64 {
+	covered := make([]bool, len(p.Demand))
+	copy(covered, p.Covered)
+	for _, j := range chosen {
+		for _, i := range p.Candidates[j].Cells {
+			covered[i] = true
+		}
+	}
+	s := 0.0
+	for i, c := range covered {
+		if c {
+			s += p.Demand[i]
+		}
+	}
+	return s
+}
+
+// Exhaustive tries every set of min(K, len(Candidates)) candidates that
+// contains Required and returns one covering the most demand (Required first,
+// then the others ascending) and its covered demand. It takes time
+// proportional to C(candidates − required, K − required): for tests and small
+// instances only. It panics if p is invalid.
+func Exhaustive(p Problem) (best []int, value float64) {
+	if err := p.Validate(); err != nil {
+		panic(err)
+	}
+	in := compile(p)
+	cv := newCover(in)
+	isRequired := make([]bool, len(p.Candidates))
+	for _, j := range p.Required {
+		isRequired[j] = true
+		cv.add(j)
+	}
+	var pool []int32
+	for j := range p.Candidates {
+		if !isRequired[j] {
+			pool = append(pool, int32(j))
+		}
+	}
+	k := min(p.K-len(p.Required), len(pool))
+	cur := make([]int32, 0, k)
+	var bestSet []int32
+	bestV := -1.0
+	var rec func(from int, v float64)
+	rec = func(from int, v float64) {
+		if len(cur) == k {
+			if v > bestV {
+				bestV, bestSet = v, append(bestSet[:0], cur...)
+			}
+			return
+		}
+		for n := from; n <= len(pool)-(k-len(cur)); n++ {
+			j := pool[n]
+			g := cv.gain(j)
+			cv.add(int(j))
+			cur = append(cur, j)
+			rec(n+1, v+g)
+			cur = cur[:len(cur)-1]
+			cv.remove(int(j))
+		}
+	}
+	rec(0, 0)
+	best = slices.Clone(p.Required)
+	for _, j := range bestSet {
+		best = append(best, int(j))
+	}
+	return best, Evaluate(p, best)
+}
