@@ -15,12 +15,12 @@ import (
 
 // Config is the whole configuration of one hexcover process.
 type Config struct {
-	DatabaseURL  string        // DATABASE_URL
-	Addr         string        // HEXCOVER_ADDR
-	Secret       string        // HEXCOVER_SECRET: key of the rider-id HMAC
-	QueryTimeout time.Duration // HEXCOVER_QUERY_TIMEOUT: statement timeout of every query
-	MinRiders    int           // HEXCOVER_K: k-anonymity threshold (distinct riders)
-	RetentionDays int          // HEXCOVER_RETENTION_DAYS: raw pings kept this many days
+	DatabaseURL   string        // DATABASE_URL
+	Addr          string        // HEXCOVER_ADDR
+	Secret        string        // HEXCOVER_SECRET: key of the rider-id HMAC
+	QueryTimeout  time.Duration // HEXCOVER_QUERY_TIMEOUT: statement timeout of every query
+	MinRiders     int           // HEXCOVER_K: k-anonymity threshold (distinct riders)
+	RetentionDays int           // HEXCOVER_RETENTION_DAYS: raw pings kept this many days
 	// ServiceRadiusM is the service radius in metres of each site kind that
 	// counts as organization presence (HEXCOVER_RADII, "kind=m,kind=m").
 	ServiceRadiusM map[string]float64

@@ -153,7 +153,7 @@ func snapshot(t *testing.T, st *store.Store) string {
 	err := st.Pool.QueryRow(context.Background(), `SELECT
 		(SELECT count(*) || ':' || coalesce(sum(pings), 0) || ':' || coalesce(sum(riders), 0) || ':' || coalesce(round(sum(rider_seconds)::numeric, 3), 0)
 			|| ':' || coalesce(round(sum(dwell_seconds)::numeric, 3), 0) FROM hex_activity)
-		|| '|' || (SELECT count(*) FROM hex_riders) || '|' || (SELECT count(*) FROM pings) || '|' || (SELECT count(*) FROM riders)
+		|| '|' || (SELECT coalesce(sum(cardinality(rider_keys)), 0) FROM hex_activity) || '|' || (SELECT count(*) FROM pings) || '|' || (SELECT count(*) FROM riders)
 		|| '|' || (SELECT count(*) || ':' || coalesce(round(sum(gyration_m)::numeric, 3), 0) || ':' || coalesce(sum(pings), 0) FROM rider_ranges)
 		|| '|' || (SELECT count(*) FROM rider_cells) || '|' || (SELECT count(*) FROM ingest_batches WHERE status = 'done')`).Scan(&s)
 	if err != nil {

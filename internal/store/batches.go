@@ -78,6 +78,11 @@ func (s *Store) beginBatch(ctx context.Context, b *Batch, replace bool) (pgx.Tx,
 		_ = tx.Rollback(context.WithoutCancel(ctx))
 		return nil, nil, err
 	}
+	// An import is one long transaction; its statements (COPY of millions of
+	// rows, aggregate upserts) legitimately outlast the interactive timeout.
+	if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = '1h'`); err != nil {
+		return fail(err)
+	}
 	// Serialize imports of the same kind: the duplicate check and the
 	// aggregate upserts must not race with another import.
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('hexcover.ingest.' || $1))`, b.Kind); err != nil {

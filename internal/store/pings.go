@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -223,61 +224,70 @@ func addRiderDays(ctx context.Context, tx pgx.Tx, days []RiderDay) error {
 	return err
 }
 
-// writeActivity adds an aggregation result to hex_activity and hex_riders
-// and recounts distinct riders of the touched cells. With replace, the
-// tables are emptied first (rebuild).
+// writeActivity adds an aggregation result to hex_activity, merging the
+// distinct rider sets of cells that already have activity. With replace, the
+// table is emptied first (rebuild).
 func writeActivity(ctx context.Context, tx pgx.Tx, res *activity.Result, replace bool) error {
 	if replace {
-		if _, err := tx.Exec(ctx, `TRUNCATE hex_activity, hex_riders`); err != nil {
+		if _, err := tx.Exec(ctx, `TRUNCATE hex_activity`); err != nil {
 			return err
 		}
 	}
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE tmp_act (res smallint, cell bigint, how smallint, pings bigint,
-		rider_seconds double precision, dwell_seconds double precision) ON COMMIT DROP`); err != nil {
+		rider_seconds double precision, dwell_seconds double precision, rider_keys bigint[]) ON COMMIT DROP`); err != nil {
 		return err
 	}
+	sets := riderSets(res.RiderCells)
 	keys := make([]activity.Key, 0, len(res.Stats))
 	for k := range res.Stats {
 		keys = append(keys, k)
 	}
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"tmp_act"}, []string{"res", "cell", "how", "pings", "rider_seconds", "dwell_seconds"},
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"tmp_act"}, []string{"res", "cell", "how", "pings", "rider_seconds", "dwell_seconds", "rider_keys"},
 		pgx.CopyFromSlice(len(keys), func(i int) ([]any, error) {
 			k := keys[i]
 			s := res.Stats[k]
-			return []any{int16(k.Res), k.Cell, k.How, s.Pings, s.RiderSeconds, s.DwellSeconds}, nil
+			set := sets[k]
+			if set == nil {
+				set = []int64{}
+			}
+			return []any{int16(k.Res), k.Cell, k.How, s.Pings, s.RiderSeconds, s.DwellSeconds, set}, nil
 		}))
 	if err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE tmp_hr (res smallint, cell bigint, how smallint, rider bigint) ON COMMIT DROP`); err != nil {
-		return err
-	}
-	rc := res.RiderCells
-	_, err = tx.CopyFrom(ctx, pgx.Identifier{"tmp_hr"}, []string{"res", "cell", "how", "rider"},
-		pgx.CopyFromSlice(len(rc), func(i int) ([]any, error) {
-			r := rc[i]
-			return []any{int16(r.Res), r.Cell, r.How, r.Rider}, nil
-		}))
+	// New cells are inserted as they are; cells with earlier activity get
+	// the sums added and the rider sets merged (sorted, distinct).
+	_, err = tx.Exec(ctx, `INSERT INTO hex_activity AS h (res, cell, how, pings, rider_seconds, dwell_seconds, rider_keys)
+		SELECT res, cell, how, pings, rider_seconds, dwell_seconds, rider_keys FROM tmp_act
+		ON CONFLICT (res, cell, how) DO UPDATE SET pings = h.pings + EXCLUDED.pings,
+			rider_seconds = h.rider_seconds + EXCLUDED.rider_seconds, dwell_seconds = h.dwell_seconds + EXCLUDED.dwell_seconds,
+			rider_keys = ARRAY(SELECT DISTINCT k FROM unnest(h.rider_keys || EXCLUDED.rider_keys) AS k ORDER BY k)`)
 	if err != nil {
 		return err
-	}
-	stmts := []string{
-		`INSERT INTO hex_riders (res, cell, how, rider) SELECT res, cell, how, rider FROM tmp_hr ON CONFLICT DO NOTHING`,
-		`INSERT INTO hex_activity AS h (res, cell, how, pings, riders, rider_seconds, dwell_seconds)
-			SELECT res, cell, how, pings, 0, rider_seconds, dwell_seconds FROM tmp_act
-			ON CONFLICT (res, cell, how) DO UPDATE SET pings = h.pings + EXCLUDED.pings,
-				rider_seconds = h.rider_seconds + EXCLUDED.rider_seconds, dwell_seconds = h.dwell_seconds + EXCLUDED.dwell_seconds`,
-		`UPDATE hex_activity h SET riders = c.n FROM (
-			SELECT r.res, r.cell, r.how, count(*)::int AS n FROM hex_riders r
-			JOIN tmp_act t ON t.res = r.res AND t.cell = r.cell AND t.how = r.how GROUP BY 1, 2, 3) c
-			WHERE h.res = c.res AND h.cell = c.cell AND h.how = c.how`,
-	}
-	for _, q := range stmts {
-		if _, err := tx.Exec(ctx, q); err != nil {
-			return err
-		}
 	}
 	return writeCells(ctx, tx, keys)
+}
+
+// riderSets groups the sorted presence tuples into one sorted set per key.
+func riderSets(rc []activity.RiderCell) map[activity.Key][]int64 {
+	out := make(map[activity.Key][]int64)
+	for i := 0; i < len(rc); {
+		k := activity.Key{Res: rc[i].Res, Cell: rc[i].Cell, How: rc[i].How}
+		j := i
+		for j < len(rc) && rc[j].Res == k.Res && rc[j].Cell == k.Cell && rc[j].How == k.How {
+			j++
+		}
+		set := make([]int64, 0, j-i)
+		for _, r := range rc[i:j] {
+			if n := len(set); n == 0 || set[n-1] != r.Rider {
+				set = append(set, r.Rider)
+			}
+		}
+		slices.Sort(set)
+		out[k] = set
+		i = j
+	}
+	return out
 }
 
 // writeCells adds the geometry of cells not yet in hex_cells.
@@ -474,22 +484,46 @@ func (s *Store) Rebuild(ctx context.Context, set activity.Settings) (int64, erro
 		if _, err := pgx.ForEachRow(rows, []any{&id, &pid}, func() error { pids[id] = model.RiderID(pid); return nil }); err != nil {
 			return err
 		}
-		rows, err = tx.Query(ctx, `SELECT rider, ts, lng, lat, cell, status FROM pings ORDER BY rider, ts`)
+		// Batch by batch, exactly as the imports aggregated them, so a
+		// rebuild reproduces the incremental aggregates and per-import ranges.
+		if _, err := tx.Exec(ctx, `TRUNCATE hex_activity, rider_ranges, rider_cells`); err != nil {
+			return err
+		}
+		rows, err = tx.Query(ctx, `SELECT id FROM ingest_batches WHERE kind = 'pings' AND status = 'done' ORDER BY id`)
 		if err != nil {
 			return err
 		}
-		res, err := aggregateRows(rows, set, func(k int64) model.RiderID { return pids[k] })
+		batches, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 		if err != nil {
 			return err
 		}
-		n = res.Pings
-		if err := writeActivity(ctx, tx, res, true); err != nil {
+		for _, b := range batches {
+			rows, err := tx.Query(ctx, `SELECT rider, ts, lng, lat, cell, status FROM pings WHERE batch_id = $1 ORDER BY rider, ts`, b)
+			if err != nil {
+				return err
+			}
+			res, err := aggregateRows(rows, set, func(k int64) model.RiderID { return pids[k] })
+			if err != nil {
+				return fmt.Errorf("batch %d: %w", b, err)
+			}
+			n += res.Pings
+			if err := writeActivity(ctx, tx, res, false); err != nil {
+				return err
+			}
+			if err := writeRanges(ctx, tx, res.Ranges); err != nil {
+				return err
+			}
+			for _, t := range []string{"tmp_act", "tmp_ranges", "tmp_rcells", "tmp_cells"} {
+				if _, err := tx.Exec(ctx, `DROP TABLE IF EXISTS `+t); err != nil {
+					return err
+				}
+			}
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM rider_days`); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM rider_ranges`); err != nil {
-			return err
-		}
-		if err := writeRanges(ctx, tx, res.Ranges); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO rider_days (rider, day, pings)
+			SELECT rider, (ts AT TIME ZONE 'UTC' + interval '8 hours')::date, count(*) FROM pings GROUP BY 1, 2`); err != nil {
 			return err
 		}
 		return bumpVersion(ctx, tx, "activity")

@@ -33,7 +33,7 @@ func TestMigrateTwiceAndSchema(t *testing.T) {
 		t.Fatalf("second migrate moved version %d → %d, want no-op", v1, v2)
 	}
 
-	tables := []string{"riders", "pings", "ingest_batches", "hex_activity", "hex_riders", "hex_cells", "rider_ranges",
+	tables := []string{"riders", "pings", "ingest_batches", "hex_activity", "hex_cells", "rider_ranges",
 		"rider_cells", "rider_days", "admin_areas", "grids", "sites", "scenarios", "assignments", "audit_log", "api_tokens", "data_versions"}
 	for _, tb := range tables {
 		var ok bool
@@ -48,8 +48,8 @@ func TestMigrateTwiceAndSchema(t *testing.T) {
 	// Spatial indexes are GiST; the H3 lookups have btree indexes.
 	want := map[string]string{
 		"hex_cells_boundary": "gist", "hex_cells_center": "gist", "admin_areas_geom": "gist", "grids_geom": "gist",
-		"sites_geom": "gist", "rider_ranges_hull": "gist", "hex_activity_pkey": "btree", "hex_riders_pkey": "btree",
-		"rider_cells_cell": "btree", "pings_cell": "btree",
+		"sites_geom": "gist", "rider_ranges_hull": "gist", "hex_activity_pkey": "btree",
+		"rider_cells_cell": "btree", "pings_rider_ts": "btree",
 	}
 	rows, err := s.Pool.Query(ctx, `SELECT i.relname, am.amname FROM pg_index x
 		JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am am ON am.oid = i.relam`)

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hexcover/hexcover/internal/store"
+	"github.com/hexcover/hexcover/web"
+)
+
+func openStore(ctx context.Context, e *env) (*store.Store, error) {
+	return store.Open(ctx, e.cfg.DatabaseURL, store.Options{QueryTimeout: e.cfg.QueryTimeout})
+}
+
+// openReady opens the store and checks the database answers, turning the
+// usual failures into an instruction.
+func openReady(ctx context.Context, e *env) (*store.Store, error) {
+	st, err := openStore(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Ready(ctx); err != nil {
+		st.Close()
+		if store.IsUnavailable(err) {
+			return nil, fmt.Errorf("cannot reach the database at DATABASE_URL=%s: start PostgreSQL (scripts/db.sh does it) or set DATABASE_URL", e.cfg.DatabaseURL)
+		}
+		return nil, err
+	}
+	return st, nil
+}
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "serve", "[--addr ADDR]", "run the HTTP server: map at /, tiles under /tiles, JSON API under /api")
+	fs.StringVar(&e.cfg.Addr, "addr", e.cfg.Addr, "listen address (env HEXCOVER_ADDR)")
+	e.cfg.BindFlags(fs)
+	if pos, err := parse(fs, args); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", pos[0])}
+	}
+	// The server starts even when the database is down: /readyz says so
+	// and the pool reconnects by itself when it comes back.
+	st, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Ready(ctx); err != nil {
+		e.log.Warn("database not ready; serving anyway, /readyz reports 503 until it is", "err", err)
+	} else if v, err := st.SchemaVersion(ctx); err == nil && v == 0 {
+		e.log.Warn("database has no schema; run hexcover migrate")
+	}
+	assets, err := web.Assets()
+	if err != nil {
+		return err
+	}
+	srv, err := buildServer(ctx, e, st, assets)
+	if err != nil {
+		return err
+	}
+	return srv.Run(ctx)
+}
+
+func runMigrate(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "migrate", "", "apply the embedded migrations; a no-op when the schema is current")
+	e.cfg.BindFlags(fs)
+	if pos, err := parse(fs, args); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", pos[0])}
+	}
+	st, err := openReadyAllowNoPostGIS(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	start := time.Now()
+	v, err := st.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "schema at version %d (%s)\n", v, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// openReadyAllowNoPostGIS is openReady for migrate, which creates PostGIS
+// itself when it may.
+func openReadyAllowNoPostGIS(ctx context.Context, e *env) (*store.Store, error) {
+	st, err := openStore(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Ready(ctx); err != nil && store.IsUnavailable(err) {
+		st.Close()
+		return nil, fmt.Errorf("cannot reach the database at DATABASE_URL=%s: start PostgreSQL (scripts/db.sh does it) or set DATABASE_URL", e.cfg.DatabaseURL)
+	}
+	return st, nil
+}

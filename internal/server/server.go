@@ -1,0 +1,178 @@
+// Package server is hexcover's HTTP face: routes, the JSON error mapping,
+// health and metrics, the embedded web map, and graceful shutdown.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/hexcover/hexcover/internal/config"
+	"github.com/hexcover/hexcover/internal/store"
+)
+
+// Server holds the dependencies of every handler; it is built in
+// cmd/hexcover and has no globals.
+type Server struct {
+	cfg     config.Config
+	store   *store.Store
+	log     *slog.Logger
+	assets  fs.FS
+	extra   []Route
+	reg     *prometheus.Registry
+	metrics *metrics
+	mux     *http.ServeMux
+}
+
+// Route is an extra handler mounted by another package (tiles, analyses).
+type Route struct {
+	Pattern string // net/http ServeMux pattern, e.g. "GET /tiles/{layer}/{z}/{x}/{y}"
+	Name    string // route label in metrics
+	Handler HandlerFunc
+}
+
+// New builds the server. assets is the built web map (web.Assets()).
+func New(cfg config.Config, st *store.Store, log *slog.Logger, assets fs.FS, extra ...Route) *Server {
+	s := &Server{cfg: cfg, store: st, log: log, assets: assets, extra: extra, reg: prometheus.NewRegistry()}
+	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.metrics = newMetrics(s.reg, st)
+	s.routes()
+	return s
+}
+
+// Registry is the Prometheus registry other packages add their metrics to.
+func (s *Server) Registry() *prometheus.Registry { return s.reg }
+
+// Handler returns the root handler.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+func (s *Server) routes() {
+	m := http.NewServeMux()
+	s.mux = m
+	m.Handle("GET /healthz", s.wrap("healthz", func(w http.ResponseWriter, r *http.Request) error {
+		return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	}))
+	m.Handle("GET /readyz", s.wrap("readyz", s.readyz))
+	m.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	m.Handle("GET /api/meta", s.wrap("meta", s.meta))
+	for _, rt := range s.extra {
+		m.Handle(rt.Pattern, s.wrap(rt.Name, rt.Handler))
+	}
+	static := http.FileServerFS(s.assets)
+	m.Handle("GET /", s.wrap("static", func(w http.ResponseWriter, r *http.Request) error {
+		if r.URL.Path == "/" || r.URL.Path == "/index.html" {
+			w.Header().Set("Cache-Control", "no-cache")
+		} else {
+			w.Header().Set("Cache-Control", "public, max-age=300")
+		}
+		if r.URL.Path != "/" {
+			if _, err := fs.Stat(s.assets, r.URL.Path[1:]); err != nil {
+				return NotFound("no such page")
+			}
+		}
+		static.ServeHTTP(w, r)
+		return nil
+	}))
+	m.Handle("GET /api/", s.wrap("api", func(w http.ResponseWriter, r *http.Request) error {
+		return NotFound("no such endpoint: " + r.Method + " " + r.URL.Path)
+	}))
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	if err := s.store.Ready(r.Context()); err != nil {
+		s.log.Warn("not ready", "err", err)
+		return &Error{Status: http.StatusServiceUnavailable, Msg: "database not ready"}
+	}
+	return writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func (s *Server) meta(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.store.Meta(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, m)
+}
+
+// Run serves on cfg.Addr until ctx is cancelled, then shuts down gracefully,
+// letting in-flight requests finish for up to 20 s.
+func (s *Server) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return &ListenError{Addr: s.cfg.Addr, Err: err}
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve is Run on an existing listener.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler: s.mux,
+		// Slow clients must not hold connections: headers within 5 s, the
+		// whole (bounded) request body within 30 s.
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		// Tiles and analyses run under the query timeout; leave room above it.
+		WriteTimeout: s.cfg.QueryTimeout + 20*time.Second,
+		IdleTimeout:  120 * time.Second,
+		ErrorLog:     slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	s.log.Info("serving", "addr", ln.Addr().String(), "url", "http://"+displayAddr(ln.Addr()))
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down: finishing in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func displayAddr(a net.Addr) string {
+	if ta, ok := a.(*net.TCPAddr); ok && (ta.IP == nil || ta.IP.IsUnspecified()) {
+		return "localhost:" + strconv.Itoa(ta.Port)
+	}
+	return a.String()
+}
+
+// ListenError says the address could not be bound (typically: in use).
+type ListenError struct {
+	Addr string
+	Err  error
+}
+
+func (e *ListenError) Error() string {
+	return "cannot listen on " + e.Addr + ": " + e.Err.Error() + " (is another server running? set HEXCOVER_ADDR or --addr)"
+}
+
+func (e *ListenError) Unwrap() error { return e.Err }
+
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// WriteJSON writes v as a JSON response; for handlers in other packages.
+func WriteJSON(w http.ResponseWriter, status int, v any) error { return writeJSON(w, status, v) }

@@ -1,0 +1,212 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
+)
+
+// The statements behind internal/tiles. Every one of them is an index lookup:
+// hexagon rows by primary key (res, cell, how) with cell = ANY($n), feature
+// rows by their GiST index with geom && envelope. Clipping, projection and
+// MVT encoding happen in Go.
+
+// HexStat is the activity of one cell, for all hours or summed over a set of
+// hours of week.
+type HexStat struct {
+	Cell         int64
+	Pings        int64
+	Riders       int // distinct riders over the selected hours, never summed
+	RiderSeconds float64
+	DwellSeconds float64
+}
+
+// HexStats returns the activity of those of cells (all at resolution res)
+// that have any. With hows empty the whole-week rows (how = -1) are read;
+// otherwise pings and seconds are summed over the given hours of week and
+// riders are counted distinct from hex_riders over the same hours.
+func (s *Store) HexStats(ctx context.Context, res int, cells []int64, hows []int16) ([]HexStat, error) {
+	if len(cells) == 0 {
+		return nil, nil
+	}
+	var (
+		rows pgx.Rows
+		err  error
+	)
+	if len(hows) == 0 {
+		rows, err = s.Pool.Query(ctx, `SELECT cell, pings, riders, rider_seconds, dwell_seconds
+			FROM hex_activity WHERE res = $1 AND how = -1 AND cell = ANY($2)`, int16(res), cells)
+	} else {
+		rows, err = s.Pool.Query(ctx, `WITH a AS (
+				SELECT cell, sum(pings)::bigint AS pings, sum(rider_seconds) AS rs, sum(dwell_seconds) AS ds
+				FROM hex_activity WHERE res = $1 AND cell = ANY($2) AND how = ANY($3) GROUP BY cell),
+			r AS (
+				SELECT cell, count(DISTINCT rider)::int AS riders
+				FROM hex_riders WHERE res = $1 AND cell = ANY($2) AND how = ANY($3) GROUP BY cell)
+			SELECT a.cell, a.pings, coalesce(r.riders, 0), a.rs, a.ds FROM a LEFT JOIN r USING (cell)`,
+			int16(res), cells, hows)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]HexStat, 0, len(cells)/2)
+	var h HexStat
+	_, err = pgx.ForEachRow(rows, []any{&h.Cell, &h.Pings, &h.Riders, &h.RiderSeconds, &h.DwellSeconds}, func() error {
+		out = append(out, h)
+		return nil
+	})
+	return out, err
+}
+
+// Feature is one row of a feature layer (areas, grids, sites) with its
+// geometry in WGS-84 and its tile properties.
+type Feature struct {
+	Geometry   orb.Geometry
+	Properties map[string]any
+}
+
+// featureQueries are the only statements FeaturesInBound runs, by layer;
+// layer names never reach SQL text. $1..$4 are the envelope, $5 the
+// simplification tolerance in degrees (0 = none), $6 the row limit.
+var featureQueries = map[string]string{
+	"areas": `SELECT ST_AsBinary(CASE WHEN $5::float8 > 0 THEN ST_SimplifyPreserveTopology(geom, $5) ELSE geom END),
+			code, name, name_en, level
+		FROM admin_areas WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) ORDER BY code LIMIT $6`,
+	"grids": `SELECT ST_AsBinary(CASE WHEN $5::float8 > 0 THEN ST_SimplifyPreserveTopology(geom, $5) ELSE geom END),
+			code, name, community_code, street_code, manager, target
+		FROM grids WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) ORDER BY code LIMIT $6`,
+	"sites": `SELECT ST_AsBinary(geom), ext_id, kind, status, name, capacity, array_to_string(amenities, ',')
+		FROM sites WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND $5::float8 IS NOT NULL ORDER BY ext_id LIMIT $6`,
+}
+
+// FeaturesInBound returns the features of layer ("areas", "grids" or
+// "sites") whose bounding box meets b, at most limit of them, ordered by
+// their code. A positive tolerance (degrees) simplifies polygons in the
+// database with ST_SimplifyPreserveTopology, for low zooms.
+func (s *Store) FeaturesInBound(ctx context.Context, layer string, b orb.Bound, tolerance float64, limit int) ([]Feature, error) {
+	q, ok := featureQueries[layer]
+	if !ok {
+		return nil, fmt.Errorf("no feature layer %q", layer)
+	}
+	rows, err := s.Pool.Query(ctx, q, b.Min[0], b.Min[1], b.Max[0], b.Max[1], tolerance, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Feature
+	for rows.Next() {
+		var (
+			g   []byte
+			f   Feature
+			err error
+		)
+		switch layer {
+		case "areas":
+			var code, name, nameEn, level string
+			err = rows.Scan(&g, &code, &name, &nameEn, &level)
+			f.Properties = map[string]any{"code": code, "name": name, "name_en": nameEn, "level": level}
+		case "grids":
+			var code, name, comm, street, manager string
+			var target int32
+			err = rows.Scan(&g, &code, &name, &comm, &street, &manager, &target)
+			f.Properties = map[string]any{"code": code, "name": name, "community_code": comm, "street_code": street,
+				"manager": manager, "target": int64(target)}
+		case "sites":
+			var id, kind, status, name, amenities string
+			var capacity int32
+			err = rows.Scan(&g, &id, &kind, &status, &name, &capacity, &amenities)
+			f.Properties = map[string]any{"id": id, "kind": kind, "status": status, "name": name,
+				"capacity": int64(capacity), "amenities": amenities}
+		}
+		if err != nil {
+			return nil, err
+		}
+		if f.Geometry, err = wkb.Unmarshal(g); err != nil {
+			return nil, fmt.Errorf("%s: geometry: %w", layer, err)
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// boundsQueries give the extent of each layer's data.
+var boundsQueries = map[string]string{
+	// hex_cells holds exactly the cells that have activity (at any
+	// resolution), so its extent bounds every hexagon drawn.
+	"activity": `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(boundary) AS e FROM hex_cells) x`,
+	"areas":    `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e FROM admin_areas) x`,
+	"grids":    `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e FROM grids) x`,
+	"sites":    `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e FROM sites) x`,
+}
+
+// DataBounds returns the extent of a layer's data ("activity", "areas",
+// "grids" or "sites"); ok is false when the layer is empty.
+func (s *Store) DataBounds(ctx context.Context, layer string) (b orb.Bound, ok bool, err error) {
+	q, found := boundsQueries[layer]
+	if !found {
+		return b, false, fmt.Errorf("no layer %q", layer)
+	}
+	var minx, miny, maxx, maxy *float64
+	if err := s.Pool.QueryRow(ctx, q).Scan(&minx, &miny, &maxx, &maxy); err != nil {
+		return b, false, err
+	}
+	if minx == nil {
+		return b, false, nil
+	}
+	return orb.Bound{Min: orb.Point{*minx, *miny}, Max: orb.Point{*maxx, *maxy}}, true, nil
+}
+
+// PresenceSite is an existing site of a presence kind.
+type PresenceSite struct {
+	ExtID    string
+	Kind     string
+	Location orb.Point
+}
+
+// PresenceSites returns the existing sites whose kind is one of kinds,
+// ordered by external id.
+func (s *Store) PresenceSites(ctx context.Context, kinds []string) ([]PresenceSite, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT ext_id, kind, ST_X(geom), ST_Y(geom) FROM sites
+		WHERE status = 'existing' AND kind = ANY($1) ORDER BY ext_id`, kinds)
+	if err != nil {
+		return nil, err
+	}
+	var out []PresenceSite
+	var p PresenceSite
+	var x, y float64
+	_, err = pgx.ForEachRow(rows, []any{&p.ExtID, &p.Kind, &x, &y}, func() error {
+		p.Location = orb.Point{x, y}
+		out = append(out, p)
+		return nil
+	})
+	return out, err
+}
+
+// ReferenceMVT builds an activity tile the way a general PostGIS tile server
+// does — one ST_AsMVT(ST_AsMVTGeom(...)) query per tile, clipping and
+// encoding in the database — with the same cells (resolution res, whole-week
+// rows, at least minRiders distinct riders) and properties as internal/tiles.
+// It is the reference of the tiles benchmark, not used to serve. It returns
+// nil for a tile without features.
+func (s *Store) ReferenceMVT(ctx context.Context, z, x, y, res, minRiders int) ([]byte, error) {
+	var b []byte
+	err := s.Pool.QueryRow(ctx, `SELECT ST_AsMVT(q, 'activity', 4096, 'geom') FROM (
+		SELECT ST_AsMVTGeom(ST_Transform(c.boundary, 3857), ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom,
+			to_hex(h.cell) AS cell, h.pings, h.riders, h.rider_seconds / 3600 AS rider_hours,
+			h.dwell_seconds AS dwell_s, h.rider_seconds / 3600 AS demand
+		FROM hex_activity h JOIN hex_cells c ON c.cell = h.cell
+		WHERE h.res = $4 AND h.how = -1 AND h.riders >= $5
+			AND c.boundary && ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326)) q`,
+		z, x, y, int16(res), minRiders).Scan(&b)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if len(b) == 0 {
+		b = nil
+	}
+	return b, err
+}
