@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"sort"
 	"strings"
 	"syscall"
 
@@ -103,9 +102,7 @@ func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", ";
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "hexcover — rider activity, station coverage gaps and siting on H3 hexagons, over PostGIS.")
 	fmt.Fprintln(w, "\nUsage: hexcover COMMAND [flags]   (hexcover COMMAND --help for its flags)\n\nCommands:")
-	cs := commands()
-	sort.SliceStable(cs, func(i, j int) bool { return false })
-	for _, c := range cs {
+	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
@@ -133,8 +130,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fs.Usage()
-				return nil, flag.ErrHelp
+				return nil, flag.ErrHelp // the flag set printed the usage
 			}
 			return nil, usageError{err.Error()}
 		}

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# make bench: every speed of hexcover, each as a ratio to a reference measured
+# in the same run (the machines are shared and noisy; medians of COUNT runs).
+#
+#   COUNT=5 scripts/bench.sh            (BENCH_RIDERS / BENCH_DAYS size the import run)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+COUNT="${COUNT:-5}"
+RIDERS="${BENCH_RIDERS:-2000}"
+DAYS="${BENCH_DAYS:-2}"
+OUT="$(mktemp -d)"
+trap 'rm -rf "$OUT"' EXIT
+
+# median of column "metric" (e.g. ns/op, pings/s) of benchmark NAME in FILE
+median() { # file name metric
+	awk -v n="$2" -v m="$3" '$1 ~ "^"n"(-[0-9]+)?$" { for (i = 2; i < NF; i++) if ($(i+1) == m) print $i }' "$1" |
+		sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print "NaN"; exit } if (NR % 2) print v[(NR+1)/2]; else print (v[NR/2] + v[NR/2+1]) / 2 }'
+}
+bench() { # pkg regexp file [benchtime]
+	go test -run '^$' -bench "$2" -benchtime "${4:-1s}" -count "$COUNT" "$1" | tee -a "$OUT/all.txt" >"$3"
+}
+
+echo "== H3 floor and in-memory aggregation (median of $COUNT)"
+bench ./geo 'BenchmarkLatLngToCellRaw$' "$OUT/h3.txt"
+bench ./internal/activity 'Benchmark(Aggregate|AggregateParallel)$' "$OUT/agg.txt"
+bench ./internal/ingest 'BenchmarkReadPingsCSV$' "$OUT/read.txt"
+h3ns=$(median "$OUT/h3.txt" BenchmarkLatLngToCellRaw ns/op)
+h3rate=$(awk -v ns="$h3ns" 'BEGIN { printf "%.0f", 1e9 / ns }')
+agg1=$(median "$OUT/agg.txt" BenchmarkAggregate pings/s)
+agg2=$(median "$OUT/agg.txt" BenchmarkAggregateParallel pings/s)
+readr=$(median "$OUT/read.txt" BenchmarkReadPingsCSV rows/s)
+
+echo "== end-to-end import: demo pings CSV ($RIDERS riders, $DAYS days) → aggregates committed in PostGIS"
+go build -o "$OUT/hexcover" ./cmd/hexcover
+"$OUT/hexcover" demo --out "$OUT/small" --riders "$RIDERS" --days 1 >/dev/null 2>&1
+"$OUT/hexcover" demo --out "$OUT/big" --riders "$RIDERS" --days "$DAYS" >/dev/null 2>&1
+admin="${HEXCOVER_TEST_DATABASE_URL:-${DATABASE_URL:-postgres:///postgres?host=/var/run/postgresql}}"
+import_run() { # dir → "rows seconds maxrss_kb"
+	local db="hexcover_bench_$$_$RANDOM"
+	psql "$admin" -XAtqc "create database $db" >/dev/null
+	local url="${admin%%\?*}"; url="${url%/*}/$db"; [[ "$admin" == *\?* ]] && url="$url?${admin#*\?}"
+	DATABASE_URL="$url" "$OUT/hexcover" migrate >/dev/null
+	local t0 t1
+	t0=$(date +%s.%N)
+	DATABASE_URL="$url" HEXCOVER_SECRET=bench-secret-0123456789 /usr/bin/time -f '%M' -o "$OUT/rss" \
+		"$OUT/hexcover" ingest pings "$1/pings.csv" --json >"$OUT/sum.json" 2>/dev/null
+	t1=$(date +%s.%N)
+	psql "$admin" -XAtqc "drop database $db with (force)" >/dev/null
+	local rows
+	rows=$(grep -o '"rows_ok": [0-9]*' "$OUT/sum.json" | awk '{ print $2 }')
+	echo "$rows $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') $(cat "$OUT/rss")"
+}
+read -r srows ssec srss < <(import_run "$OUT/small")
+read -r brows bsec brss < <(import_run "$OUT/big")
+e2e=$(awk -v r="$brows" -v s="$bsec" 'BEGIN { printf "%.0f", r / s }')
+
+echo "== analyses"
+bench ./internal/siting 'BenchmarkSolveCity' "$OUT/siting.txt" 3x
+bench ./internal/gridassign 'BenchmarkSolve(City|District)$' "$OUT/assign.txt" 3x
+if ls internal/tiles/*_test.go >/dev/null 2>&1 && grep -q '^func Bench' internal/tiles/*_test.go; then
+	echo "== tiles"
+	bench ./internal/tiles 'Benchmark' "$OUT/tiles.txt" 1x
+fi
+
+echo
+echo "== summary (medians of $COUNT runs; ratios against references measured in this run)"
+awk -v h="$h3rate" -v a1="$agg1" -v a2="$agg2" -v rd="$readr" -v e="$e2e" -v sr="$srows" -v br="$brows" -v sm="$srss" -v bm="$brss" 'BEGIN {
+	printf "raw h3.LatLngToCell (1 core)            %12.0f calls/s   (reference)\n", h
+	printf "CSV read + validate + pseudonymize       %12.0f rows/s    %.2fx h3\n", rd, rd / h
+	printf "in-memory aggregation, 1 aggregator      %12.0f pings/s   %.2fx h3\n", a1, a1 / h
+	printf "in-memory aggregation, 2 workers + H3    %12.0f pings/s   %.2fx h3\n", a2, a2 / h
+	printf "end-to-end import (file → PostGIS)       %12.0f pings/s   %.2fx h3\n", e, e / h
+	printf "peak memory of the import: %d pings → %.0f MiB, %d pings → %.0f MiB\n", sr, sm / 1024, br, bm / 1024
+}'
+for n in 'BenchmarkSolveCity/K=10' 'BenchmarkSolveCity/K=50'; do
+	printf "siting %-28s %10.1f ms   coverage/upper bound %s\n" "$n" "$(awk -v v="$(median "$OUT/siting.txt" "$n" ns/op)" 'BEGIN { print v / 1e6 }')" "$(median "$OUT/siting.txt" "$n" cover/bound)"
+done
+for n in BenchmarkSolveCity BenchmarkSolveDistrict; do
+	printf "gridassign %-24s %10.1f ms\n" "$n" "$(awk -v v="$(median "$OUT/assign.txt" "$n" ns/op)" 'BEGIN { print v / 1e6 }')"
+done
+if [ -f "$OUT/tiles.txt" ]; then grep -E 'tiles/s|ratio|p50|p99' "$OUT/tiles.txt" || true; fi
+echo "(raw benchmark output: rerun with -v by hand, or see the lines above)"
