@@ -191,6 +191,31 @@ func TestImportPingsEndToEnd(t *testing.T) {
 	}
 	before := snapshot(t, st)
 
+	// One rider's range as GeoJSON: a hull around its pings, plausible figures.
+	var pid string
+	var minLng, minLat, maxLng, maxLat float64
+	if err := st.Pool.QueryRow(ctx, `SELECT r.pid, min(p.lng), min(p.lat), max(p.lng), max(p.lat) FROM riders r
+		JOIN pings p ON p.rider = r.id GROUP BY r.pid ORDER BY r.pid LIMIT 1`).Scan(&pid, &minLng, &minLat, &maxLng, &maxLat); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := st.RiderRange(ctx, pid[:16])
+	if err != nil || len(fs) != 1 {
+		t.Fatalf("RiderRange = %d features, %v; want 1", len(fs), err)
+	}
+	rp := fs[0].Properties
+	if rp.Rider != pid || rp.Pings != 120 || rp.Days != 1 || !(rp.GyrationM > 0) || rp.P90M < rp.GyrationM/4 {
+		t.Errorf("range props = %+v", rp)
+	}
+	if rp.CentroidLng < minLng || rp.CentroidLng > maxLng || rp.CentroidLat < minLat || rp.CentroidLat > maxLat {
+		t.Errorf("centroid %v,%v outside the rider's pings %v..%v, %v..%v", rp.CentroidLng, rp.CentroidLat, minLng, maxLng, minLat, maxLat)
+	}
+	if !strings.Contains(string(fs[0].Geometry), `"Polygon"`) {
+		t.Errorf("range geometry = %s, want the hull polygon", fs[0].Geometry)
+	}
+	if _, err := st.RiderRange(ctx, "zz"); err == nil {
+		t.Error("RiderRange of a malformed id succeeded")
+	}
+
 	// The same file again: a no-op that says so.
 	sum2, err := l.Import(ctx, path, ingest.Options{Kind: ingest.KindPings})
 	if err != nil {
