@@ -37,7 +37,7 @@ run: build
 	export DATABASE_URL="$${DATABASE_URL:-$$url}"; \
 	$(BIN) migrate && \
 	$(BIN) demo --if-empty && \
-	exec $(BIN) serve
+	HEXCOVER_DEMO_LOGIN=$${HEXCOVER_DEMO_LOGIN:-on} exec $(BIN) serve
 
 ## test: set up PostgreSQL/PostGIS, Node and chromium, then run every test
 test: web

@@ -13,10 +13,6 @@ import (
 	"github.com/hexcover/hexcover/internal/ingest"
 )
 
-// demoSecret pseudonymizes the demo's synthetic rider ids when
-// HEXCOVER_SECRET is unset. It protects nothing and is never used for real
-// data: ingest refuses to run without a secret of the user's own.
-const demoSecret = "hexcover-demo-secret-synthetic-riders-only"
 
 func runDemo(ctx context.Context, e *env, args []string) error {
 	p := demo.DefaultParams()
@@ -83,11 +79,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if _, err := city.WriteFiles(dir); err != nil {
 		return err
 	}
-	secret := e.cfg.Secret
-	if secret == "" {
-		secret = demoSecret
-	}
-	pz, err := ingest.NewPseudonymizer([]byte(secret))
+	pz, err := ingest.NewPseudonymizer([]byte(e.cfg.DemoSecret()))
 	if err != nil {
 		return err
 	}
@@ -105,6 +97,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("load demo %s: %d rows rejected; the generator and the importer disagree", s.kind, sum.RowsRejected)
 		}
 		printSummary(e.stdout, sum)
+	}
+	if err := createDemoTokens(ctx, e, st, "street:"+city.Grids[0].StreetCode); err != nil {
+		return err
 	}
 	fmt.Fprintf(e.stdout, "demo city loaded (seed %d, %d riders, %d days) in %s\n", p.Seed, p.Riders, p.Days, time.Since(start).Round(time.Millisecond))
 	return nil

@@ -15,7 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hexcover/hexcover/internal/config"
 	"github.com/hexcover/hexcover/internal/dbtest"
+	"github.com/hexcover/hexcover/internal/server"
 )
 
 var binPath string
@@ -171,6 +173,19 @@ func get(t *testing.T, url string) (int, http.Header, []byte) {
 	return r.StatusCode, r.Header, b
 }
 
+func getAuth(t *testing.T, url, token string) (int, http.Header, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	r, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer r.Body.Close()
+	b, _ := io.ReadAll(r.Body)
+	return r.StatusCode, r.Header, b
+}
+
 func TestServeWithoutDatabase(t *testing.T) {
 	base := startServer(t, []string{"DATABASE_URL=postgres://x@127.0.0.1:1/none?connect_timeout=1"})
 	if code, _, _ := get(t, base+"/healthz"); code != 200 {
@@ -194,6 +209,7 @@ func TestDemoServeEndToEnd(t *testing.T) {
 	}
 	env := []string{"DATABASE_URL=" + dbtest.NewURL(t)}
 	out, stderr, code := hexcover(t, env, "demo", "--riders", "150", "--days", "1")
+	out0 := out
 	if code != 0 {
 		t.Fatalf("demo exit %d:\n%s\n%s", code, out, stderr)
 	}
@@ -209,7 +225,7 @@ func TestDemoServeEndToEnd(t *testing.T) {
 	if _, stderr, code := hexcover(t, env, "migrate"); code != 0 {
 		t.Errorf("migrate on a loaded database: exit %d: %s", code, stderr)
 	}
-	base := startServer(t, env)
+	base := startServer(t, append(env, "HEXCOVER_DEMO_LOGIN=on"))
 	if code, _, body := get(t, base+"/readyz"); code != 200 {
 		t.Fatalf("/readyz = %d %s, want 200", code, body)
 	}
@@ -222,7 +238,14 @@ func TestDemoServeEndToEnd(t *testing.T) {
 			t.Errorf("asset %s: %d (%d bytes), want 200", a, code, len(body))
 		}
 	}
-	code, _, body = get(t, base+"/api/meta")
+	if code, _, _ := get(t, base+"/api/meta"); code != 401 {
+		t.Errorf("/api/meta without a token = %d, want 401", code)
+	}
+	admin := server.DemoToken(config.Default().DemoSecret(), server.RoleAdmin)
+	if !strings.Contains(out0, admin) {
+		t.Errorf("demo did not print the admin token:\n%s", out0)
+	}
+	code, _, body = getAuth(t, base+"/api/meta", admin)
 	var meta struct {
 		Bounds   [4]float64       `json:"bounds"`
 		Counts   map[string]int64 `json:"counts"`

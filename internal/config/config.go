@@ -26,6 +26,21 @@ type Config struct {
 	ServiceRadiusM map[string]float64
 	BasemapStyle   string // HEXCOVER_BASEMAP_STYLE: optional external MapLibre style URL
 	LogLevel       string // HEXCOVER_LOG_LEVEL: debug, info, warn, error
+	// DemoLogin lets the map offer the demo city's tokens (HEXCOVER_DEMO_LOGIN).
+	DemoLogin bool
+}
+
+// demoSecret pseudonymizes the demo's synthetic rider ids and derives its
+// demo tokens when HEXCOVER_SECRET is unset. It protects nothing and is never
+// used for real data: ingest refuses to run without a secret of the user's own.
+const demoSecret = "hexcover-demo-secret-synthetic-riders-only"
+
+// DemoSecret is HEXCOVER_SECRET, or the fixed demo key when it is unset.
+func (c Config) DemoSecret() string {
+	if c.Secret != "" {
+		return c.Secret
+	}
+	return demoSecret
 }
 
 // Setting documents one setting for --help and the README.
@@ -44,6 +59,7 @@ var Settings = []Setting{
 	{"HEXCOVER_RADII", "service_center=1000,rest_station=500,fuel_station=800,branch=1000", "service radius (m) of each kind that counts as organization presence"},
 	{"HEXCOVER_BASEMAP_STYLE", "", "URL of an external MapLibre style to draw under our layers (empty: our own offline basemap)"},
 	{"HEXCOVER_LOG_LEVEL", "info", "log level: debug, info, warn, error"},
+	{"HEXCOVER_DEMO_LOGIN", "off", "on: the map offers one-click logins with the demo city's tokens (make run sets it; never on real data)"},
 }
 
 // Default returns the configuration with every default applied.
@@ -76,6 +92,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c.Secret = getenv("HEXCOVER_SECRET")
 	c.BasemapStyle = get("HEXCOVER_BASEMAP_STYLE")
 	c.LogLevel = strings.ToLower(get("HEXCOVER_LOG_LEVEL"))
+	switch strings.ToLower(get("HEXCOVER_DEMO_LOGIN")) {
+	case "on", "1", "true", "yes":
+		c.DemoLogin = true
+	case "off", "0", "false", "no":
+	default:
+		errs = append(errs, fmt.Errorf("HEXCOVER_DEMO_LOGIN=%q: want on or off", get("HEXCOVER_DEMO_LOGIN")))
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:

@@ -31,19 +31,26 @@ type Server struct {
 	extra   []Route
 	reg     *prometheus.Registry
 	metrics *metrics
+	auth    *authenticator
 	mux     *http.ServeMux
 }
 
 // Route is an extra handler mounted by another package (tiles, analyses).
+// Every route needs a valid token unless Public; Roles restricts it to those
+// roles (empty: any role). Finer checks (a grid manager's scope) are the
+// handler's, with ViewerFrom(r.Context()).
 type Route struct {
 	Pattern string // net/http ServeMux pattern, e.g. "GET /tiles/{layer}/{z}/{x}/{y}"
 	Name    string // route label in metrics
 	Handler HandlerFunc
+	Roles   []string
+	Public  bool
 }
 
 // New builds the server. assets is the built web map (web.Assets()).
 func New(cfg config.Config, st *store.Store, log *slog.Logger, assets fs.FS, extra ...Route) *Server {
-	s := &Server{cfg: cfg, store: st, log: log, assets: assets, extra: extra, reg: prometheus.NewRegistry()}
+	s := &Server{cfg: cfg, store: st, log: log, assets: assets, extra: extra, reg: prometheus.NewRegistry(),
+		auth: &authenticator{st: st, cache: map[string]authEntry{}}}
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.metrics = newMetrics(s.reg, st)
 	s.routes()
@@ -64,9 +71,13 @@ func (s *Server) routes() {
 	}))
 	m.Handle("GET /readyz", s.wrap("readyz", s.readyz))
 	m.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
-	m.Handle("GET /api/meta", s.wrap("meta", s.meta))
+	m.Handle("GET /api/meta", s.wrap("meta", s.authorize(nil, false, s.meta)))
+	m.Handle("POST /api/login", s.wrap("login", s.login))
+	m.Handle("POST /api/logout", s.wrap("logout", s.logout))
+	m.Handle("GET /api/me", s.wrap("me", s.authorize(nil, false, s.me)))
+	m.Handle("GET /api/demo-logins", s.wrap("demo-logins", s.demoLogins))
 	for _, rt := range s.extra {
-		m.Handle(rt.Pattern, s.wrap(rt.Name, rt.Handler))
+		m.Handle(rt.Pattern, s.wrap(rt.Name, s.authorize(rt.Roles, rt.Public, rt.Handler)))
 	}
 	static := http.FileServerFS(s.assets)
 	m.Handle("GET /", s.wrap("static", func(w http.ResponseWriter, r *http.Request) error {
