@@ -13,7 +13,6 @@ import (
 	"github.com/hexcover/hexcover/internal/ingest"
 )
 
-
 func runDemo(ctx context.Context, e *env, args []string) error {
 	p := demo.DefaultParams()
 	fs := newFlags(e, "demo", "[--seed N] [--riders N] [--days N] [--out DIR] [--if-empty]",

@@ -75,7 +75,9 @@ func ViewerFrom(ctx context.Context) Viewer {
 }
 
 // Forbidden is a 403 that says nothing about the data.
-func Forbidden() error { return &Error{Status: http.StatusForbidden, Msg: "forbidden: your role does not allow this"} }
+func Forbidden() error {
+	return &Error{Status: http.StatusForbidden, Msg: "forbidden: your role does not allow this"}
+}
 
 // Unauthorized is a 401.
 func Unauthorized() error {
