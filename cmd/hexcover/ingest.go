@@ -262,3 +262,39 @@ func runBatches(ctx context.Context, e *env, args []string) error {
 	}
 	return nil
 }
+
+func runRetention(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "retention", "[--days N]", "drop raw pings older than N days (whole daily partitions); aggregates stay")
+	fs.IntVar(&e.cfg.RetentionDays, "days", e.cfg.RetentionDays, "keep this many days (env HEXCOVER_RETENTION_DAYS)")
+	e.cfg.BindFlags(fs)
+	if pos, err := parse(fs, args); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", pos[0])}
+	}
+	if e.cfg.RetentionDays < 1 {
+		return usageError{"--days must be at least 1"}
+	}
+	st, err := openReady(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	dropped, err := applyRetention(ctx, st, e.cfg.RetentionDays)
+	for _, d := range dropped {
+		fmt.Fprintf(e.stdout, "dropped %s\n", d)
+	}
+	if err == nil && len(dropped) == 0 {
+		fmt.Fprintf(e.stdout, "nothing older than %d days\n", e.cfg.RetentionDays)
+	}
+	return err
+}
+
+func applyRetention(ctx context.Context, st *store.Store, days int) ([]string, error) {
+	cutoff := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -days)
+	dropped, err := st.DropPingsBefore(ctx, cutoff)
+	if len(dropped) > 0 {
+		_ = st.Audit(ctx, "system", "retention.drop", fmt.Sprint(len(dropped), " partitions"), map[string]any{"partitions": dropped, "days": days})
+	}
+	return dropped, err
+}

@@ -39,6 +39,7 @@ func commands() []command {
 		{"ingest", "pings|grids|sites|areas FILE... [--crs wgs84|gcj02|bd09] [--format csv|ndjson|geojson] [--replace]", "import files", runIngest},
 		{"rebuild", "", "recompute every activity aggregate from the stored pings", runRebuild},
 		{"batches", "[--limit N]", "list imported files", runBatches},
+		{"retention", "[--days N]", "drop raw pings older than the retention period (aggregates stay)", runRetention},
 		{"token", "create|revoke|list [flags]", "manage API tokens and their roles", runToken},
 	}
 }

@@ -59,7 +59,28 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	go retentionLoop(ctx, e, st)
 	return srv.Run(ctx)
+}
+
+// retentionLoop drops expired raw pings at start and then hourly.
+func retentionLoop(ctx context.Context, e *env, st *store.Store) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if dropped, err := applyRetention(ctx, st, e.cfg.RetentionDays); err != nil {
+			if ctx.Err() == nil {
+				e.log.Warn("retention", "err", err)
+			}
+		} else if len(dropped) > 0 {
+			e.log.Info("retention dropped raw pings", "partitions", dropped)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 func runMigrate(ctx context.Context, e *env, args []string) error {
