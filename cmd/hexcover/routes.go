@@ -6,11 +6,15 @@ import (
 
 	"github.com/hexcover/hexcover/internal/server"
 	"github.com/hexcover/hexcover/internal/store"
+	"github.com/hexcover/hexcover/internal/tiles"
 )
 
 // buildServer wires every route: the server's own plus the tiles and
 // analysis handlers, each built from the shared store and settings.
 func buildServer(ctx context.Context, e *env, st *store.Store, assets fs.FS) (*server.Server, error) {
 	_ = ctx
-	return server.New(e.cfg, st, e.log, assets), nil
+	srv := server.New(e.cfg, st, e.log, assets)
+	ts := tiles.New(st, tiles.Options{MinRiders: e.cfg.MinRiders, Radii: e.cfg.ServiceRadiusM, Registry: srv.Registry()})
+	srv.Mount(ts.Routes()...)
+	return srv, nil
 }

@@ -76,9 +76,7 @@ func (s *Server) routes() {
 	m.Handle("POST /api/logout", s.wrap("logout", s.logout))
 	m.Handle("GET /api/me", s.wrap("me", s.authorize(nil, false, s.me)))
 	m.Handle("GET /api/demo-logins", s.wrap("demo-logins", s.demoLogins))
-	for _, rt := range s.extra {
-		m.Handle(rt.Pattern, s.wrap(rt.Name, s.authorize(rt.Roles, rt.Public, rt.Handler)))
-	}
+	s.Mount(s.extra...)
 	static := http.FileServerFS(s.assets)
 	m.Handle("GET /", s.wrap("static", func(w http.ResponseWriter, r *http.Request) error {
 		if r.URL.Path == "/" || r.URL.Path == "/index.html" {
@@ -97,6 +95,14 @@ func (s *Server) routes() {
 	m.Handle("GET /api/", s.wrap("api", func(w http.ResponseWriter, r *http.Request) error {
 		return NotFound("no such endpoint: " + r.Method + " " + r.URL.Path)
 	}))
+}
+
+// Mount registers more routes (for services built after the server, such as
+// tiles, which register their metrics on Registry()).
+func (s *Server) Mount(routes ...Route) {
+	for _, rt := range routes {
+		s.mux.Handle(rt.Pattern, s.wrap(rt.Name, s.authorize(rt.Roles, rt.Public, rt.Handler)))
+	}
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {

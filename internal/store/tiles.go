@@ -28,7 +28,7 @@ type HexStat struct {
 // HexStats returns the activity of those of cells (all at resolution res)
 // that have any. With hows empty the whole-week rows (how = -1) are read;
 // otherwise pings and seconds are summed over the given hours of week and
-// riders are counted distinct from hex_riders over the same hours.
+// riders are counted distinct over the union of the same rows' rider key sets.
 func (s *Store) HexStats(ctx context.Context, res int, cells []int64, hows []int16) ([]HexStat, error) {
 	if len(cells) == 0 {
 		return nil, nil
@@ -41,13 +41,13 @@ func (s *Store) HexStats(ctx context.Context, res int, cells []int64, hows []int
 		rows, err = s.Pool.Query(ctx, `SELECT cell, pings, riders, rider_seconds, dwell_seconds
 			FROM hex_activity WHERE res = $1 AND how = -1 AND cell = ANY($2)`, int16(res), cells)
 	} else {
-		rows, err = s.Pool.Query(ctx, `WITH a AS (
-				SELECT cell, sum(pings)::bigint AS pings, sum(rider_seconds) AS rs, sum(dwell_seconds) AS ds
-				FROM hex_activity WHERE res = $1 AND cell = ANY($2) AND how = ANY($3) GROUP BY cell),
-			r AS (
-				SELECT cell, count(DISTINCT rider)::int AS riders
-				FROM hex_riders WHERE res = $1 AND cell = ANY($2) AND how = ANY($3) GROUP BY cell)
-			SELECT a.cell, a.pings, coalesce(r.riders, 0), a.rs, a.ds FROM a LEFT JOIN r USING (cell)`,
+		// Distinct riders: the union of the rows' sorted rider key sets.
+		rows, err = s.Pool.Query(ctx, `WITH a AS MATERIALIZED (
+				SELECT cell, pings, rider_seconds, dwell_seconds, rider_keys
+				FROM hex_activity WHERE res = $1 AND cell = ANY($2) AND how = ANY($3)),
+			r AS (SELECT cell, count(DISTINCT k)::int AS riders FROM a, unnest(a.rider_keys) AS k GROUP BY cell),
+			t AS (SELECT cell, sum(pings)::bigint AS pings, sum(rider_seconds) AS rs, sum(dwell_seconds) AS ds FROM a GROUP BY cell)
+			SELECT t.cell, t.pings, coalesce(r.riders, 0), t.rs, t.ds FROM t LEFT JOIN r USING (cell)`,
 			int16(res), cells, hows)
 	}
 	if err != nil {

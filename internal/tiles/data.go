@@ -1,0 +1,209 @@
+package tiles
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/paulmach/orb"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/hexcover/hexcover/internal/store"
+)
+
+// versionTTL is how long data versions are trusted without asking the
+// database; Invalidate makes the next request ask at once.
+const versionTTL = time.Second
+
+// maxMemFeatures is the most features of one layer kept in memory; a larger
+// layer is read from the database tile by tile.
+const maxMemFeatures = 20000
+
+// dataState caches what tiles need to know about the data between requests:
+// the layers' data versions, their bounds, the presence sites and the
+// features of the small layers, each tagged with the version it belongs to.
+type dataState struct {
+	st *store.Store
+	sf singleflight.Group
+
+	mu       sync.Mutex
+	versions map[string]int64
+	at       time.Time
+	gen      uint64 // bumped by invalidate, so a fetch begun before it is not kept
+	bounds   map[Layer]boundsEntry
+	features map[Layer]*featureSet
+	presence *presenceSet
+}
+
+type boundsEntry struct {
+	version string
+	bound   orb.Bound
+	ok      bool
+}
+
+// featureSet is a feature layer at one data version.
+type featureSet struct {
+	version  string
+	features []memFeature
+	tooMany  bool // more than maxMemFeatures: query per tile instead
+}
+
+type memFeature struct {
+	store.Feature
+	bound orb.Bound
+}
+
+type presenceSet struct {
+	version string
+	sites   []store.PresenceSite
+}
+
+func newDataState(st *store.Store) *dataState {
+	return &dataState{st: st, bounds: map[Layer]boundsEntry{}, features: map[Layer]*featureSet{}}
+}
+
+func (d *dataState) invalidate() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.versions = nil
+	d.gen++
+	clear(d.bounds)
+	clear(d.features)
+	d.presence = nil
+}
+
+// version returns the data version of a layer as text, e.g. "activity:3"
+// or, for gaps, "activity:3,sites:2".
+func (d *dataState) version(ctx context.Context, l Layer) (string, error) {
+	vs, err := d.allVersions(ctx)
+	if err != nil {
+		return "", err
+	}
+	one := func(name string) string { return name + ":" + strconv.FormatInt(vs[name], 10) }
+	if l == LayerGaps {
+		return one("activity") + "," + one("sites"), nil
+	}
+	return one(string(l)), nil
+}
+
+func (d *dataState) allVersions(ctx context.Context) (map[string]int64, error) {
+	d.mu.Lock()
+	if d.versions != nil && time.Since(d.at) < versionTTL {
+		vs := d.versions
+		d.mu.Unlock()
+		return vs, nil
+	}
+	gen := d.gen
+	d.mu.Unlock()
+	v, err, _ := d.sf.Do("versions", func() (any, error) {
+		vs, err := d.st.DataVersions(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("data versions: %w", err)
+		}
+		d.mu.Lock()
+		if d.gen == gen {
+			d.versions, d.at = vs, time.Now()
+		}
+		d.mu.Unlock()
+		return vs, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(map[string]int64), nil
+}
+
+// storeLayer is the table whose extent bounds a layer.
+func storeLayer(l Layer) string {
+	if l == LayerGaps {
+		return string(LayerActivity)
+	}
+	return string(l)
+}
+
+// dataBounds returns the extent of a layer's data at version ver.
+func (d *dataState) dataBounds(ctx context.Context, l Layer, ver string) (orb.Bound, bool, error) {
+	d.mu.Lock()
+	if e, ok := d.bounds[l]; ok && e.version == ver {
+		d.mu.Unlock()
+		return e.bound, e.ok, nil
+	}
+	d.mu.Unlock()
+	v, err, _ := d.sf.Do("bounds:"+string(l)+":"+ver, func() (any, error) {
+		b, ok, err := d.st.DataBounds(ctx, storeLayer(l))
+		if err != nil {
+			return nil, fmt.Errorf("bounds of %s: %w", l, err)
+		}
+		e := boundsEntry{version: ver, bound: b, ok: ok}
+		d.mu.Lock()
+		d.bounds[l] = e
+		d.mu.Unlock()
+		return e, nil
+	})
+	if err != nil {
+		return orb.Bound{}, false, err
+	}
+	e := v.(boundsEntry)
+	return e.bound, e.ok, nil
+}
+
+// featureSet returns a feature layer's rows at version ver, read once.
+func (d *dataState) featureSet(ctx context.Context, l Layer, ver string) (*featureSet, error) {
+	d.mu.Lock()
+	if fs, ok := d.features[l]; ok && fs.version == ver {
+		d.mu.Unlock()
+		return fs, nil
+	}
+	d.mu.Unlock()
+	v, err, _ := d.sf.Do("features:"+string(l)+":"+ver, func() (any, error) {
+		world := orb.Bound{Min: orb.Point{-180, -90}, Max: orb.Point{180, 90}}
+		rows, err := d.st.FeaturesInBound(ctx, string(l), world, 0, maxMemFeatures+1)
+		if err != nil {
+			return nil, fmt.Errorf("features of %s: %w", l, err)
+		}
+		fs := &featureSet{version: ver}
+		if len(rows) > maxMemFeatures {
+			fs.tooMany = true
+		} else {
+			fs.features = make([]memFeature, len(rows))
+			for i, f := range rows {
+				fs.features[i] = memFeature{Feature: f, bound: f.Geometry.Bound()}
+			}
+		}
+		d.mu.Lock()
+		d.features[l] = fs
+		d.mu.Unlock()
+		return fs, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*featureSet), nil
+}
+
+// presenceSites returns the existing presence sites at version ver (the
+// gaps layer's version, which includes the sites version).
+func (d *dataState) presenceSites(ctx context.Context, kinds []string, ver string) ([]store.PresenceSite, error) {
+	d.mu.Lock()
+	if p := d.presence; p != nil && p.version == ver {
+		d.mu.Unlock()
+		return p.sites, nil
+	}
+	d.mu.Unlock()
+	v, err, _ := d.sf.Do("presence:"+ver, func() (any, error) {
+		sites, err := d.st.PresenceSites(ctx, kinds)
+		if err != nil {
+			return nil, fmt.Errorf("presence sites: %w", err)
+		}
+		d.mu.Lock()
+		d.presence = &presenceSet{version: ver, sites: sites}
+		d.mu.Unlock()
+		return sites, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.([]store.PresenceSite), nil
+}

@@ -1,0 +1,185 @@
+package tiles
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Metric selects what the activity layer's demand property holds.
+type Metric string
+
+// Metrics of the demand property.
+const (
+	MetricRiderHours Metric = "rider_hours" // default
+	MetricRiders     Metric = "riders"
+	MetricPings      Metric = "pings"
+	MetricDwell      Metric = "dwell" // dwell seconds
+)
+
+// Filter is the validated, normalised query of a hexagon tile.
+type Filter struct {
+	// Hours are the selected hours of week (0 = Monday 00:00 local), sorted
+	// and without duplicates; nil means the whole week.
+	Hours  []int16
+	Metric Metric
+}
+
+// namedHours are local clock hours that apply to every day of the week.
+var namedHours = map[string][]int16{
+	"breakfast": {7, 8, 9},
+	"lunch":     {11, 12, 13}, // 11:00–13:30
+	"dinner":    {17, 18, 19},
+	"night":     {21, 22, 23, 0},
+	"peak":      {11, 12, 13, 17, 18, 19},
+}
+
+const (
+	hoursPerWeek  = 168
+	maxHoursParam = 2000 // characters
+)
+
+// ParseFilter validates the hours= and metric= query parameters; other
+// parameters are ignored. hours is a comma list of hours of week (0..167),
+// ranges of them ("11-13,35-37") and named daily ranges (breakfast 07–09,
+// lunch 11–13, dinner 17–19, night 21–00, peak = lunch + dinner), each named
+// range applying to every day (how = day*24 + hour). Selecting all 168 hours
+// is the same as no filter.
+func ParseFilter(q url.Values) (Filter, error) {
+	var f Filter
+	switch m := strings.TrimSpace(q.Get("metric")); Metric(m) {
+	case "", MetricRiderHours:
+		f.Metric = MetricRiderHours
+	case MetricRiders, MetricPings, MetricDwell:
+		f.Metric = Metric(m)
+	default:
+		return Filter{}, fmt.Errorf("metric=%q: want rider_hours, riders, pings or dwell", truncate(m))
+	}
+	raw := strings.Join(q["hours"], ",")
+	if len(raw) > maxHoursParam {
+		return Filter{}, fmt.Errorf("hours: longer than %d characters", maxHoursParam)
+	}
+	var sel [hoursPerWeek]bool
+	given := false
+	for _, item := range strings.Split(raw, ",") {
+		item = strings.ToLower(strings.TrimSpace(item))
+		if item == "" {
+			continue
+		}
+		given = true
+		if hs, ok := namedHours[item]; ok {
+			for d := range 7 {
+				for _, h := range hs {
+					sel[d*24+int(h)] = true
+				}
+			}
+			continue
+		}
+		lo, hi, isRange := strings.Cut(item, "-")
+		a, err := parseHow(lo)
+		if err != nil {
+			return Filter{}, fmt.Errorf("hours: %q: %v", truncate(item), err)
+		}
+		b := a
+		if isRange {
+			if b, err = parseHow(hi); err != nil {
+				return Filter{}, fmt.Errorf("hours: %q: %v", truncate(item), err)
+			}
+			if a > b {
+				return Filter{}, fmt.Errorf("hours: range %q starts after it ends; split it, e.g. %d-167,0-%d", truncate(item), a, b)
+			}
+		}
+		for h := a; h <= b; h++ {
+			sel[h] = true
+		}
+	}
+	if !given {
+		return f, nil
+	}
+	for h, ok := range sel {
+		if ok {
+			f.Hours = append(f.Hours, int16(h))
+		}
+	}
+	if len(f.Hours) == hoursPerWeek {
+		f.Hours = nil
+	}
+	return f, nil
+}
+
+func parseHow(s string) (int, error) {
+	n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 8)
+	if err != nil || n >= hoursPerWeek {
+		return 0, fmt.Errorf("want an hour of week 0..167 or breakfast, lunch, dinner, night, peak")
+	}
+	return int(n), nil
+}
+
+func truncate(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
+// Key is the canonical text of the filter, used in cache keys and ETags:
+// equal filters give equal keys however they were written.
+func (f Filter) Key() string {
+	var b strings.Builder
+	b.WriteString("m=")
+	b.WriteString(string(f.Metric))
+	if len(f.Hours) > 0 {
+		b.WriteString(";h=")
+		b.WriteString(f.hoursText())
+	}
+	return b.String()
+}
+
+// hoursText renders Hours as sorted ranges, e.g. "11-13,35-37".
+func (f Filter) hoursText() string {
+	var b strings.Builder
+	hs := f.Hours
+	for i := 0; i < len(hs); {
+		j := i
+		for j+1 < len(hs) && hs[j+1] == hs[j]+1 {
+			j++
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Itoa(int(hs[i])))
+		if j > i {
+			b.WriteByte('-')
+			b.WriteString(strconv.Itoa(int(hs[j])))
+		}
+		i = j + 1
+	}
+	return b.String()
+}
+
+// Query renders the filter back as query parameters (for TileJSON tile URLs).
+func (f Filter) Query() url.Values {
+	v := url.Values{}
+	if len(f.Hours) > 0 {
+		v.Set("hours", f.hoursText())
+	}
+	if f.Metric != "" && f.Metric != MetricRiderHours {
+		v.Set("metric", string(f.Metric))
+	}
+	return v
+}
+
+// forLayer drops the parts of the filter a layer does not use, so that they
+// do not split its cache.
+func (f Filter) forLayer(l Layer) Filter {
+	switch l {
+	case LayerActivity:
+		return f
+	case LayerGaps:
+		// Gap demand is always rider-hours; the hours still apply.
+		return Filter{Hours: slices.Clone(f.Hours), Metric: MetricRiderHours}
+	}
+	return Filter{}
+}

@@ -1,0 +1,139 @@
+package tiles
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/hexcover/hexcover/internal/server"
+)
+
+// TileJSON is a TileJSON 3.0.0 document.
+type TileJSON struct {
+	TileJSON     string        `json:"tilejson"`
+	Name         string        `json:"name"`
+	Description  string        `json:"description"`
+	Version      string        `json:"version"`
+	Attribution  string        `json:"attribution"`
+	Scheme       string        `json:"scheme"`
+	Tiles        []string      `json:"tiles"`
+	Bounds       [4]float64    `json:"bounds"`
+	Center       [3]float64    `json:"center"`
+	MinZoom      int           `json:"minzoom"`
+	MaxZoom      int           `json:"maxzoom"`
+	VectorLayers []VectorLayer `json:"vector_layers"`
+}
+
+// VectorLayer describes one layer of the tiles.
+type VectorLayer struct {
+	ID          string            `json:"id"`
+	Description string            `json:"description"`
+	Fields      map[string]string `json:"fields"`
+	MinZoom     int               `json:"minzoom"`
+	MaxZoom     int               `json:"maxzoom"`
+}
+
+type layerInfo struct {
+	name, description string
+	fields            map[string]string
+	maxZoom           int
+}
+
+const (
+	num = "Number"
+	str = "String"
+)
+
+var layerInfos = map[Layer]layerInfo{
+	LayerActivity: {
+		name:        "骑手活动 Rider activity",
+		description: "按H3六边形汇总的骑手活动（显示分辨率随缩放变化；少于k名骑手的格子不显示）。Rider activity per H3 hexagon at the zoom's display resolution; cells with fewer than k distinct riders are hidden outside the admin role. Filters: hours=, metric=.",
+		fields: map[string]string{"cell": str, "pings": num, "riders": num, "rider_hours": num, "dwell_s": num,
+			"demand": num},
+		maxZoom: 16,
+	},
+	LayerGaps: {
+		name:        "服务空白 Coverage gaps",
+		description: "需求达到阈值但不在任何现有服务站点服务半径内的六边形。Hexagons with demand at or above the threshold whose centre is outside the service radius of every existing presence site.",
+		fields:      map[string]string{"cell": str, "demand": num, "riders": num, "nearest_site_m": num, "zone": num},
+		maxZoom:     16,
+	},
+	LayerGrids: {
+		name:        "社区网格 Community grids",
+		description: "社区网格及其网格长与兼职网格员目标人数。Community grids with their manager and target number of part-time members.",
+		fields: map[string]string{"code": str, "name": str, "community_code": str, "street_code": str, "manager": str,
+			"target": num},
+		maxZoom: 16,
+	},
+	LayerAreas: {
+		name:        "行政区划 Administrative areas",
+		description: "区、街道、社区边界。District, street and community boundaries.",
+		fields:      map[string]string{"code": str, "name": str, "name_en": str, "level": str},
+		maxZoom:     16,
+	},
+	LayerSites: {
+		name:        "站点 Sites",
+		description: "党群服务中心、骑手驿站、加油站休息点、分支机构与候选点。Service centres, rest stations, fuel-station rest points, branches and candidate sites.",
+		fields: map[string]string{"id": str, "kind": str, "status": str, "name": str, "capacity": num,
+			"amenities": str},
+		maxZoom: MaxZoom,
+	},
+}
+
+func (s *Service) serveTileJSON(w http.ResponseWriter, r *http.Request) error {
+	name, ok := strings.CutSuffix(r.PathValue("file"), ".json")
+	if !ok {
+		return server.BadRequest("want /tiles/{layer}.json or /tiles/{layer}/{z}/{x}/{y}.mvt")
+	}
+	l, err := ParseLayer(name)
+	if err != nil {
+		return server.BadRequest(err.Error())
+	}
+	f, err := ParseFilter(r.URL.Query())
+	if err != nil {
+		return server.BadRequest(err.Error())
+	}
+	f = f.forLayer(l)
+	ctx := r.Context()
+	ver, err := s.data.version(ctx, l)
+	if err != nil {
+		return err
+	}
+	b, ok, err := s.data.dataBounds(ctx, l, ver)
+	if err != nil {
+		return err
+	}
+	bounds := [4]float64{-180, -85.0511, 180, 85.0511}
+	if ok {
+		bounds = [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
+	}
+	info := layerInfos[l]
+	u := baseURL(r) + "/tiles/" + string(l) + "/{z}/{x}/{y}.mvt"
+	if q := f.Query().Encode(); q != "" {
+		u += "?" + q
+	}
+	tj := TileJSON{
+		TileJSON: "3.0.0", Name: info.name, Description: info.description, Version: ver,
+		Attribution: "hexcover", Scheme: "xyz", Tiles: []string{u}, Bounds: bounds,
+		Center:  [3]float64{(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 12},
+		MinZoom: 0, MaxZoom: info.maxZoom,
+		VectorLayers: []VectorLayer{{ID: string(l), Description: info.description, Fields: info.fields,
+			MinZoom: 0, MaxZoom: info.maxZoom}},
+	}
+	w.Header().Set("Cache-Control", "public, max-age=60")
+	w.Header().Set("Vary", "X-Forwarded-Proto")
+	return server.WriteJSON(w, http.StatusOK, tj)
+}
+
+// baseURL is the scheme and host the client used, honouring a proxy's
+// X-Forwarded-Proto.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	switch p := strings.ToLower(strings.TrimSpace(strings.Split(r.Header.Get("X-Forwarded-Proto"), ",")[0])); p {
+	case "http", "https":
+		scheme = p
+	}
+	return scheme + "://" + r.Host
+}

@@ -1,0 +1,153 @@
+// Package tiles serves every layer as Mapbox Vector Tiles and TileJSON, with
+// caching, privacy suppression and bounded concurrency.
+//
+// A tile request goes: parse and validate the path and filters → read the
+// layer's data version (cached for a second, or until Invalidate) → strong
+// ETag, 304 on If-None-Match → 204 when the tile is outside the data's
+// bounds → in-process LRU of gzipped tiles → on a miss, one computation per
+// key (singleflight) under a concurrency bound. Hexagon layers fetch their
+// rows by primary key for the cells geo.CellsInBound lists and encode whole
+// hexagons in Go from cached boundaries; feature layers are read once per
+// data version and projected, clipped and simplified in Go.
+package tiles
+
+import (
+	"context"
+	"net/http"
+	"runtime"
+	"slices"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/hexcover/hexcover/geo"
+	"github.com/hexcover/hexcover/internal/server"
+	"github.com/hexcover/hexcover/internal/store"
+)
+
+// Defaults of Options.
+const (
+	DefaultCacheBytes       = 64 << 20
+	DefaultGapMinRiderHours = 1.0 // at resolution 9; see GapThreshold
+	DefaultMinRiders        = 5
+	// busyWait is how long a request waits for a free tile worker before it
+	// is answered 503.
+	busyWait = 100 * time.Millisecond
+)
+
+// Tile geometry constants: clients cannot change them.
+const (
+	Extent = 4096
+	Buffer = 64 // tile units around the tile kept when clipping
+)
+
+// Options configure a Service. Zero values take the defaults.
+type Options struct {
+	MinRiders int                // k: cells with fewer distinct riders are hidden from non-admins (5)
+	Radii     map[string]float64 // service radius (m) of each presence site kind (config.ServiceRadiusM)
+	// CacheBytes bounds the tile cache (64 MiB); negative disables it.
+	CacheBytes int64
+	// MaxConcurrent bounds tiles computed at once (2 × GOMAXPROCS).
+	MaxConcurrent int
+	// GapMinRiderHours is the demand (rider-hours) a resolution-9 cell
+	// needs to be a gap (1); see GapThreshold for other resolutions.
+	GapMinRiderHours float64
+	// Registry receives the tile metrics; nil = not exported.
+	Registry *prometheus.Registry
+	// Gaps gives gap cells their zone ids; nil = zone 0 everywhere.
+	Gaps GapSource
+}
+
+// GapSource assigns gap cells to gap zones; the coverage package plugs in
+// here. Zones returns the zone id of each given cell that belongs to one.
+type GapSource interface {
+	Zones(ctx context.Context, res int, cells []geo.Cell) (map[geo.Cell]int64, error)
+}
+
+// Service serves the tile layers.
+type Service struct {
+	st      *store.Store
+	o       Options
+	kinds   []string // presence kinds, sorted
+	data    *dataState
+	cache   *lru
+	flight  singleflight.Group
+	sem     chan struct{}
+	cells   *cellCache
+	metrics *metrics
+}
+
+// New builds the service.
+func New(st *store.Store, o Options) *Service {
+	if o.MinRiders <= 0 {
+		o.MinRiders = DefaultMinRiders
+	}
+	if o.CacheBytes == 0 {
+		o.CacheBytes = DefaultCacheBytes
+	}
+	if o.MaxConcurrent <= 0 {
+		o.MaxConcurrent = 2 * runtime.GOMAXPROCS(0)
+	}
+	if o.GapMinRiderHours <= 0 {
+		o.GapMinRiderHours = DefaultGapMinRiderHours
+	}
+	s := &Service{
+		st:    st,
+		o:     o,
+		kinds: presenceKinds(o.Radii),
+		data:  newDataState(st),
+		cache: newLRU(o.CacheBytes),
+		sem:   make(chan struct{}, o.MaxConcurrent),
+		cells: newCellCache(1 << 18),
+	}
+	s.metrics = newMetrics(o.Registry, s.cache)
+	return s
+}
+
+// Routes are the tile endpoints, for server.New. They need a signed-in
+// viewer of any role (the map's session cookie); only admins see cells
+// below k riders.
+func (s *Service) Routes() []server.Route {
+	return []server.Route{
+		{Pattern: "GET /tiles/{layer}/{z}/{x}/{y}", Name: "tiles", Handler: s.serveTile},
+		{Pattern: "GET /tiles/{file}", Name: "tilejson", Handler: s.serveTileJSON},
+		{Pattern: "GET /tiles/", Name: "tiles", Handler: func(w http.ResponseWriter, r *http.Request) error {
+			return server.BadRequest("want /tiles/{layer}/{z}/{x}/{y}.mvt or /tiles/{layer}.json")
+		}},
+	}
+}
+
+// Invalidate drops the cached data versions, bounds and features, so the
+// next request reads them again: call it after an import. Cached tiles of
+// an older version are never served again, since their keys hold the version.
+func (s *Service) Invalidate() { s.data.invalidate() }
+
+// Viewer is who asks for a tile; only admins see cells with fewer than k
+// distinct riders.
+type Viewer struct{ Admin bool }
+
+type viewerKey struct{}
+
+// WithViewer returns ctx carrying v; requests without one are non-admin.
+func WithViewer(ctx context.Context, v Viewer) context.Context {
+	return context.WithValue(ctx, viewerKey{}, v)
+}
+
+// ViewerFrom returns the viewer of ctx: the one WithViewer set, else the
+// server's authenticated viewer (admin role → Admin), else non-admin.
+func ViewerFrom(ctx context.Context) Viewer {
+	if v, ok := ctx.Value(viewerKey{}).(Viewer); ok {
+		return v
+	}
+	return Viewer{Admin: server.ViewerFrom(ctx).Admin()}
+}
+
+func presenceKinds(radii map[string]float64) []string {
+	ks := make([]string, 0, len(radii))
+	for k := range radii {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
