@@ -39,6 +39,8 @@ func commands() []command {
 		{"ingest", "pings|grids|sites|areas FILE... [--crs wgs84|gcj02|bd09] [--format csv|ndjson|geojson] [--replace]", "import files", runIngest},
 		{"rebuild", "", "recompute every activity aggregate from the stored pings", runRebuild},
 		{"batches", "[--limit N]", "list imported files", runBatches},
+		{"gaps", "[--json] [--hours H] [--metric rider_hours|riders] [--limit N] [--planned] [--admin]", "list coverage gap zones, largest first", runGaps},
+		{"site", "--k N [--json] [--candidates kinds] [--add id,..] [--remove id,..] [--hours H] [--metric M] [--cell-centres] [--planned]", "choose k new sites that cover the most uncovered demand", runSite},
 		{"retention", "[--days N]", "drop raw pings older than the retention period (aggregates stay)", runRetention},
 		{"token", "create|revoke|list [flags]", "manage API tokens and their roles", runToken},
 	}

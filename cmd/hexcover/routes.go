@@ -16,5 +16,6 @@ func buildServer(ctx context.Context, e *env, st *store.Store, assets fs.FS) (*s
 	srv := server.New(e.cfg, st, e.log, assets)
 	ts := tiles.New(st, tiles.Options{MinRiders: e.cfg.MinRiders, Radii: e.cfg.ServiceRadiusM, Registry: srv.Registry()})
 	srv.Mount(ts.Routes()...)
+	srv.Mount(analysisRoutes(e.cfg, st)...)
 	return srv, nil
 }

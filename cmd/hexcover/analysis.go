@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode"
+
+	"github.com/hexcover/hexcover/internal/config"
+	"github.com/hexcover/hexcover/internal/coverage"
+	"github.com/hexcover/hexcover/internal/server"
+	"github.com/hexcover/hexcover/internal/siting"
+	"github.com/hexcover/hexcover/internal/store"
+)
+
+// analysisRoutes builds the coverage, gaps, summary, siting and scenario
+// routes over one shared coverage engine (one cache).
+func analysisRoutes(cfg config.Config, st *store.Store) []server.Route {
+	eng := coverage.New(st, coverage.DefaultSettings(cfg))
+	h := &coverage.Handlers{Engine: eng}
+	svc := siting.NewService(eng, siting.DefaultConcurrency)
+	return append(h.Routes(), svc.Routes()...)
+}
+
+func runGaps(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "gaps", "[--json] [--hours H] [--metric M] [--limit N] [--admin]",
+		"list gap zones (uncovered demand cells, connected) largest first; --json prints the API's GeoJSON")
+	asJSON := fs.Bool("json", false, "print the GeoJSON FeatureCollection of GET /api/gaps")
+	hours := fs.String("hours", "", "hours of week: 0..167, ranges (11-13,35-37) or breakfast, lunch, dinner, night, peak")
+	metric := fs.String("metric", "rider_hours", "demand: rider_hours or riders")
+	limit := fs.Int("limit", 20, "number of zones to list")
+	planned := fs.Bool("planned", false, "count planned presence sites as built")
+	admin := fs.Bool("admin", false, "list zones with fewer than k riders too (admin view)")
+	e.cfg.BindFlags(fs)
+	if pos, err := parse(fs, args); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", pos[0])}
+	}
+	p, err := cliParams(*hours, *metric, *planned)
+	if err != nil {
+		return err
+	}
+	if *limit < 1 || *limit > coverage.MaxGapLimit {
+		return usageError{fmt.Sprintf("--limit: want 1 to %d", coverage.MaxGapLimit)}
+	}
+	st, err := openReady(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	eng := coverage.New(st, coverage.DefaultSettings(e.cfg))
+	g, err := eng.Gaps(ctx, p, coverage.Viewer{Admin: *admin}, *limit)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSONTo(e.stdout, g.FeatureCollection())
+	}
+	printGaps(e.stdout, g)
+	return nil
+}
+
+func cliParams(hours, metric string, planned bool) (coverage.Params, error) {
+	hs, err := coverage.ParseHours(hours)
+	if err != nil {
+		return coverage.Params{}, usageError{"--hours: " + err.Error()}
+	}
+	m, err := coverage.ParseMetric(metric)
+	if err != nil {
+		return coverage.Params{}, usageError{"--metric: " + err.Error()}
+	}
+	return coverage.Params{Hours: hs, Metric: m, Planned: planned}, nil
+}
+
+func writeJSONTo(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func printGaps(w io.Writer, g *coverage.Gaps) {
+	fmt.Fprintf(w, "demand %.1f %s, covered %.1f (%.1f%%); %d gap cells in %d zones (threshold %g)",
+		g.Total, g.Metric, g.Covered, g.CoverPct, g.GapCells, g.ZoneCount, g.Threshold)
+	if g.Suppressed > 0 {
+		fmt.Fprintf(w, "; %d zones with fewer than k riders not listed", g.Suppressed)
+	}
+	fmt.Fprintln(w)
+	if len(g.Zones) == 0 {
+		return
+	}
+	rows := [][]string{{"#", "区域 zone", "街道", "社区", "cells", "km²", "demand", "riders", "dwell h", "最近站点 nearest", "candidates"}}
+	for _, z := range g.Zones {
+		nearest := "-"
+		if z.Nearest != nil {
+			nearest = fmt.Sprintf("%s %.0fm", z.Nearest.Name, z.Nearest.DistanceM)
+		}
+		cands := make([]string, 0, 3)
+		for i, c := range z.Candidates {
+			if i == 3 {
+				cands = append(cands, fmt.Sprintf("+%d", len(z.Candidates)-3))
+				break
+			}
+			cands = append(cands, c.Name)
+		}
+		rows = append(rows, []string{fmt.Sprint(z.Rank), z.ID, areaName(z.Street), areaName(z.Community), fmt.Sprint(z.CellCount),
+			fmt.Sprintf("%.2f", z.AreaKm2), fmt.Sprintf("%.1f", z.Demand), fmt.Sprint(z.Riders), fmt.Sprintf("%.1f", z.DwellHours),
+			nearest, strings.Join(cands, ", ")})
+	}
+	printTable(w, rows)
+}
+
+func areaName(a *coverage.AreaRef) string {
+	if a == nil {
+		return "-"
+	}
+	return a.Name
+}
+
+func runSite(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "site", "--k N [--json] [--candidates kinds] [--add id,..] [--remove id,..] [--hours H] [--metric M]",
+		"choose k new sites that cover the most uncovered demand; --json prints the JSON of POST /api/siting")
+	var req siting.Request
+	fs.IntVar(&req.K, "k", 5, fmt.Sprintf("number of new sites, 1..%d (including --add)", siting.MaxK))
+	asJSON := fs.Bool("json", false, "print the JSON result of POST /api/siting")
+	cands := fs.String("candidates", "", "candidate site kinds, comma separated (default fuel_station,candidate)")
+	add := fs.String("add", "", "site ext ids that must be chosen, comma separated")
+	remove := fs.String("remove", "", "existing site ext ids to close, comma separated")
+	fs.StringVar(&req.Hours, "hours", "", "hours of week: 0..167, ranges or breakfast, lunch, dinner, night, peak")
+	fs.StringVar(&req.Metric, "metric", "", "demand: rider_hours (default) or riders")
+	fs.BoolVar(&req.CellCentres, "cell-centres", false, "also consider every demand cell's centre as a candidate (rest-station radius)")
+	fs.BoolVar(&req.Planned, "planned", false, "count planned presence sites as built")
+	e.cfg.BindFlags(fs)
+	if pos, err := parse(fs, args); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", pos[0])}
+	}
+	req.Candidates = splitList(*cands)
+	for _, id := range splitList(*add) {
+		req.Add = append(req.Add, siting.AddSite{ID: id})
+	}
+	req.Remove = splitList(*remove)
+	if err := req.Validate(); err != nil {
+		return usageError{strings.TrimPrefix(err.Error(), siting.ErrBadRequest.Error()+": ")}
+	}
+	st, err := openReady(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	svc := siting.NewService(coverage.New(st, coverage.DefaultSettings(e.cfg)), 1)
+	res, err := svc.Run(ctx, req)
+	if errors.Is(err, siting.ErrBadRequest) {
+		return usageError{strings.TrimPrefix(err.Error(), siting.ErrBadRequest.Error()+": ")}
+	}
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSONTo(e.stdout, res)
+	}
+	printSiting(e.stdout, res)
+	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func printSiting(w io.Writer, r *siting.Result) {
+	fmt.Fprintf(w, "coverage %.1f → %.1f of %.1f %s (%.1f%% → %.1f%%); upper bound %.1f (%.1f%%), gap %.2f%%; %s over %d candidates, %d cells in %.0f ms\n",
+		r.CoveredBefore, r.CoveredAfter, r.TotalDemand, r.Metric, r.BeforePct, r.AfterPct, r.UpperBound, r.UpperBoundPct, 100*r.Gap,
+		r.Method, r.Candidates, r.DemandCells, r.ElapsedMs)
+	rows := [][]string{{"#", "id", "名称 name", "kind", "街道 street", "lng", "lat", "gain", "cum %"}}
+	for _, p := range r.Picks {
+		id := p.ID
+		if p.Required {
+			id += " (add)"
+		}
+		rows = append(rows, []string{fmt.Sprint(p.Rank), id, p.Name, p.Kind, areaName(p.Street),
+			fmt.Sprintf("%.5f", p.Lng), fmt.Sprintf("%.5f", p.Lat), fmt.Sprintf("+%.1f", p.Gain), fmt.Sprintf("%.1f", p.CumPct)})
+	}
+	printTable(w, rows)
+}
+
+// printTable aligns columns counting East Asian wide characters as two
+// cells, which text/tabwriter does not.
+func printTable(w io.Writer, rows [][]string) {
+	var widths []int
+	for _, r := range rows {
+		for i, c := range r {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], displayWidth(c))
+		}
+	}
+	for _, r := range rows {
+		var b strings.Builder
+		for i, c := range r {
+			b.WriteString(c)
+			if i < len(r)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-displayWidth(c)+2))
+			}
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
+}
+
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch {
+		case unicode.Is(unicode.Han, r), r >= 0x3000 && r <= 0x303f, r >= 0xff00 && r <= 0xff60:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,391 @@
+// Package coverage computes which demand cells presence sites cover, coverage
+// shares per area and hour range, and ranks gap zones.
+package coverage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/paulmach/orb"
+
+	"github.com/hexcover/hexcover/geo"
+	"github.com/hexcover/hexcover/internal/config"
+	"github.com/hexcover/hexcover/internal/store"
+)
+
+// Metric is what demand counts.
+type Metric string
+
+// Demand metrics.
+const (
+	// RiderHours is the time riders spent in the cell (rider_seconds / 3600).
+	RiderHours Metric = "rider_hours"
+	// Riders is the number of distinct riders seen in the cell (over the
+	// union of the selected hours).
+	Riders Metric = "riders"
+)
+
+// ParseMetric validates a metric name; "" is RiderHours.
+func ParseMetric(s string) (Metric, error) {
+	switch Metric(strings.TrimSpace(s)) {
+	case "", RiderHours:
+		return RiderHours, nil
+	case Riders:
+		return Riders, nil
+	}
+	return "", fmt.Errorf("metric %q: want rider_hours or riders", s)
+}
+
+// Settings are the coverage definitions. Defaults come from DefaultSettings.
+type Settings struct {
+	// DemandRes is the H3 resolution of demand cells (9, about 0.1 km²).
+	DemandRes int
+	// GapMinRiderHours is the demand at or above which an uncovered cell is
+	// a gap cell when demand is rider-hours: 2 rider-hours in the selected
+	// hours over the loaded data (two riders waiting an hour, or eight
+	// passing through for a quarter of an hour each).
+	GapMinRiderHours float64
+	// GapMinRiders is the gap threshold when demand is distinct riders (5).
+	GapMinRiders float64
+	// MinRiders is k: outside the admin role a zone with fewer distinct
+	// riders is not listed (config HEXCOVER_K).
+	MinRiders int
+	// ServiceRadiusM: presence kinds and their service radius (config
+	// HEXCOVER_RADII).
+	ServiceRadiusM map[string]float64
+	// DefaultRadiusM is the radius of a site whose kind has none configured
+	// (candidate sites, cell-centre candidates): the rest-station radius.
+	DefaultRadiusM float64
+	// CacheEntries bounds the in-memory cache of analyses (16).
+	CacheEntries int
+}
+
+// Defaults of Settings not taken from config.Config.
+const (
+	DefaultDemandRes        = 9
+	DefaultGapMinRiderHours = 2.0
+	DefaultGapMinRiders     = 5.0
+	DefaultCacheEntries     = 16
+)
+
+// DefaultSettings derives the settings from the configuration.
+func DefaultSettings(cfg config.Config) Settings {
+	def := cfg.ServiceRadiusM["rest_station"]
+	if def <= 0 {
+		def = 500
+	}
+	return Settings{
+		DemandRes:        DefaultDemandRes,
+		GapMinRiderHours: DefaultGapMinRiderHours,
+		GapMinRiders:     DefaultGapMinRiders,
+		MinRiders:        cfg.MinRiders,
+		ServiceRadiusM:   cfg.ServiceRadiusM,
+		DefaultRadiusM:   def,
+		CacheEntries:     DefaultCacheEntries,
+	}
+}
+
+// Radius is the service radius of a site kind: its configured presence
+// radius, else DefaultRadiusM.
+func (s Settings) Radius(kind string) float64 {
+	if r, ok := s.ServiceRadiusM[kind]; ok && r > 0 {
+		return r
+	}
+	return s.DefaultRadiusM
+}
+
+// IsPresence reports whether a kind counts as organization presence.
+func (s Settings) IsPresence(kind string) bool {
+	_, ok := s.ServiceRadiusM[kind]
+	return ok
+}
+
+// Threshold is the gap threshold for a metric.
+func (s Settings) Threshold(m Metric) float64 {
+	if m == Riders {
+		return s.GapMinRiders
+	}
+	return s.GapMinRiderHours
+}
+
+// Viewer is who asks; outside the admin role small zones and areas are
+// suppressed (k-anonymity). Authentication comes later.
+type Viewer struct{ Admin bool }
+
+// Params select what an analysis covers.
+type Params struct {
+	Hours  []int16 // hours of week; nil = the whole week
+	Metric Metric  // "" = RiderHours
+	// Planned counts sites with status planned (of presence kinds) as
+	// covering, as if they were built.
+	Planned bool
+}
+
+func (p Params) norm() Params {
+	p.Hours = normHours(p.Hours)
+	if p.Metric == "" {
+		p.Metric = RiderHours
+	}
+	return p
+}
+
+func (p Params) key() string {
+	return fmt.Sprintf("%s|%s|%t", hoursKey(p.Hours), p.Metric, p.Planned)
+}
+
+// Site is a site as coverage sees it.
+type Site struct {
+	ID     int64     `json:"id"`
+	ExtID  string    `json:"ext_id"`
+	Kind   string    `json:"kind"`
+	Status string    `json:"status"`
+	Name   string    `json:"name"`
+	Point  orb.Point `json:"-"`
+}
+
+// Cell is a demand cell.
+type Cell struct {
+	Cell       geo.Cell
+	Center     orb.Point
+	Pings      int64
+	RiderHours float64
+	DwellHours float64
+	Riders     int64   // distinct over the selected hours
+	Demand     float64 // by the analysis metric
+	Covered    bool    // by presence sites (Analysis.Presence)
+	// Area of each level the centre lies in: index into Analysis.Areas[level], or -1.
+	District, Street, Community int32
+}
+
+// Levels are the admin levels, coarse to fine.
+var Levels = []string{"district", "street", "community"}
+
+// Analysis is the coverage of demand cells for one Params and one data
+// version. It is shared by the cache: treat it as read-only.
+type Analysis struct {
+	Params   Params
+	Version  string
+	Settings Settings
+	Cells    []Cell
+	Index    *Index // over the cell centres
+	Sites    []Site // every site
+	Presence []Site // the sites that cover (presence kinds; existing, planned too with Params.Planned)
+	Areas    map[string][]store.AreaRow
+	areaIdx  map[string]map[string]int32
+
+	TotalDemand   float64
+	CoveredDemand float64
+	cellIdx       map[geo.Cell]int
+
+	hourMu sync.Mutex
+	hourly *[168][2]float64 // total and covered demand per hour of week, computed once on demand
+}
+
+// CellIndex returns the index in Cells of a cell, or -1.
+func (a *Analysis) CellIndex(c geo.Cell) int {
+	if i, ok := a.cellIdx[c]; ok {
+		return i
+	}
+	return -1
+}
+
+// AreaOf returns the area of a level a cell lies in, or nil.
+func (a *Analysis) AreaOf(level string, i int) *store.AreaRow {
+	var j int32 = -1
+	switch level {
+	case "district":
+		j = a.Cells[i].District
+	case "street":
+		j = a.Cells[i].Street
+	case "community":
+		j = a.Cells[i].Community
+	}
+	if j < 0 {
+		return nil
+	}
+	return &a.Areas[level][j]
+}
+
+// CoverPct is covered / total as a percentage (0 when there is no demand).
+func CoverPct(covered, total float64) float64 {
+	if total <= 0 {
+		return 0
+	}
+	return 100 * covered / total
+}
+
+// CoveredBy marks which cells lie within the service radius of any of the
+// sites, using radius(kind).
+func (a *Analysis) CoveredBy(sites []Site, radius func(kind string) float64) []bool {
+	cov := make([]bool, len(a.Cells))
+	for _, s := range sites {
+		a.Index.Within(s.Point, radius(s.Kind), func(i int) { cov[i] = true })
+	}
+	return cov
+}
+
+// Engine computes analyses from the store and caches them per data version
+// and parameters.
+type Engine struct {
+	st  *store.Store
+	set Settings
+
+	mu    sync.Mutex
+	cache map[string]*entry
+	order []string // insertion order, oldest first
+}
+
+type entry struct {
+	once sync.Once
+	a    *Analysis
+	err  error
+}
+
+// New returns an engine over st.
+func New(st *store.Store, s Settings) *Engine {
+	if s.DemandRes == 0 {
+		s.DemandRes = DefaultDemandRes
+	}
+	if s.CacheEntries <= 0 {
+		s.CacheEntries = DefaultCacheEntries
+	}
+	if s.DefaultRadiusM <= 0 {
+		s.DefaultRadiusM = 500
+	}
+	return &Engine{st: st, set: s, cache: map[string]*entry{}}
+}
+
+// Settings returns the engine's settings.
+func (e *Engine) Settings() Settings { return e.set }
+
+// Store returns the engine's store.
+func (e *Engine) Store() *store.Store { return e.st }
+
+// Analyze returns the coverage analysis for p on the current data, from the
+// cache when the data version has not changed. Concurrent callers asking for
+// the same analysis share one computation.
+func (e *Engine) Analyze(ctx context.Context, p Params) (*Analysis, error) {
+	a, err := e.analyze(ctx, p)
+	if err != nil && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		// Another caller's request, which this one shared, went away: the
+		// failed entry is gone from the cache, so compute afresh.
+		a, err = e.analyze(ctx, p)
+	}
+	return a, err
+}
+
+func (e *Engine) analyze(ctx context.Context, p Params) (*Analysis, error) {
+	p = p.norm()
+	ver, err := e.st.CoverageVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := ver + "|" + p.key()
+	e.mu.Lock()
+	en, ok := e.cache[key]
+	if !ok {
+		en = &entry{}
+		e.cache[key] = en
+		e.order = append(e.order, key)
+		for len(e.order) > e.set.CacheEntries {
+			delete(e.cache, e.order[0])
+			e.order = e.order[1:]
+		}
+	}
+	e.mu.Unlock()
+	en.once.Do(func() { en.a, en.err = e.compute(ctx, p, ver) })
+	if en.err != nil {
+		// Do not keep failures (a cancelled request, a timeout).
+		e.mu.Lock()
+		if e.cache[key] == en {
+			delete(e.cache, key)
+			e.order = slices.DeleteFunc(e.order, func(k string) bool { return k == key })
+		}
+		e.mu.Unlock()
+		return nil, en.err
+	}
+	return en.a, nil
+}
+
+func (e *Engine) compute(ctx context.Context, p Params, ver string) (*Analysis, error) {
+	a := &Analysis{Params: p, Version: ver, Settings: e.set, Areas: map[string][]store.AreaRow{},
+		areaIdx: map[string]map[string]int32{}, cellIdx: map[geo.Cell]int{}}
+	rows, err := e.st.CoverageCells(ctx, e.set.DemandRes, p.Hours)
+	if err != nil {
+		return nil, err
+	}
+	pts := make([]orb.Point, 0, len(rows))
+	a.Cells = make([]Cell, 0, len(rows))
+	for _, r := range rows {
+		c := Cell{Cell: geo.Cell(r.Cell), Center: orb.Point{r.Lng, r.Lat}, Pings: r.Pings, RiderHours: r.RiderSeconds / 3600,
+			DwellHours: r.DwellSeconds / 3600, Riders: r.Riders, District: -1, Street: -1, Community: -1}
+		c.Demand = c.RiderHours
+		if p.Metric == Riders {
+			c.Demand = float64(c.Riders)
+		}
+		a.cellIdx[c.Cell] = len(a.Cells)
+		a.Cells = append(a.Cells, c)
+		pts = append(pts, c.Center)
+	}
+	a.Index = NewIndex(pts, 0)
+
+	sites, err := e.st.CoverageSites(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range sites {
+		site := Site{ID: s.ID, ExtID: s.ExtID, Kind: s.Kind, Status: s.Status, Name: s.Name, Point: orb.Point{s.Lng, s.Lat}}
+		a.Sites = append(a.Sites, site)
+		if e.set.IsPresence(s.Kind) && (s.Status == "existing" || (p.Planned && s.Status == "planned")) {
+			a.Presence = append(a.Presence, site)
+		}
+	}
+	cov := a.CoveredBy(a.Presence, e.set.Radius)
+	for i := range a.Cells {
+		a.Cells[i].Covered = cov[i]
+		a.TotalDemand += a.Cells[i].Demand
+		if cov[i] {
+			a.CoveredDemand += a.Cells[i].Demand
+		}
+	}
+
+	for _, lv := range Levels {
+		areas, err := e.st.AreaRows(ctx, lv)
+		if err != nil {
+			return nil, err
+		}
+		a.Areas[lv] = areas
+		idx := make(map[string]int32, len(areas))
+		for j, ar := range areas {
+			idx[ar.Code] = int32(j)
+		}
+		a.areaIdx[lv] = idx
+	}
+	cas, err := e.st.CellAreas(ctx, e.set.DemandRes)
+	if err != nil {
+		return nil, err
+	}
+	for _, ca := range cas {
+		i, ok := a.cellIdx[geo.Cell(ca.Cell)]
+		if !ok {
+			continue // a cell with activity only outside the selected hours
+		}
+		j, ok := a.areaIdx[ca.Level][ca.Code]
+		if !ok {
+			continue
+		}
+		switch ca.Level {
+		case "district":
+			a.Cells[i].District = j
+		case "street":
+			a.Cells[i].Street = j
+		case "community":
+			a.Cells[i].Community = j
+		}
+	}
+	return a, nil
+}

@@ -1,0 +1,685 @@
+package siting
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/paulmach/orb"
+
+	"github.com/hexcover/hexcover/internal/coverage"
+	"github.com/hexcover/hexcover/internal/model"
+	"github.com/hexcover/hexcover/internal/server"
+	"github.com/hexcover/hexcover/internal/store"
+)
+
+// Limits of a siting request.
+const (
+	MaxK           = 200
+	MaxRequestSize = 64 << 10 // bytes of a request body
+	MaxAdd         = 200
+	MaxRemove      = 1000
+	// DefaultConcurrency is how many solves run at once; more get 503.
+	DefaultConcurrency = 2
+)
+
+// DefaultCandidateKinds are the kinds considered as new sites when a request
+// names none.
+var DefaultCandidateKinds = []string{string(model.KindFuelStation), string(model.KindCandidate)}
+
+// ErrBadRequest is wrapped by every error that is the request's fault.
+var ErrBadRequest = errors.New("bad siting request")
+
+func badf(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrBadRequest, fmt.Sprintf(format, a...))
+}
+
+// Request is a siting what-if: choose K new sites (Add among them) from the
+// candidate kinds after removing some existing ones.
+type Request struct {
+	K          int      `json:"k"`
+	Candidates []string `json:"candidates,omitempty"` // site kinds; default fuel_station, candidate
+	// CellCentres adds every demand cell's centre as a candidate with the
+	// default (rest-station) radius.
+	CellCentres bool      `json:"cell_centres,omitempty"`
+	Add         []AddSite `json:"add,omitempty"`    // sites that must be chosen; they count toward K
+	Remove      []string  `json:"remove,omitempty"` // ext ids of existing presence sites to close
+	Hours       string    `json:"hours,omitempty"`  // hours filter, as coverage.ParseHours
+	Metric      string    `json:"metric,omitempty"` // rider_hours (default) or riders
+	Planned     bool      `json:"planned,omitempty"`
+}
+
+// AddSite is a required site: an existing site's ext id (a JSON string) or
+// an ad-hoc point (a JSON object {lng, lat, kind, name}).
+type AddSite struct {
+	ID   string   `json:"id,omitempty"`
+	Lng  *float64 `json:"lng,omitempty"`
+	Lat  *float64 `json:"lat,omitempty"`
+	Kind string   `json:"kind,omitempty"`
+	Name string   `json:"name,omitempty"`
+}
+
+// UnmarshalJSON accepts a string (a site ext id) or an object.
+func (a *AddSite) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		*a = AddSite{}
+		return json.Unmarshal(b, &a.ID)
+	}
+	type plain AddSite
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var p plain
+	if err := dec.Decode(&p); err != nil {
+		return fmt.Errorf("add: want a site id or {\"lng\", \"lat\", \"kind\"}: %w", err)
+	}
+	*a = AddSite(p)
+	return nil
+}
+
+// MarshalJSON writes an id as a plain string.
+func (a AddSite) MarshalJSON() ([]byte, error) {
+	if a.Lng == nil && a.Lat == nil && a.Kind == "" && a.Name == "" {
+		return json.Marshal(a.ID)
+	}
+	type plain AddSite
+	return json.Marshal(plain(a))
+}
+
+// DecodeRequest reads a request, rejecting unknown fields and trailing data.
+func DecodeRequest(b []byte) (Request, error) {
+	var req Request
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return req, badf("invalid JSON: %v", err)
+	}
+	if dec.More() {
+		return req, badf("invalid JSON: data after the request object")
+	}
+	return req, nil
+}
+
+// Validate checks the request's own fields (not what needs the data).
+func (r Request) Validate() error {
+	if r.K < 1 || r.K > MaxK {
+		return badf("k = %d: want 1 to %d", r.K, MaxK)
+	}
+	if len(r.Add) > r.K {
+		return badf("k = %d is less than the %d sites to add", r.K, len(r.Add))
+	}
+	if len(r.Add) > MaxAdd || len(r.Remove) > MaxRemove {
+		return badf("at most %d sites to add and %d to remove", MaxAdd, MaxRemove)
+	}
+	for _, k := range r.Candidates {
+		if _, err := model.ParseSiteKind(k); err != nil {
+			return badf("candidates: %v", err)
+		}
+	}
+	for i, a := range r.Add {
+		if a.ID != "" && (a.Lng != nil || a.Lat != nil) {
+			return badf("add[%d]: give a site id or a point, not both", i)
+		}
+		if a.ID == "" {
+			if a.Lng == nil || a.Lat == nil || math.Abs(*a.Lng) > 180 || math.Abs(*a.Lat) > 90 || math.IsNaN(*a.Lng) || math.IsNaN(*a.Lat) {
+				return badf("add[%d]: want a site id or lng (−180..180) and lat (−90..90)", i)
+			}
+			if a.Kind == "" {
+				return badf("add[%d]: a point needs a kind", i)
+			}
+			if _, err := model.ParseSiteKind(a.Kind); err != nil {
+				return badf("add[%d]: %v", i, err)
+			}
+		}
+	}
+	if _, err := coverage.ParseHours(r.Hours); err != nil {
+		return badf("%v", err)
+	}
+	if _, err := coverage.ParseMetric(r.Metric); err != nil {
+		return badf("%v", err)
+	}
+	return nil
+}
+
+// Result is the outcome of a siting request.
+type Result struct {
+	Version       string       `json:"version"` // data version the result was computed on
+	K             int          `json:"k"`
+	Metric        string       `json:"metric"`
+	Hours         []int16      `json:"hours,omitempty"`
+	DemandCells   int          `json:"demand_cells"`
+	Candidates    int          `json:"candidates"`
+	Removed       []string     `json:"removed,omitempty"`
+	TotalDemand   float64      `json:"total_demand"`
+	CoveredBefore float64      `json:"covered_before"`
+	CoveredAfter  float64      `json:"covered_after"`
+	BeforePct     float64      `json:"before_pct"`
+	AfterPct      float64      `json:"after_pct"`
+	Gain          float64      `json:"gain"`
+	UpperBound    float64      `json:"upper_bound"`
+	UpperBoundPct float64      `json:"upper_bound_pct"`
+	Gap           float64      `json:"gap"` // (bound − after) / bound
+	Method        string       `json:"method"`
+	Picks         []PickResult `json:"picks"`
+	ElapsedMs     float64      `json:"elapsed_ms"`
+	SolveMs       float64      `json:"solve_ms"`
+}
+
+// PickResult is one chosen site, in order.
+type PickResult struct {
+	Rank     int               `json:"rank"`
+	ID       string            `json:"id"` // site ext id, "add:N" for an ad-hoc point, "cell:HEX" for a cell centre
+	SiteID   int64             `json:"site_id,omitempty"`
+	Name     string            `json:"name"`
+	Kind     string            `json:"kind"`
+	Status   string            `json:"status,omitempty"`
+	Lng      float64           `json:"lng"`
+	Lat      float64           `json:"lat"`
+	RadiusM  float64           `json:"radius_m"`
+	Required bool              `json:"required,omitempty"`
+	Gain     float64           `json:"gain"`     // demand newly covered, given the picks before it
+	GainPct  float64           `json:"gain_pct"` // of total demand
+	CumPct   float64           `json:"cumulative_pct"`
+	Street   *coverage.AreaRef `json:"street,omitempty"`
+}
+
+// Service runs siting requests against the current data and keeps
+// scenarios.
+type Service struct {
+	Coverage *coverage.Engine
+	Options  Options // solver options
+	sem      chan struct{}
+}
+
+// NewService returns a service allowing concurrency solves at once (0:
+// DefaultConcurrency).
+func NewService(eng *coverage.Engine, concurrency int) *Service {
+	if concurrency <= 0 {
+		concurrency = DefaultConcurrency
+	}
+	return &Service{Coverage: eng, sem: make(chan struct{}, concurrency)}
+}
+
+// tryAcquire takes a solve slot without waiting.
+func (s *Service) tryAcquire() bool {
+	select {
+	case s.sem <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+func (s *Service) release() { <-s.sem }
+
+// candidate is a possible site with its position and radius.
+type candidate struct {
+	PickResult
+	point orb.Point
+}
+
+// built is a request turned into a Problem over an analysis.
+type built struct {
+	a     *coverage.Analysis
+	p     Problem
+	cands []candidate
+	rem   []string
+}
+
+// build turns a request into a Problem over the current data.
+func (s *Service) build(ctx context.Context, req Request) (*built, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	hours, _ := coverage.ParseHours(req.Hours)
+	metric, _ := coverage.ParseMetric(req.Metric)
+	a, err := s.Coverage.Analyze(ctx, coverage.Params{Hours: hours, Metric: metric, Planned: req.Planned})
+	if err != nil {
+		return nil, err
+	}
+	set := a.Settings
+	b := &built{a: a}
+
+	byExt := make(map[string]coverage.Site, len(a.Sites))
+	for _, st := range a.Sites {
+		byExt[st.ExtID] = st
+	}
+	presence := map[string]bool{}
+	for _, st := range a.Presence {
+		presence[st.ExtID] = true
+	}
+	removed := map[string]bool{}
+	for _, id := range req.Remove {
+		if !presence[id] {
+			return nil, badf("remove: %q is not an existing presence site", id)
+		}
+		if !removed[id] {
+			removed[id] = true
+			b.rem = append(b.rem, id)
+		}
+	}
+	var keep []coverage.Site
+	for _, st := range a.Presence {
+		if !removed[st.ExtID] {
+			keep = append(keep, st)
+		}
+	}
+	covered := a.CoveredBy(keep, set.Radius)
+
+	p := Problem{K: req.K, Covered: covered, Demand: make([]float64, len(a.Cells))}
+	for i, c := range a.Cells {
+		p.Demand[i] = c.Demand
+	}
+	addCand := func(c candidate) int {
+		var cells []int
+		a.Index.Within(c.point, c.RadiusM, func(i int) { cells = append(cells, i) })
+		b.cands = append(b.cands, c)
+		p.Candidates = append(p.Candidates, Candidate{ID: c.ID, Cells: cells})
+		return len(b.cands) - 1
+	}
+	fromSite := func(st coverage.Site) candidate {
+		return candidate{PickResult: PickResult{ID: st.ExtID, SiteID: st.ID, Name: st.Name, Kind: st.Kind, Status: st.Status,
+			Lng: st.Point[0], Lat: st.Point[1], RadiusM: set.Radius(st.Kind)}, point: st.Point}
+	}
+	inPresence := func(st coverage.Site) bool { return presence[st.ExtID] && !removed[st.ExtID] }
+
+	// Required sites first.
+	used := map[string]bool{}
+	for n, ad := range req.Add {
+		var c candidate
+		if ad.ID != "" {
+			st, ok := byExt[ad.ID]
+			if !ok {
+				return nil, badf("add: no site %q", ad.ID)
+			}
+			if inPresence(st) {
+				return nil, badf("add: %q already covers as an existing site", ad.ID)
+			}
+			if used[ad.ID] {
+				return nil, badf("add: %q given twice", ad.ID)
+			}
+			used[ad.ID] = true
+			c = fromSite(st)
+		} else {
+			pt := orb.Point{*ad.Lng, *ad.Lat}
+			name := ad.Name
+			if name == "" {
+				name = fmt.Sprintf("new %s %d", ad.Kind, n+1)
+			}
+			c = candidate{PickResult: PickResult{ID: fmt.Sprintf("add:%d", n+1), Name: name, Kind: ad.Kind, Status: "new",
+				Lng: pt[0], Lat: pt[1], RadiusM: set.Radius(ad.Kind)}, point: pt}
+		}
+		c.Required = true
+		p.Required = append(p.Required, addCand(c))
+	}
+	kinds := req.Candidates
+	if len(kinds) == 0 {
+		kinds = DefaultCandidateKinds
+	}
+	for _, st := range a.Sites {
+		if used[st.ExtID] || presence[st.ExtID] || !slices.Contains(kinds, st.Kind) {
+			continue
+		}
+		if st.Status != "candidate" && st.Status != "planned" {
+			continue
+		}
+		addCand(fromSite(st))
+	}
+	if req.CellCentres {
+		for i, c := range a.Cells {
+			if c.Demand <= 0 {
+				continue
+			}
+			addCand(candidate{PickResult: PickResult{ID: fmt.Sprintf("cell:%x", uint64(c.Cell)), Name: "cell " + fmt.Sprintf("%x", uint64(c.Cell)),
+				Kind: "cell", Lng: c.Center[0], Lat: c.Center[1], RadiusM: set.DefaultRadiusM}, point: a.Cells[i].Center})
+		}
+	}
+	b.p = p
+	return b, nil
+}
+
+// Run solves a request on the current data. It does not take a slot of the
+// concurrency limit (the HTTP handlers do).
+func (s *Service) Run(ctx context.Context, req Request) (*Result, error) {
+	start := time.Now()
+	b, err := s.build(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	sol, err := Solve(ctx, b.p, s.Options)
+	if err != nil {
+		if errors.Is(err, ErrInvalid) {
+			return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
+		}
+		return nil, err
+	}
+	solveMs := float64(time.Since(t0).Microseconds()) / 1000
+	tot := sol.TotalDemand
+	res := &Result{Version: b.a.Version, K: req.K, Metric: string(b.a.Params.Metric), Hours: b.a.Params.Hours,
+		DemandCells: len(b.p.Demand), Candidates: len(b.p.Candidates), Removed: b.rem,
+		TotalDemand: sol.TotalDemand, CoveredBefore: sol.CoveredBefore, CoveredAfter: sol.CoveredAfter,
+		BeforePct: coverage.CoverPct(sol.CoveredBefore, tot), AfterPct: coverage.CoverPct(sol.CoveredAfter, tot),
+		Gain: sol.CoveredAfter - sol.CoveredBefore, UpperBound: sol.UpperBound, UpperBoundPct: coverage.CoverPct(sol.UpperBound, tot),
+		Gap: sol.Gap, Method: sol.Method, Picks: []PickResult{}, SolveMs: solveMs}
+	cum := sol.CoveredBefore
+	pts := make([]orb.Point, len(sol.Picks))
+	for n, pk := range sol.Picks {
+		c := b.cands[pk.Candidate]
+		pr := c.PickResult
+		pr.Rank = n + 1
+		pr.Gain = pk.Gain
+		cum += pk.Gain
+		pr.GainPct = coverage.CoverPct(pk.Gain, tot)
+		pr.CumPct = coverage.CoverPct(cum, tot)
+		res.Picks = append(res.Picks, pr)
+		pts[n] = c.point
+	}
+	streets, err := s.Coverage.Store().AreasAt(ctx, "street", pts)
+	if err != nil {
+		return nil, err
+	}
+	for n, ar := range streets {
+		if ar.Code != "" {
+			res.Picks[n].Street = &coverage.AreaRef{Code: ar.Code, Name: ar.Name, NameEn: ar.NameEn}
+		}
+	}
+	res.ElapsedMs = float64(time.Since(start).Microseconds()) / 1000
+	return res, nil
+}
+
+// CoverageFigures are covered and total demand.
+type CoverageFigures struct {
+	TotalDemand   float64 `json:"total_demand"`
+	CoveredDemand float64 `json:"covered_demand"`
+	CoveragePct   float64 `json:"coverage_pct"`
+}
+
+// Comparison sets a saved scenario against the baseline: current coverage
+// with no changes.
+type Comparison struct {
+	ID       int64           `json:"id"`
+	Name     string          `json:"name"`
+	Version  string          `json:"version"`  // data version compared on
+	Stale    bool            `json:"stale"`    // the scenario was computed on other data
+	Baseline CoverageFigures `json:"baseline"` // existing presence, no changes
+	Scenario CoverageFigures `json:"scenario"` // removals and the saved picks applied to today's data
+	Delta    float64         `json:"delta"`
+	DeltaPct float64         `json:"delta_pct"` // percentage points
+	Saved    struct {
+		Before float64 `json:"covered_before"`
+		After  float64 `json:"covered_after"`
+	} `json:"saved"`
+}
+
+// Compare evaluates a saved scenario's removals and picks on the current
+// data against the baseline.
+func (s *Service) Compare(ctx context.Context, sc store.Scenario) (*Comparison, error) {
+	var req Request
+	if err := json.Unmarshal(sc.Params, &req); err != nil {
+		return nil, fmt.Errorf("scenario %d: stored request: %w", sc.ID, err)
+	}
+	var res Result
+	if err := json.Unmarshal(sc.Result, &res); err != nil {
+		return nil, fmt.Errorf("scenario %d: stored result: %w", sc.ID, err)
+	}
+	hours, _ := coverage.ParseHours(req.Hours)
+	metric, _ := coverage.ParseMetric(req.Metric)
+	a, err := s.Coverage.Analyze(ctx, coverage.Params{Hours: hours, Metric: metric, Planned: req.Planned})
+	if err != nil {
+		return nil, err
+	}
+	removed := map[string]bool{}
+	for _, id := range req.Remove {
+		removed[id] = true
+	}
+	var keep []coverage.Site
+	for _, st := range a.Presence {
+		if !removed[st.ExtID] {
+			keep = append(keep, st)
+		}
+	}
+	cov := a.CoveredBy(keep, a.Settings.Radius)
+	for _, pk := range res.Picks {
+		a.Index.Within(orb.Point{pk.Lng, pk.Lat}, pk.RadiusM, func(i int) { cov[i] = true })
+	}
+	var after float64
+	for i, c := range a.Cells {
+		if cov[i] {
+			after += c.Demand
+		}
+	}
+	cmp := &Comparison{ID: sc.ID, Name: sc.Name, Version: a.Version, Stale: a.Version != res.Version,
+		Baseline: CoverageFigures{a.TotalDemand, a.CoveredDemand, coverage.CoverPct(a.CoveredDemand, a.TotalDemand)},
+		Scenario: CoverageFigures{a.TotalDemand, after, coverage.CoverPct(after, a.TotalDemand)}}
+	cmp.Delta = after - a.CoveredDemand
+	cmp.DeltaPct = cmp.Scenario.CoveragePct - cmp.Baseline.CoveragePct
+	cmp.Saved.Before, cmp.Saved.After = res.CoveredBefore, res.CoveredAfter
+	return cmp, nil
+}
+
+// Describe is a one-line human summary of a request, for logs and tables.
+func (r Request) Describe() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "k=%d", r.K)
+	if len(r.Candidates) > 0 {
+		fmt.Fprintf(&b, " candidates=%s", strings.Join(r.Candidates, ","))
+	}
+	if r.CellCentres {
+		b.WriteString(" +cell centres")
+	}
+	if len(r.Add) > 0 {
+		fmt.Fprintf(&b, " add=%d", len(r.Add))
+	}
+	if len(r.Remove) > 0 {
+		fmt.Fprintf(&b, " remove=%s", strings.Join(r.Remove, ","))
+	}
+	if r.Hours != "" {
+		fmt.Fprintf(&b, " hours=%s", r.Hours)
+	}
+	if r.Metric != "" {
+		fmt.Fprintf(&b, " metric=%s", r.Metric)
+	}
+	return b.String()
+}
+
+// Roles allowed to run siting what-ifs and read scenarios, and to save them.
+var (
+	SitingRoles = []string{server.RoleAdmin, server.RolePlanner, server.RoleLeader}
+	SaveRoles   = []string{server.RoleAdmin, server.RolePlanner}
+)
+
+// Routes returns the siting and scenario routes.
+func (s *Service) Routes() []server.Route {
+	return []server.Route{
+		{Pattern: "POST /api/siting", Name: "siting", Handler: s.handleSiting, Roles: SitingRoles},
+		{Pattern: "POST /api/scenarios", Name: "scenarios_save", Handler: s.handleSave, Roles: SaveRoles},
+		{Pattern: "GET /api/scenarios", Name: "scenarios_list", Handler: s.handleList, Roles: SitingRoles},
+		{Pattern: "GET /api/scenarios/{id}", Name: "scenarios_get", Handler: s.handleGet, Roles: SitingRoles},
+		{Pattern: "GET /api/scenarios/{id}/compare", Name: "scenarios_compare", Handler: s.handleCompare, Roles: SitingRoles},
+	}
+}
+
+// readBody reads a JSON body of at most MaxRequestSize bytes.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestSize))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, server.BadRequest(fmt.Sprintf("request body larger than %d KiB", MaxRequestSize>>10))
+		}
+		return nil, err
+	}
+	return b, nil
+}
+
+// httpErr maps the request's faults to 400.
+func httpErr(err error) error {
+	if errors.Is(err, ErrBadRequest) {
+		return server.BadRequest(strings.TrimPrefix(err.Error(), ErrBadRequest.Error()+": "))
+	}
+	return err
+}
+
+// runLimited runs a request if a solve slot is free, else answers 503.
+func (s *Service) runLimited(ctx context.Context, req Request) (*Result, error) {
+	if err := req.Validate(); err != nil {
+		return nil, httpErr(err)
+	}
+	if !s.tryAcquire() {
+		return nil, server.Unavailable("siting is busy with other requests; retry shortly", 5*time.Second)
+	}
+	defer s.release()
+	res, err := s.Run(ctx, req)
+	return res, httpErr(err)
+}
+
+func (s *Service) handleSiting(w http.ResponseWriter, r *http.Request) error {
+	b, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	req, err := DecodeRequest(b)
+	if err != nil {
+		return httpErr(err)
+	}
+	res, err := s.runLimited(r.Context(), req)
+	if err != nil {
+		return err
+	}
+	return server.WriteJSON(w, http.StatusOK, res)
+}
+
+// saveRequest is the body of POST /api/scenarios.
+type saveRequest struct {
+	Name    string          `json:"name"`
+	Request json.RawMessage `json:"request"`
+}
+
+// MaxScenarioName bounds a scenario's name, in characters.
+const MaxScenarioName = 200
+
+// Save runs a request and stores it with its result as a scenario.
+func (s *Service) Save(ctx context.Context, name, createdBy string, req Request) (store.Scenario, *Result, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || utf8.RuneCountInString(name) > MaxScenarioName {
+		return store.Scenario{}, nil, badf("name: want 1 to %d characters", MaxScenarioName)
+	}
+	res, err := s.Run(ctx, req)
+	if err != nil {
+		return store.Scenario{}, nil, err
+	}
+	return s.save(ctx, name, createdBy, req, res)
+}
+
+func (s *Service) save(ctx context.Context, name, createdBy string, req Request, res *Result) (store.Scenario, *Result, error) {
+	pj, err := json.Marshal(req)
+	if err != nil {
+		return store.Scenario{}, nil, err
+	}
+	rj, err := json.Marshal(res)
+	if err != nil {
+		return store.Scenario{}, nil, err
+	}
+	sc, err := s.Coverage.Store().SaveScenario(ctx, name, createdBy, pj, rj)
+	return sc, res, err
+}
+
+func (s *Service) handleSave(w http.ResponseWriter, r *http.Request) error {
+	b, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	var body saveRequest
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil || dec.More() {
+		if err == nil {
+			err = errors.New("data after the object")
+		}
+		return server.BadRequest("invalid JSON: " + err.Error())
+	}
+	name := strings.TrimSpace(body.Name)
+	if name == "" || utf8.RuneCountInString(name) > MaxScenarioName {
+		return server.BadRequest(fmt.Sprintf("name: want 1 to %d characters", MaxScenarioName))
+	}
+	if len(body.Request) == 0 {
+		return server.BadRequest("request: missing (a siting request such as {\"k\": 5})")
+	}
+	req, err := DecodeRequest(body.Request)
+	if err != nil {
+		return httpErr(err)
+	}
+	res, err := s.runLimited(r.Context(), req)
+	if err != nil {
+		return err
+	}
+	v := server.ViewerFrom(r.Context())
+	sc, _, err := s.save(r.Context(), name, v.Actor(), req, res)
+	if err != nil {
+		return err
+	}
+	// The audit trail records who saved which what-if; a failure to write
+	// it does not undo the saved scenario.
+	_ = s.Coverage.Store().Audit(r.Context(), v.Actor(), "scenario.save", strconv.FormatInt(sc.ID, 10),
+		map[string]any{"name": sc.Name, "k": req.K})
+	return server.WriteJSON(w, http.StatusCreated, sc)
+}
+
+func (s *Service) handleList(w http.ResponseWriter, r *http.Request) error {
+	limit := 100
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return server.BadRequest("limit: want an integer from 1 to 1000")
+		}
+		limit = n
+	}
+	scs, err := s.Coverage.Store().Scenarios(r.Context(), limit)
+	if err != nil {
+		return err
+	}
+	return server.WriteJSON(w, http.StatusOK, scs)
+}
+
+func (s *Service) scenario(r *http.Request) (store.Scenario, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		return store.Scenario{}, server.BadRequest("scenario id: want a positive integer")
+	}
+	sc, err := s.Coverage.Store().Scenario(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return sc, server.NotFound(fmt.Sprintf("no scenario %d", id))
+	}
+	return sc, err
+}
+
+func (s *Service) handleGet(w http.ResponseWriter, r *http.Request) error {
+	sc, err := s.scenario(r)
+	if err != nil {
+		return err
+	}
+	return server.WriteJSON(w, http.StatusOK, sc)
+}
+
+func (s *Service) handleCompare(w http.ResponseWriter, r *http.Request) error {
+	sc, err := s.scenario(r)
+	if err != nil {
+		return err
+	}
+	cmp, err := s.Compare(r.Context(), sc)
+	if err != nil {
+		return err
+	}
+	return server.WriteJSON(w, http.StatusOK, cmp)
+}
