@@ -33,8 +33,8 @@
 // a ping there or any rider seconds or dwell seconds credited there; Stat.Riders
 // counts distinct present riders per (res, cell, how) and per (res, cell, -1),
 // computed from the rider sets of that cell itself (never summed across
-// children or hours). Result.RiderCells lists the tuples so that the store can
-// keep counting distinct riders correctly across imports.
+// children or hours). Stat.RiderKeys lists the present riders' keys so that
+// the store can keep counting distinct riders correctly across imports.
 //
 // Pings, RiderSeconds and DwellSeconds are additive and are rolled up from the
 // base resolution to the coarser ones by summation. Internally they are summed
@@ -47,7 +47,6 @@ package activity
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -154,21 +153,22 @@ type Stat struct {
 	RiderSeconds float64 // rider-hours × 3600
 	DwellSeconds float64
 	Riders       int32 // distinct riders present
+	// RiderKeys are the keys (model.RiderID.Key) of the riders present,
+	// sorted and distinct: len(RiderKeys) == Riders. The slices of one Result
+	// share a backing array; do not append to them.
+	RiderKeys []int64
 }
 
-// RiderCell says that a rider was present in a (res, cell, how), How = -1
-// for the whole week.
-type RiderCell struct {
-	Res   int8
-	Cell  int64
-	How   int16
-	Rider int64
+// KeyStat is one entry of Result.Cells.
+type KeyStat struct {
+	Key  Key
+	Stat Stat
 }
 
-// cmpRiderCell orders by Res, Cell, How, Rider. An H3 cell index holds its
-// resolution in the bits just below the fixed mode bits, so ordering by Cell
-// already orders by Res.
-func cmpRiderCell(a, b RiderCell) int {
+// cmpKey orders by Res, Cell, How. An H3 cell index holds its resolution in
+// the bits just below the fixed mode bits, so ordering by Cell already orders
+// by Res.
+func cmpKey(a, b Key) int {
 	switch {
 	case a.Cell != b.Cell:
 		if a.Cell < b.Cell {
@@ -177,11 +177,6 @@ func cmpRiderCell(a, b RiderCell) int {
 		return 1
 	case a.How != b.How:
 		return int(a.How) - int(b.How)
-	case a.Rider != b.Rider:
-		if a.Rider < b.Rider {
-			return -1
-		}
-		return 1
 	}
 	return 0
 }
@@ -189,11 +184,11 @@ func cmpRiderCell(a, b RiderCell) int {
 // Result is what an aggregation produced.
 type Result struct {
 	// Stats holds every (res, cell, how) with activity, and the How = -1
-	// totals, for all Settings.Resolutions.
+	// totals, for all Settings.Resolutions. Each *Stat points into Cells.
 	Stats map[Key]*Stat
-	// RiderCells are the distinct (res, cell, how, rider) presence tuples,
-	// How = -1 included, sorted by Res, Cell, How, Rider.
-	RiderCells []RiderCell
+	// Cells are the same entries as Stats (the same Stat values) in a slice
+	// sorted by Res, Cell, How (How = -1 first): cheaper to iterate.
+	Cells []KeyStat
 	// Ranges has one entry per rider, sorted by RiderKey.
 	Ranges []Range
 	Pings  int64
@@ -277,9 +272,4 @@ func splitHours(start, dur int64, fn func(how int16, ns int64)) {
 		start += part
 		dur -= part
 	}
-}
-
-func sortRiderCells(rc []RiderCell) []RiderCell {
-	slices.SortFunc(rc, cmpRiderCell)
-	return slices.Compact(rc)
 }

@@ -239,16 +239,29 @@ func TestDistinctRidersRollup(t *testing.T) {
 	check(r, Key{10, c1, how + 1}, 1, 1)
 	check(r, Key{10, c1, AllHours}, 1, 2)
 
-	// RiderCells: sorted, distinct, and exactly the tuples behind Riders.
-	if !slices.IsSortedFunc(r.RiderCells, cmpRiderCell) {
-		t.Error("RiderCells not sorted")
+	// Cells: sorted by key, the same entries as Stats, and rider sets that
+	// are sorted, distinct and exactly the riders behind Riders.
+	if !slices.IsSortedFunc(r.Cells, func(a, b KeyStat) int { return cmpKey(a.Key, b.Key) }) {
+		t.Error("Cells not sorted")
 	}
-	want := 0
-	for _, st := range r.Stats {
+	if len(r.Cells) != len(r.Stats) {
+		t.Errorf("len(Cells) = %d, want %d (len(Stats))", len(r.Cells), len(r.Stats))
+	}
+	want, got := 0, 0
+	for k, st := range r.Stats {
 		want += int(st.Riders)
+		if len(st.RiderKeys) != int(st.Riders) || !slices.IsSorted(st.RiderKeys) || len(slices.Compact(slices.Clone(st.RiderKeys))) != len(st.RiderKeys) {
+			t.Errorf("%+v: rider keys %v, want %d sorted distinct keys", k, st.RiderKeys, st.Riders)
+		}
 	}
-	if len(r.RiderCells) != want {
-		t.Errorf("len(RiderCells) = %d, want %d (sum of Riders)", len(r.RiderCells), want)
+	for _, c := range r.Cells {
+		got += len(c.Stat.RiderKeys)
+		if r.Stats[c.Key] == nil || r.Stats[c.Key].Riders != c.Stat.Riders {
+			t.Errorf("%+v: Cells and Stats differ", c.Key)
+		}
+	}
+	if got != want {
+		t.Errorf("rider keys in Cells = %d, want %d (sum of Riders)", got, want)
 	}
 }
 

@@ -54,10 +54,14 @@ type Aggregator struct {
 	offset, maxGap, pingCap, defPing, dmin int64
 	radius2                                float64
 
-	stats  map[cellHow]int32 // index into accs
-	accs   []acc
-	riders map[int64]*riderState
-	pings  int64
+	stats   map[cellHow]int32 // index into accs (and keys, mark)
+	accs    []acc
+	keys    []cellHow // the key of each accs entry
+	mark    []int32   // ord of the rider last recorded present in each accs entry
+	riders  map[int64]*riderState
+	nextOrd int32
+	last    *riderState // the rider of the previous ping
+	pings   int64
 }
 
 // NewAggregator returns an empty Aggregator. If s is invalid, Add returns the
@@ -129,7 +133,12 @@ type riderState struct {
 
 	cells map[int64]*rangeCell
 
-	present     map[cellHow]struct{}
+	// present lists the accs indices where the rider is present: possibly
+	// with duplicates (when riders interleave), compacted (sorted, distinct)
+	// whenever it grows past compactAt, so it stays O(distinct).
+	present     []int32
+	compactAt   int
+	ord         int32 // 1.. in order of first ping; Aggregator.mark value
 	lastPresent cellHow
 	lastIdx     int32
 }
@@ -158,8 +167,12 @@ func (a *Aggregator) add(p *model.Ping, key, cell int64) error {
 		return fmt.Errorf("activity: rider %d: %#x is not an H3 cell at resolution %d", key, cell, a.s.BaseRes)
 	}
 	t := p.Time.UnixNano()
-	r := a.riders[key]
+	r := a.last
+	if r == nil || r.key != key {
+		r = a.riders[key]
+	}
 	if r == nil {
+		a.nextOrd++
 		r = &riderState{
 			id:          p.Rider,
 			key:         key,
@@ -167,14 +180,18 @@ func (a *Aggregator) add(p *model.Ping, key, cell int64) error {
 			firstT:      t,
 			rng:         uint64(key),
 			cells:       make(map[int64]*rangeCell, 4),
-			present:     make(map[cellHow]struct{}, 8),
+			present:     make([]int32, 0, 16),
+			compactAt:   64,
+			ord:         a.nextOrd,
 			lastPresent: ^cellHow(0),
 		}
 		a.riders[key] = r
+		a.last = r
 		a.record(r, t, cell, 0, 0)
 		a.startRun(r)
 		return nil
 	}
+	a.last = r
 	if t < r.lastT {
 		return fmt.Errorf("%w %d: %s is before its previous ping at %s", ErrOutOfOrder, key,
 			p.Time.UTC().Format(time.RFC3339Nano), time.Unix(0, r.lastT).UTC().Format(time.RFC3339Nano))
@@ -209,11 +226,26 @@ func (a *Aggregator) statIdx(r *riderState, cell int64, how int16) int32 {
 	if !ok {
 		idx = int32(len(a.accs))
 		a.accs = append(a.accs, acc{})
+		a.keys = append(a.keys, k)
+		a.mark = append(a.mark, 0)
 		a.stats[k] = idx
 	}
-	r.present[k] = struct{}{}
+	if a.mark[idx] != r.ord {
+		a.mark[idx] = r.ord
+		r.present = append(r.present, idx)
+		if len(r.present) > r.compactAt {
+			r.compactPresent()
+		}
+	}
 	r.lastPresent, r.lastIdx = k, idx
 	return idx
+}
+
+// compactPresent sorts and deduplicates r.present.
+func (r *riderState) compactPresent() {
+	slices.Sort(r.present)
+	r.present = slices.Compact(r.present)
+	r.compactAt = max(64, 2*len(r.present))
 }
 
 // record makes the ping at t the rider's last one.
@@ -360,140 +392,50 @@ func (a acc) stat() Stat {
 	return Stat{Pings: a.pings, RiderSeconds: float64(a.riderNs) / 1e9, DwellSeconds: float64(a.dwellNs) / 1e9}
 }
 
-// partial is the finished, not yet rolled-up output of one Aggregator.
-type partial struct {
-	stats      map[cellHow]int32
-	accs       []acc
-	riderCells []RiderCell
-	ranges     []Range
-	pings      int64
-}
-
 // Finish closes every rider's open session and dwell run and returns the
 // result. The Aggregator cannot be used afterwards.
 func (a *Aggregator) Finish() *Result {
 	if a.err != nil {
 		return &Result{Stats: map[Key]*Stat{}}
 	}
-	return buildResult(a.s, a.resolutions, a.finish())
+	return buildResult(a.s, a.resolutions, 0, a.finish())
 }
 
+// FinishAll finishes several Aggregators that saw disjoint sets of riders
+// (e.g. shards by rider key) and returns their combined result, exactly as
+// one Aggregator fed all the pings would. workers bounds the goroutines used
+// for the rollup (GOMAXPROCS if ≤ 0).
+func FinishAll(workers int, aggs ...*Aggregator) (*Result, error) {
+	if len(aggs) == 0 {
+		return nil, fmt.Errorf("activity: FinishAll of no aggregators")
+	}
+	parts := make([]partial, len(aggs))
+	for i, a := range aggs {
+		if a.err != nil {
+			return nil, a.err
+		}
+		if a.finished {
+			return nil, ErrFinished
+		}
+		parts[i] = a.finish()
+	}
+	return buildResult(aggs[0].s, aggs[0].resolutions, workers, parts...), nil
+}
+
+// finish closes the riders' open sessions and dwell runs (which may add
+// entries) and hands the state over; ranges are computed by buildResult.
 func (a *Aggregator) finish() partial {
 	a.finished = true
-	p := partial{ranges: make([]Range, 0, len(a.riders))}
-	var tmp []RiderCell
+	p := partial{riders: make([]*riderState, 0, len(a.riders))}
 	for _, r := range a.riders {
 		a.credit(r, a.defPing)
 		a.closeRun(r)
-		p.ranges = append(p.ranges, a.rangeOf(r))
-		tmp = tmp[:0]
-		for k := range r.present {
-			kc, kh := k.cell(), k.how()
-			for _, res := range a.resolutions {
-				c := parentCell(kc, res)
-				tmp = append(tmp,
-					RiderCell{Res: int8(res), Cell: c, How: kh, Rider: r.key},
-					RiderCell{Res: int8(res), Cell: c, How: AllHours, Rider: r.key})
-			}
-		}
-		p.riderCells = append(p.riderCells, sortRiderCells(tmp)...)
+		r.compactPresent()
+		p.riders = append(p.riders, r)
 	}
-	p.stats, p.accs, p.pings = a.stats, a.accs, a.pings
-	a.riders, a.stats, a.accs = nil, nil, nil
+	p.keys, p.accs, p.pings = a.keys, a.accs, a.pings
+	a.riders, a.stats, a.accs, a.keys, a.mark, a.last = nil, nil, nil, nil, nil, nil
 	return p
-}
-
-// buildResult rolls the base statistics of parts (disjoint rider sets) up to
-// every resolution and counts distinct riders.
-func buildResult(s Settings, resolutions []int, parts ...partial) *Result {
-	// Roll up level by level, finest to coarsest, each level from the one
-	// below it: fewer map operations than rolling every base entry up to
-	// every resolution.
-	level := make(map[cellHow]acc, len(parts[0].stats))
-	for _, p := range parts {
-		for k, i := range p.stats {
-			v := level[k]
-			v.add(p.accs[i])
-			level[k] = v
-		}
-	}
-	levels := make([]map[cellHow]acc, len(resolutions))
-	cur, curRes := level, s.BaseRes
-	for li := len(resolutions) - 1; li >= 0; li-- {
-		r := resolutions[li]
-		if r != curRes {
-			next := make(map[cellHow]acc, len(cur)/2)
-			for k, v := range cur {
-				nk := packCellHow(parentCell(k.cell(), r), k.how())
-				w := next[nk]
-				w.add(v)
-				next[nk] = w
-			}
-			cur, curRes = next, r
-		}
-		levels[li] = cur
-	}
-	n := 0
-	for _, m := range levels {
-		n += len(m)
-	}
-	res := &Result{Stats: make(map[Key]*Stat, n+n/4)}
-	for li, m := range levels {
-		r := int8(resolutions[li])
-		week := make(map[int64]acc, len(m)/4)
-		for k, v := range m {
-			c := k.cell()
-			w := week[c]
-			w.add(v)
-			week[c] = w
-		}
-		stats := make([]Stat, 0, len(m)+len(week))
-		for k, v := range m {
-			stats = append(stats, v.stat())
-			res.Stats[Key{r, k.cell(), k.how()}] = &stats[len(stats)-1]
-		}
-		for c, v := range week {
-			stats = append(stats, v.stat())
-			res.Stats[Key{r, c, AllHours}] = &stats[len(stats)-1]
-		}
-	}
-	nrc, nrg := 0, 0
-	for _, p := range parts {
-		res.Pings += p.pings
-		nrc += len(p.riderCells)
-		nrg += len(p.ranges)
-	}
-	res.RiderCells = make([]RiderCell, 0, nrc)
-	res.Ranges = make([]Range, 0, nrg)
-	for _, p := range parts {
-		res.RiderCells = append(res.RiderCells, p.riderCells...)
-		res.Ranges = append(res.Ranges, p.ranges...)
-	}
-	res.RiderCells = sortRiderCells(res.RiderCells)
-	slices.SortFunc(res.Ranges, func(a, b Range) int { return cmpInt64(a.RiderKey, b.RiderKey) })
-	res.Riders = len(res.Ranges)
-
-	countRiders(res)
-	return res
-}
-
-// countRiders sets Stat.Riders from the sorted, distinct RiderCells.
-func countRiders(res *Result) {
-	rc := res.RiderCells
-	for i := 0; i < len(rc); {
-		j := i + 1
-		for j < len(rc) && rc[j].Res == rc[i].Res && rc[j].Cell == rc[i].Cell && rc[j].How == rc[i].How {
-			j++
-		}
-		k := Key{rc[i].Res, rc[i].Cell, rc[i].How}
-		st := res.Stats[k]
-		if st == nil {
-			st = &Stat{}
-			res.Stats[k] = st
-		}
-		st.Riders = int32(j - i)
-		i = j
-	}
 }
 
 func cmpInt64(a, b int64) int {
@@ -504,4 +446,13 @@ func cmpInt64(a, b int64) int {
 		return 1
 	}
 	return 0
+}
+
+// AddKeyed is Add for a caller that already has the rider's key
+// (p.Rider.Key()); p is not retained.
+func (a *Aggregator) AddKeyed(p *model.Ping, key, cell int64) error {
+	if a.err != nil {
+		return a.err
+	}
+	return a.add(p, key, cell)
 }

@@ -27,12 +27,12 @@ func TestAggregateParallelEqualsSingle(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !reflect.DeepEqual(got, want) {
-			t.Errorf("workers=%d: result differs from a single Aggregator (stats %d vs %d, rider cells %d vs %d)",
-				workers, len(got.Stats), len(want.Stats), len(got.RiderCells), len(want.RiderCells))
+			t.Errorf("workers=%d: result differs from a single Aggregator (stats %d vs %d, rider keys %d vs %d)",
+				workers, len(got.Stats), len(want.Stats), riderKeys(got), riderKeys(want))
 		}
 	}
-	t.Logf("%d pings, %d stats, %d rider cells, %.0f rider-hours, %.0f dwell hours",
-		len(stream), len(want.Stats), len(want.RiderCells), total(want, 10, secs)/3600, dwell/3600)
+	t.Logf("%d pings, %d stats, %d rider keys, %.0f rider-hours, %.0f dwell hours",
+		len(stream), len(want.Stats), riderKeys(want), total(want, 10, secs)/3600, dwell/3600)
 }
 
 func TestMerge(t *testing.T) {
@@ -60,8 +60,14 @@ func TestMerge(t *testing.T) {
 			t.Fatalf("%+v: got %+v, want %+v", k, g, w)
 		}
 	}
-	if !reflect.DeepEqual(got.RiderCells, want.RiderCells) || !reflect.DeepEqual(got.Ranges, want.Ranges) {
-		t.Error("rider cells or ranges differ")
+	if len(got.Cells) != len(want.Cells) || !reflect.DeepEqual(got.Ranges, want.Ranges) {
+		t.Error("cells or ranges differ")
+	}
+	for i := range min(len(got.Cells), len(want.Cells)) {
+		g, w := got.Cells[i], want.Cells[i]
+		if g.Key != w.Key || !reflect.DeepEqual(g.Stat.RiderKeys, w.Stat.RiderKeys) {
+			t.Fatalf("cell %d: %+v riders %v, want %+v riders %v", i, g.Key, g.Stat.RiderKeys, w.Key, w.Stat.RiderKeys)
+		}
 	}
 	// Merging a result with itself keeps distinct riders right.
 	twice := Merge(want, want)
@@ -106,4 +112,13 @@ func TestAggregateParallelErrors(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("AggregateParallel did not return after cancel")
 	}
+}
+
+// riderKeys counts the (key, rider) presence pairs of r.
+func riderKeys(r *Result) int {
+	n := 0
+	for _, c := range r.Cells {
+		n += len(c.Stat.RiderKeys)
+	}
+	return n
 }

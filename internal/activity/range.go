@@ -13,7 +13,7 @@ import (
 
 // rangeOf computes a finished rider's Range (see Range for what is exact and
 // what comes from the reservoir).
-func (a *Aggregator) rangeOf(r *riderState) Range {
+func rangeOf(quantile float64, r *riderState) Range {
 	g := Range{
 		Rider:         r.id,
 		RiderKey:      r.key,
@@ -31,10 +31,16 @@ func (a *Aggregator) rangeOf(r *riderState) Range {
 		cx, cy = meanXY(r.reservoir)
 	}
 	g.Centroid = r.proj.ToLngLat(cx, cy)
-	g.P90M = weightedQuantileDistance(r.reservoir, cx, cy, a.s.RangeQuantile)
+	g.P90M = weightedQuantileDistance(r.reservoir, cx, cy, quantile)
 
+	// Points strictly inside the octagon of the extreme points cannot be
+	// hull vertices (Akl–Toussaint): leave them out of the hull's sort.
+	oct := octagon(&r.ext)
 	pts := make([]orb.Point, 0, len(r.reservoir)+len(r.ext))
 	for _, p := range r.reservoir {
+		if oct.inside(float64(p.x), float64(p.y)) {
+			continue
+		}
 		pts = append(pts, r.proj.ToLngLat(float64(p.x), float64(p.y)))
 	}
 	for _, e := range r.ext {
@@ -108,4 +114,48 @@ func weightedQuantileDistance(pts []xyw, cx, cy, q float64) float64 {
 		}
 	}
 	return ds[len(ds)-1].d
+}
+
+// octagonEdges are the edges of the convex polygon of a rider's extreme
+// points (counter-clockwise), each as a point and a unit left normal.
+type octagonEdges struct {
+	n  int
+	ax [8]float64
+	ay [8]float64
+	nx [8]float64
+	ny [8]float64
+}
+
+// octagon orders the extreme points (min/max of x, y, x+y, x−y) counter-
+// clockwise: min x, min x+y, min y, max x−y, max x, max x+y, max y, min x−y.
+func octagon(e *[8][2]float64) octagonEdges {
+	order := [8]int{0, 4, 2, 7, 1, 5, 3, 6}
+	var o octagonEdges
+	for i, k := range order {
+		a, b := e[k], e[order[(i+1)%8]]
+		dx, dy := b[0]-a[0], b[1]-a[1]
+		l := math.Hypot(dx, dy)
+		if !(l > 0) {
+			continue
+		}
+		o.ax[o.n], o.ay[o.n] = a[0], a[1]
+		o.nx[o.n], o.ny[o.n] = -dy/l, dx/l
+		o.n++
+	}
+	return o
+}
+
+// inside reports whether (x, y) is inside the octagon by more than 1 mm
+// from every edge (a conservative test: rounding cannot make a hull vertex
+// look inside). A degenerate octagon (fewer than 3 edges) has no inside.
+func (o *octagonEdges) inside(x, y float64) bool {
+	if o.n < 3 {
+		return false
+	}
+	for i := range o.n {
+		if (x-o.ax[i])*o.nx[i]+(y-o.ay[i])*o.ny[i] <= 1e-3 {
+			return false
+		}
+	}
+	return true
 }

@@ -203,6 +203,8 @@ type chunk struct {
 	seq   int
 	pings []model.Ping
 	cells []int64
+	keys  []int64   // rider keys
+	shard [][]int32 // per aggregation shard: the indices of its pings
 	err   error
 }
 
@@ -276,6 +278,8 @@ func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string,
 			for c := range raw {
 				if c.err == nil {
 					c.cells = make([]int64, len(c.pings))
+					c.keys = make([]int64, len(c.pings))
+					c.shard = make([][]int32, workers)
 					for i := range c.pings {
 						cell, err := activity.CellOf(c.pings[i].Lat, c.pings[i].Lng, l.Activity.BaseRes)
 						if err != nil {
@@ -283,6 +287,14 @@ func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string,
 							break
 						}
 						c.cells[i] = cell
+						key, err := c.pings[i].Rider.Key()
+						if err != nil {
+							c.err = err
+							break
+						}
+						c.keys[i] = key
+						w := int(uint64(key) % uint64(workers))
+						c.shard[w] = append(c.shard[w], int32(i))
 					}
 				}
 				select {
@@ -314,7 +326,7 @@ func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string,
 		copyErr <- err
 	}()
 	riders := map[int64]*store.RiderSeen{}
-	days := map[[2]int64]int64{}
+	days := map[[2]int64]*int64{}
 	var minTS, maxTS time.Time
 	pending := map[int]chunk{}
 	next := 0
@@ -336,16 +348,17 @@ func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string,
 				break
 			}
 			prows := make([]store.PingRow, len(c.pings))
+			var lastR *store.RiderSeen
+			var lastDay [2]int64
+			var lastN *int64
 			for i := range c.pings {
 				p := &c.pings[i]
-				key, err := p.Rider.Key()
-				if err != nil {
-					readErr = err
-					cancel(err)
-					break
-				}
+				key := c.keys[i]
 				prows[i] = store.PingRow{Rider: key, Time: p.Time, Lng: p.Lng, Lat: p.Lat, Cell: c.cells[i], Status: p.Status}
-				r := riders[key]
+				r := lastR
+				if r == nil || r.Key != key {
+					r = riders[key]
+				}
 				if r == nil {
 					r = &store.RiderSeen{Key: key, PID: string(p.Rider), Platform: p.Platform, First: p.Time, Last: p.Time}
 					riders[key] = r
@@ -356,8 +369,17 @@ func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string,
 				if p.Time.After(r.Last) {
 					r.Last = p.Time
 				}
+				lastR = r
 				day := p.Time.Add(offset).Unix() / 86400
-				days[[2]int64{key, day}]++
+				if dk := [2]int64{key, day}; lastN == nil || dk != lastDay {
+					n := days[dk]
+					if n == nil {
+						n = new(int64)
+						days[dk] = n
+					}
+					lastDay, lastN = dk, n
+				}
+				*lastN++
 				if minTS.IsZero() || p.Time.Before(minTS) {
 					minTS = p.Time
 				}
@@ -365,13 +387,10 @@ func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string,
 					maxTS = p.Time
 				}
 			}
-			if readErr != nil {
-				break
-			}
 			rows += int64(len(prows))
 			if !outOfOrder {
 				for i := range shards {
-					shards[i].send(c.pings, c.cells, i, len(shards))
+					shards[i].send(c.pings, c.cells, c.keys, c.shard[i])
 				}
 			}
 			select {
@@ -395,10 +414,10 @@ func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string,
 	for range celled { // drain after an error
 	}
 	cerr := <-copyErr
-	results := make([]*activity.Result, len(shards))
+	aggs := make([]*activity.Aggregator, len(shards))
 	var aggErr error
 	for i, s := range shards {
-		results[i], err = s.finish()
+		aggs[i], err = s.finish()
 		if err != nil && aggErr == nil {
 			aggErr = err
 		}
@@ -435,7 +454,10 @@ func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string,
 			return fail(err)
 		}
 	} else {
-		res = activity.Merge(results...)
+		// The shards saw disjoint riders: their results combine exactly.
+		if res, err = activity.FinishAll(workers, aggs...); err != nil {
+			return fail(err)
+		}
 	}
 	rs := make([]store.RiderSeen, 0, len(riders))
 	for _, r := range riders {
@@ -443,7 +465,7 @@ func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string,
 	}
 	ds := make([]store.RiderDay, 0, len(days))
 	for k, n := range days {
-		ds = append(ds, store.RiderDay{Rider: k[0], Day: time.Unix(k[1]*86400, 0).UTC(), Pings: n})
+		ds = append(ds, store.RiderDay{Rider: k[0], Day: time.Unix(k[1]*86400, 0).UTC(), Pings: *n})
 	}
 	if err := load.Commit(ctx, rs, ds, res, minTS, maxTS, rows, rw.n); err != nil {
 		return load.Batch(), old, err
@@ -459,14 +481,13 @@ type aggShard struct {
 	agg  *activity.Aggregator
 	err  error
 	mu   sync.Mutex
-	res  *activity.Result
 }
 
 type shardWork struct {
 	pings []model.Ping
 	cells []int64
-	idx   int
-	n     int
+	keys  []int64
+	idx   []int32 // the pings of this shard
 }
 
 func newAggShard(s activity.Settings) *aggShard {
@@ -477,30 +498,19 @@ func newAggShard(s activity.Settings) *aggShard {
 			if a.failed() {
 				continue
 			}
-			for i := range w.pings {
-				k, err := w.pings[i].Rider.Key()
-				if err != nil {
-					a.setErr(err)
-					break
-				}
-				if int(uint64(k)%uint64(w.n)) != w.idx {
-					continue
-				}
-				if err := a.agg.Add(w.pings[i], w.cells[i]); err != nil {
+			for _, i := range w.idx {
+				if err := a.agg.AddKeyed(&w.pings[i], w.keys[i], w.cells[i]); err != nil {
 					a.setErr(err)
 					break
 				}
 			}
 		}
-		if !a.failed() {
-			a.res = a.agg.Finish()
-		}
 	}()
 	return a
 }
 
-func (a *aggShard) send(p []model.Ping, c []int64, idx, n int) {
-	a.in <- shardWork{pings: p, cells: c, idx: idx, n: n}
+func (a *aggShard) send(p []model.Ping, c, k []int64, idx []int32) {
+	a.in <- shardWork{pings: p, cells: c, keys: k, idx: idx}
 }
 
 func (a *aggShard) setErr(err error) {
@@ -517,10 +527,12 @@ func (a *aggShard) failed() bool {
 	return a.err != nil
 }
 
-func (a *aggShard) finish() (*activity.Result, error) {
+// finish waits for the shard's work; the Aggregator is finished by the
+// caller (activity.FinishAll), unless there was an error.
+func (a *aggShard) finish() (*activity.Aggregator, error) {
 	close(a.in)
 	<-a.done
-	return a.res, a.err
+	return a.agg, a.err
 }
 
 func rejectsPath(path, dir string) string {

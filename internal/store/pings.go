@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
@@ -237,21 +236,9 @@ func writeActivity(ctx context.Context, tx pgx.Tx, res *activity.Result, replace
 		rider_seconds double precision, dwell_seconds double precision, rider_keys bigint[]) ON COMMIT DROP`); err != nil {
 		return err
 	}
-	sets := riderSets(res.RiderCells)
-	keys := make([]activity.Key, 0, len(res.Stats))
-	for k := range res.Stats {
-		keys = append(keys, k)
-	}
+	cells := res.Cells
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{"tmp_act"}, []string{"res", "cell", "how", "pings", "rider_seconds", "dwell_seconds", "rider_keys"},
-		pgx.CopyFromSlice(len(keys), func(i int) ([]any, error) {
-			k := keys[i]
-			s := res.Stats[k]
-			set := sets[k]
-			if set == nil {
-				set = []int64{}
-			}
-			return []any{int16(k.Res), k.Cell, k.How, s.Pings, s.RiderSeconds, s.DwellSeconds, set}, nil
-		}))
+		&actSource{cells: cells, i: -1})
 	if err != nil {
 		return err
 	}
@@ -265,30 +252,33 @@ func writeActivity(ctx context.Context, tx pgx.Tx, res *activity.Result, replace
 	if err != nil {
 		return err
 	}
-	return writeCells(ctx, tx, keys)
+	ids := make([]int64, 0, len(cells)/4)
+	for i := range cells { // sorted by key: a cell's entries are adjacent
+		if c := cells[i].Key.Cell; len(ids) == 0 || ids[len(ids)-1] != c {
+			ids = append(ids, c)
+		}
+	}
+	return writeCellIDs(ctx, tx, ids)
 }
 
-// riderSets groups the sorted presence tuples into one sorted set per key.
-func riderSets(rc []activity.RiderCell) map[activity.Key][]int64 {
-	out := make(map[activity.Key][]int64)
-	for i := 0; i < len(rc); {
-		k := activity.Key{Res: rc[i].Res, Cell: rc[i].Cell, How: rc[i].How}
-		j := i
-		for j < len(rc) && rc[j].Res == k.Res && rc[j].Cell == k.Cell && rc[j].How == k.How {
-			j++
-		}
-		set := make([]int64, 0, j-i)
-		for _, r := range rc[i:j] {
-			if n := len(set); n == 0 || set[n-1] != r.Rider {
-				set = append(set, r.Rider)
-			}
-		}
-		slices.Sort(set)
-		out[k] = set
-		i = j
-	}
-	return out
+// actSource streams Result.Cells to COPY.
+type actSource struct {
+	cells []activity.KeyStat
+	i     int
+	vals  [7]any
 }
+
+func (a *actSource) Next() bool { a.i++; return a.i < len(a.cells) }
+func (a *actSource) Values() ([]any, error) {
+	c := &a.cells[a.i]
+	set := c.Stat.RiderKeys
+	if set == nil {
+		set = []int64{}
+	}
+	a.vals = [7]any{int16(c.Key.Res), c.Key.Cell, c.Key.How, c.Stat.Pings, c.Stat.RiderSeconds, c.Stat.DwellSeconds, set}
+	return a.vals[:], nil
+}
+func (a *actSource) Err() error { return nil }
 
 // writeCells adds the geometry of cells not yet in hex_cells.
 func writeCells(ctx context.Context, tx pgx.Tx, keys []activity.Key) error {
@@ -300,6 +290,11 @@ func writeCells(ctx context.Context, tx pgx.Tx, keys []activity.Key) error {
 			cells = append(cells, k.Cell)
 		}
 	}
+	return writeCellIDs(ctx, tx, cells)
+}
+
+// writeCellIDs adds the geometry of the distinct cells not yet in hex_cells.
+func writeCellIDs(ctx context.Context, tx pgx.Tx, cells []int64) error {
 	rows, err := tx.Query(ctx, `SELECT c FROM unnest($1::bigint[]) AS c WHERE NOT EXISTS (SELECT 1 FROM hex_cells h WHERE h.cell = c)`, cells)
 	if err != nil {
 		return err
