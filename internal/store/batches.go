@@ -121,7 +121,10 @@ func deleteBatchRows(ctx context.Context, tx pgx.Tx, old *Batch) error {
 	var q string
 	switch old.Kind {
 	case "pings":
-		q = `DELETE FROM pings WHERE batch_id = $1`
+		// No index on batch_id: the batch's time range prunes the delete
+		// to its own day partitions.
+		q = `DELETE FROM pings p USING ingest_batches b WHERE b.id = $1 AND p.batch_id = b.id
+			AND p.ts BETWEEN coalesce(b.min_ts, '-infinity') AND coalesce(b.max_ts, 'infinity')`
 	case "grids":
 		q = `DELETE FROM grids WHERE batch_id = $1`
 	case "sites":

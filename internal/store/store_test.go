@@ -49,7 +49,7 @@ func TestMigrateTwiceAndSchema(t *testing.T) {
 	want := map[string]string{
 		"hex_cells_boundary": "gist", "hex_cells_center": "gist", "admin_areas_geom": "gist", "grids_geom": "gist",
 		"sites_geom": "gist", "rider_ranges_hull": "gist", "hex_activity_pkey": "btree",
-		"rider_cells_cell": "btree", "pings_rider_ts": "btree",
+		"rider_cells_cell": "btree",
 	}
 	rows, err := s.Pool.Query(ctx, `SELECT i.relname, am.amname FROM pg_index x
 		JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am am ON am.oid = i.relam`)

@@ -62,6 +62,43 @@ func (s *Store) HexStats(ctx context.Context, res int, cells []int64, hows []int
 	return out, err
 }
 
+// WholeWeekHexStats returns the whole-week activity (how = -1) of every cell
+// of resolution res, in cell order, together with the activity data version
+// they belong to (read in the same snapshot). When there are more than limit
+// cells it returns none and ok false. It is how internal/tiles keeps one
+// resolution of the activity in memory per data version.
+func (s *Store) WholeWeekHexStats(ctx context.Context, res, limit int) (stats []HexStat, version int64, ok bool, err error) {
+	// One statement, one snapshot: the version row and the cells agree.
+	rows, err := s.Pool.Query(ctx, `SELECT v.version, h.cell, h.pings, h.riders, h.rider_seconds, h.dwell_seconds
+		FROM (SELECT coalesce((SELECT version FROM data_versions WHERE layer = 'activity'), 0) AS version) v
+		LEFT JOIN LATERAL (SELECT cell, pings, riders, rider_seconds, dwell_seconds FROM hex_activity
+			WHERE res = $1 AND how = -1 ORDER BY cell LIMIT $2) h ON true`, int16(res), limit+1)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	var (
+		h                   HexStat
+		cell, pings         *int64
+		riders              *int32
+		riderSecs, dwellSec *float64
+	)
+	_, err = pgx.ForEachRow(rows, []any{&version, &cell, &pings, &riders, &riderSecs, &dwellSec}, func() error {
+		if cell == nil { // no cells at all
+			return nil
+		}
+		h = HexStat{Cell: *cell, Pings: *pings, Riders: int(*riders), RiderSeconds: *riderSecs, DwellSeconds: *dwellSec}
+		stats = append(stats, h)
+		return nil
+	})
+	if err != nil {
+		return nil, 0, false, err
+	}
+	if len(stats) > limit {
+		return nil, version, false, nil
+	}
+	return stats, version, true, nil
+}
+
 // Feature is one row of a feature layer (areas, grids, sites) with its
 // geometry in WGS-84 and its tile properties.
 type Feature struct {

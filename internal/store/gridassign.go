@@ -1,0 +1,573 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hexcover/hexcover/internal/activity"
+)
+
+// The statements behind internal/gridassign: grids, the evidence of each
+// courier in each grid, assignments (proposals, acceptances, declines) and
+// their audit rows. Proposals are serialized by one advisory lock so that the
+// state a proposal is computed from cannot change before it is saved.
+
+// ShortPIDLen is how many hex characters of a rider's pseudonym are shown
+// (48 bits: a collision among 50,000 riders has odds of about 1 in 200,000).
+const ShortPIDLen = 12
+
+// ShortPID shortens a pseudonym for display and audit.
+func ShortPID(pid string) string {
+	if len(pid) > ShortPIDLen {
+		return pid[:ShortPIDLen]
+	}
+	return pid
+}
+
+// ErrNotProposed is returned when an assignment is decided that is no longer
+// proposed (already accepted, declined or withdrawn).
+var ErrNotProposed = errors.New("assignment is not open for a decision")
+
+// assignLockKey serializes proposal writes (pg_advisory_xact_lock).
+const assignLockKey = 0x6865786173736e // "hexassn"
+
+// GridInfo is a community grid without its geometry; Bounds is its bounding
+// box (minLng, minLat, maxLng, maxLat).
+type GridInfo struct {
+	Code          string     `json:"code"`
+	Name          string     `json:"name"`
+	CommunityCode string     `json:"community_code"`
+	StreetCode    string     `json:"street_code"`
+	DistrictCode  string     `json:"district_code"`
+	Manager       string     `json:"manager"`
+	Target        int        `json:"target"`
+	Bounds        [4]float64 `json:"bounds"`
+}
+
+const gridInfoCols = `code, name, community_code, street_code, district_code, manager, target,
+	ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom)`
+
+func scanGridInfos(rows pgx.Rows) ([]GridInfo, error) {
+	var out []GridInfo
+	var g GridInfo
+	_, err := pgx.ForEachRow(rows, []any{&g.Code, &g.Name, &g.CommunityCode, &g.StreetCode, &g.DistrictCode, &g.Manager,
+		&g.Target, &g.Bounds[0], &g.Bounds[1], &g.Bounds[2], &g.Bounds[3]}, func() error {
+		out = append(out, g)
+		return nil
+	})
+	return out, err
+}
+
+// GridByCode returns one grid, or ErrNotFound.
+func (s *Store) GridByCode(ctx context.Context, code string) (GridInfo, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT `+gridInfoCols+` FROM grids WHERE code = $1`, code)
+	if err != nil {
+		return GridInfo{}, err
+	}
+	gs, err := scanGridInfos(rows)
+	if err != nil {
+		return GridInfo{}, err
+	}
+	if len(gs) == 0 {
+		return GridInfo{}, ErrNotFound
+	}
+	return gs[0], nil
+}
+
+// SearchGrids returns up to limit grids whose code starts with q or whose
+// name contains it (case-insensitive), exact code matches first.
+func (s *Store) SearchGrids(ctx context.Context, q string, limit int) ([]GridInfo, error) {
+	pat := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q)
+	rows, err := s.Pool.Query(ctx, `SELECT `+gridInfoCols+` FROM grids
+		WHERE $1 = '' OR code ILIKE $2 || '%' OR name ILIKE '%' || $2 || '%'
+		ORDER BY code <> $1, code LIMIT $3`, q, pat, limit)
+	if err != nil {
+		return nil, err
+	}
+	return scanGridInfos(rows)
+}
+
+// GridSelection picks grids: by street, by community, by codes, or all.
+// Exactly one should be set; the caller validates.
+type GridSelection struct {
+	Street    string
+	Community string
+	Codes     []string
+	All       bool
+}
+
+// SelectGrids returns the selected grids ordered by code. Codes that do not
+// exist are returned in missing.
+func (s *Store) SelectGrids(ctx context.Context, sel GridSelection) (grids []GridInfo, missing []string, err error) {
+	var rows pgx.Rows
+	switch {
+	case sel.All:
+		rows, err = s.Pool.Query(ctx, `SELECT `+gridInfoCols+` FROM grids ORDER BY code`)
+	case sel.Street != "":
+		rows, err = s.Pool.Query(ctx, `SELECT `+gridInfoCols+` FROM grids WHERE street_code = $1 ORDER BY code`, sel.Street)
+	case sel.Community != "":
+		rows, err = s.Pool.Query(ctx, `SELECT `+gridInfoCols+` FROM grids WHERE community_code = $1 ORDER BY code`, sel.Community)
+	default:
+		rows, err = s.Pool.Query(ctx, `SELECT `+gridInfoCols+` FROM grids WHERE code = ANY($1) ORDER BY code`, sel.Codes)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if grids, err = scanGridInfos(rows); err != nil {
+		return nil, nil, err
+	}
+	if len(sel.Codes) > 0 && !sel.All && sel.Street == "" && sel.Community == "" {
+		have := make(map[string]bool, len(grids))
+		for _, g := range grids {
+			have[g.Code] = true
+		}
+		for _, c := range sel.Codes {
+			if !have[c] {
+				missing = append(missing, c)
+				have[c] = true
+			}
+		}
+	}
+	return grids, missing, nil
+}
+
+// EvidenceBasis is what is common to every courier's evidence: the number
+// of local dates with any data, and the number of distinct range periods.
+type EvidenceBasis struct {
+	DaysTotal int
+	Periods   int
+}
+
+// EvidenceBasis counts the days and range periods of the loaded data.
+func (s *Store) EvidenceBasis(ctx context.Context) (EvidenceBasis, error) {
+	var b EvidenceBasis
+	err := s.Pool.QueryRow(ctx, `SELECT (SELECT count(DISTINCT day) FROM rider_days)::int,
+		(SELECT count(DISTINCT period) FROM rider_ranges)::int`).Scan(&b.DaysTotal, &b.Periods)
+	return b, err
+}
+
+// EnsureRangeCells adds to hex_cells the range cells (rider_cells) it lacks,
+// e.g. when the range resolution is not one of the aggregated resolutions,
+// so that the cell-in-grid join of GridEvidence sees every cell. It returns
+// how many were added.
+func (s *Store) EnsureRangeCells(ctx context.Context) (int, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT DISTINCT rc.cell FROM rider_cells rc
+		WHERE NOT EXISTS (SELECT 1 FROM hex_cells h WHERE h.cell = rc.cell)`)
+	if err != nil {
+		return 0, err
+	}
+	missing, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil || len(missing) == 0 {
+		return 0, err
+	}
+	keys := make([]activity.Key, len(missing))
+	for i, c := range missing {
+		keys[i] = activity.Key{Cell: c, How: -1}
+	}
+	err = s.inTx(ctx, func(tx pgx.Tx) error { return writeCells(ctx, tx, keys) })
+	return len(missing), err
+}
+
+// GridEvidence is one courier's activity in one grid. "In the grid" means in
+// a range cell (resolution res) whose centre lies inside the grid polygon.
+type GridEvidence struct {
+	Grid  string
+	Rider int64
+	PID   string
+
+	Seconds      float64 // rider seconds in the grid, all periods
+	DwellSeconds float64 // dwell seconds in the grid, all periods
+	// Days is, summed over periods, the most days the rider was seen in any
+	// one cell of the grid: a lower bound of the days he was in the grid
+	// (exact when he passes one of its cells every day he is there).
+	Days int
+
+	ActiveSeconds float64 // the rider's active seconds, all periods
+	TotalDwell    float64 // the rider's dwell seconds, all periods
+	Periods       int     // range periods of the rider
+	// Stability is the mean, over consecutive periods a and b (by start), of
+	// 1 − ½·Σ_cell |share_a − share_b|; 0 with a single period.
+	Stability float64
+}
+
+// GridEvidence returns the evidence of every courier with time in any of the
+// grids (codes), ordered by grid and rider. res is the range resolution.
+func (s *Store) GridEvidence(ctx context.Context, codes []string, res int) ([]GridEvidence, error) {
+	// Stability uses Σ|a−b| = Σa + Σb − 2·Σ_common min(a, b): only cells in
+	// both periods need joining (by the primary key of rider_cells). The
+	// CTEs are materialized: inlined, the planner re-ran stab per row.
+	rows, err := s.Pool.Query(ctx, `WITH g AS (SELECT code, geom FROM grids WHERE code = ANY($1)),
+		gc AS (SELECT g.code, h.cell FROM g JOIN hex_cells h ON h.res = $2 AND ST_Within(h.center, g.geom)),
+		ins AS (SELECT gc.code, rc.rider, rc.period, sum(rc.seconds) AS s, sum(rc.dwell_seconds) AS d, max(rc.days) AS days
+			FROM gc JOIN rider_cells rc ON rc.cell = gc.cell GROUP BY gc.code, rc.rider, rc.period),
+		per AS MATERIALIZED (SELECT code, rider, sum(s) AS s, sum(d) AS d, sum(days)::int AS days FROM ins GROUP BY code, rider),
+		rs AS (SELECT DISTINCT rider FROM per),
+		tot AS MATERIALIZED (SELECT rr.rider, sum(rr.active_seconds) AS active, sum(rr.dwell_seconds) AS dwell, count(*)::int AS periods
+			FROM rs JOIN rider_ranges rr ON rr.rider = rs.rider GROUP BY rr.rider),
+		seq AS (SELECT rr.rider, rr.period,
+				lead(rr.period) OVER (PARTITION BY rr.rider ORDER BY rr.from_ts, rr.period) AS nxt
+			FROM rs JOIN rider_ranges rr ON rr.rider = rs.rider),
+		mass AS (SELECT rc.rider, rc.period, sum(rc.share) AS m FROM rs JOIN rider_cells rc ON rc.rider = rs.rider
+			WHERE rs.rider IN (SELECT rider FROM tot WHERE periods > 1) GROUP BY rc.rider, rc.period),
+		pairs AS (SELECT q.rider, q.period, q.nxt, coalesce(sum(least(a.share, b.share)), 0) AS common
+			FROM seq q JOIN rider_cells a ON a.rider = q.rider AND a.period = q.period
+			LEFT JOIN rider_cells b ON b.rider = q.rider AND b.period = q.nxt AND b.cell = a.cell
+			WHERE q.nxt IS NOT NULL GROUP BY q.rider, q.period, q.nxt),
+		stab AS MATERIALIZED (SELECT p.rider, avg(greatest(0, least(1, 1 - 0.5 * (ma.m + mb.m) + p.common))) AS v
+			FROM pairs p JOIN mass ma ON ma.rider = p.rider AND ma.period = p.period
+			JOIN mass mb ON mb.rider = p.rider AND mb.period = p.nxt GROUP BY p.rider)
+		SELECT per.code, per.rider, r.pid, per.s, per.d, per.days, tot.active, tot.dwell, tot.periods, coalesce(stab.v, 0)
+		FROM per JOIN riders r ON r.id = per.rider JOIN tot ON tot.rider = per.rider LEFT JOIN stab ON stab.rider = per.rider
+		ORDER BY per.code, per.rider`, codes, int16(res))
+	if err != nil {
+		return nil, err
+	}
+	var out []GridEvidence
+	var e GridEvidence
+	_, err = pgx.ForEachRow(rows, []any{&e.Grid, &e.Rider, &e.PID, &e.Seconds, &e.DwellSeconds, &e.Days,
+		&e.ActiveSeconds, &e.TotalDwell, &e.Periods, &e.Stability}, func() error {
+		out = append(out, e)
+		return nil
+	})
+	return out, err
+}
+
+// AssignmentRow is one row of assignments with the rider's pseudonym.
+type AssignmentRow struct {
+	ID         int64
+	ProposalID int64
+	Grid       string
+	Rider      int64
+	PID        string
+	Score      float64
+	Status     string
+	ProposedBy string
+	ProposedAt time.Time
+	DecidedBy  string     // "" while proposed
+	DecidedAt  *time.Time // nil while proposed
+}
+
+const assignmentCols = `a.id, a.proposal_id, a.grid_code, a.rider, coalesce(r.pid, ''), a.score, a.status,
+	a.proposed_by, a.proposed_at, coalesce(a.decided_by, ''), a.decided_at`
+
+func scanAssignments(rows pgx.Rows) ([]AssignmentRow, error) {
+	var out []AssignmentRow
+	var a AssignmentRow
+	_, err := pgx.ForEachRow(rows, []any{&a.ID, &a.ProposalID, &a.Grid, &a.Rider, &a.PID, &a.Score, &a.Status,
+		&a.ProposedBy, &a.ProposedAt, &a.DecidedBy, &a.DecidedAt}, func() error {
+		out = append(out, a)
+		return nil
+	})
+	return out, err
+}
+
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// AssignmentFilter selects assignment rows; zero fields do not filter.
+type AssignmentFilter struct {
+	Grids      []string
+	ProposalID int64
+	Statuses   []string
+}
+
+// Assignments returns the rows matching f, ordered by grid, score desc, id.
+func (s *Store) Assignments(ctx context.Context, f AssignmentFilter) ([]AssignmentRow, error) {
+	return assignments(ctx, s.Pool, f)
+}
+
+func assignments(ctx context.Context, q querier, f AssignmentFilter) ([]AssignmentRow, error) {
+	grids, statuses := f.Grids, f.Statuses
+	rows, err := q.Query(ctx, `SELECT `+assignmentCols+` FROM assignments a LEFT JOIN riders r ON r.id = a.rider
+		WHERE ($1::text[] IS NULL OR a.grid_code = ANY($1)) AND ($2 = 0 OR a.proposal_id = $2)
+			AND ($3::text[] IS NULL OR a.status = ANY($3))
+		ORDER BY a.grid_code, a.score DESC, a.id`, grids, f.ProposalID, statuses)
+	if err != nil {
+		return nil, err
+	}
+	return scanAssignments(rows)
+}
+
+// AssignmentByID returns one assignment row, or ErrNotFound.
+func (s *Store) AssignmentByID(ctx context.Context, id int64) (AssignmentRow, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT `+assignmentCols+` FROM assignments a LEFT JOIN riders r ON r.id = a.rider WHERE a.id = $1`, id)
+	if err != nil {
+		return AssignmentRow{}, err
+	}
+	got, err := scanAssignments(rows)
+	if err != nil {
+		return AssignmentRow{}, err
+	}
+	if len(got) == 0 {
+		return AssignmentRow{}, ErrNotFound
+	}
+	return got[0], nil
+}
+
+// AssignState is what a new proposal is computed from: the open rows
+// (proposed or accepted) of every grid and the declined (grid, rider) pairs.
+type AssignState struct {
+	Open     []AssignmentRow
+	Declined []AssignmentRow
+}
+
+// NewAssignment is one proposed (grid, rider) pair with its score.
+type NewAssignment struct {
+	Grid  string
+	Rider int64
+	Score float64
+}
+
+// ProposeParams say which grids a proposal covers and who makes it.
+type ProposeParams struct {
+	Grids    []string
+	Actor    string
+	Reassign bool // also withdraw the accepted members of Grids (their seats reopen)
+	DryRun   bool // compute everything, save nothing
+}
+
+// SavedProposal is the outcome of Propose.
+type SavedProposal struct {
+	ID        int64 // the proposal id: the id of its audit row (0 on a dry run)
+	At        time.Time
+	Rows      []AssignmentRow // the new proposed rows
+	Withdrawn []AssignmentRow // open rows of the grids withdrawn first
+}
+
+// Propose saves a proposal in one transaction, holding the proposal lock:
+// the still-proposed rows of the grids are withdrawn (superseded; with
+// Reassign the accepted ones too), plan computes the new rows from the state
+// left, they are inserted with status proposed, and detail (given the saved
+// rows) becomes the detail of the proposal's audit row. Withdrawals and the
+// proposal are audited with the actor; the assignments data version is
+// bumped. On a dry run the transaction is rolled back.
+func (s *Store) Propose(ctx context.Context, p ProposeParams,
+	plan func(AssignState) ([]NewAssignment, error), detail func(SavedProposal) (any, error)) (SavedProposal, error) {
+	var out SavedProposal
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(assignLockKey)); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO audit_log (actor, action, target) VALUES ($1, 'assign.propose', '')
+			RETURNING id, at`, p.Actor).Scan(&out.ID, &out.At); err != nil {
+			return err
+		}
+		statuses := []string{"proposed"}
+		if p.Reassign {
+			statuses = append(statuses, "accepted")
+		}
+		rows, err := tx.Query(ctx, `WITH w AS (UPDATE assignments SET status = 'withdrawn', decided_by = $3, decided_at = $4
+				WHERE grid_code = ANY($1) AND status = ANY($2) RETURNING *)
+			SELECT `+assignmentCols+` FROM w a LEFT JOIN riders r ON r.id = a.rider ORDER BY a.grid_code, a.id`,
+			p.Grids, statuses, p.Actor, out.At)
+		if err != nil {
+			return err
+		}
+		if out.Withdrawn, err = scanAssignments(rows); err != nil {
+			return err
+		}
+		if len(out.Withdrawn) > 0 {
+			ids := make([]int64, len(out.Withdrawn))
+			for i, a := range out.Withdrawn {
+				ids[i] = a.ID
+			}
+			reason := "superseded by a new proposal"
+			if p.Reassign {
+				reason = "reassign: seats reopened by a new proposal"
+			}
+			d, _ := json.Marshal(map[string]any{"reason": reason, "assignments": ids})
+			if _, err := tx.Exec(ctx, `INSERT INTO audit_log (actor, action, target, detail, at) VALUES ($1, 'assign.withdraw', $2, $3, $4)`,
+				p.Actor, "proposal:"+strconv.FormatInt(out.ID, 10), d, out.At); err != nil {
+				return err
+			}
+		}
+		var st AssignState
+		if st.Open, err = assignments(ctx, tx, AssignmentFilter{Statuses: []string{"proposed", "accepted"}}); err != nil {
+			return err
+		}
+		if st.Declined, err = assignments(ctx, tx, AssignmentFilter{Statuses: []string{"declined"}}); err != nil {
+			return err
+		}
+		news, err := plan(st)
+		if err != nil {
+			return err
+		}
+		if len(news) > 0 {
+			gs, rs, sc := make([]string, len(news)), make([]int64, len(news)), make([]float64, len(news))
+			for i, n := range news {
+				gs[i], rs[i], sc[i] = n.Grid, n.Rider, n.Score
+			}
+			rows, err := tx.Query(ctx, `WITH n AS (INSERT INTO assignments (proposal_id, grid_code, rider, score, status, proposed_by, proposed_at)
+					SELECT $1, g, r, s, 'proposed', $2, $3 FROM unnest($4::text[], $5::bigint[], $6::float8[]) AS u(g, r, s)
+					RETURNING *)
+				SELECT `+assignmentCols+` FROM n a LEFT JOIN riders r ON r.id = a.rider ORDER BY a.grid_code, a.score DESC, a.id`,
+				out.ID, p.Actor, out.At, gs, rs, sc)
+			if err != nil {
+				return err
+			}
+			if out.Rows, err = scanAssignments(rows); err != nil {
+				return fmt.Errorf("save proposal: %w", err)
+			}
+		}
+		if p.DryRun {
+			return errDryRun
+		}
+		d, err := detail(out)
+		if err != nil {
+			return err
+		}
+		b, err := json.Marshal(d)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE audit_log SET target = $2, detail = $3 WHERE id = $1`,
+			out.ID, "proposal:"+strconv.FormatInt(out.ID, 10), b); err != nil {
+			return err
+		}
+		return bumpVersion(ctx, tx, "assignments")
+	})
+	if errors.Is(err, errDryRun) {
+		out.ID = 0
+		for i := range out.Rows {
+			out.Rows[i].ID, out.Rows[i].ProposalID = 0, 0
+		}
+		return out, nil
+	}
+	if err != nil {
+		return SavedProposal{}, err
+	}
+	return out, nil
+}
+
+var errDryRun = errors.New("dry run: roll back")
+
+// ProposalRecord is a saved proposal: its audit row and its rows now.
+type ProposalRecord struct {
+	ID     int64
+	Actor  string
+	At     time.Time
+	Detail json.RawMessage
+	Rows   []AssignmentRow
+}
+
+// Proposal returns a saved proposal, or ErrNotFound.
+func (s *Store) Proposal(ctx context.Context, id int64) (ProposalRecord, error) {
+	p := ProposalRecord{ID: id}
+	err := s.Pool.QueryRow(ctx, `SELECT actor, at, detail FROM audit_log WHERE id = $1 AND action = 'assign.propose'`, id).
+		Scan(&p.Actor, &p.At, &p.Detail)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p, ErrNotFound
+	}
+	if err != nil {
+		return p, err
+	}
+	p.Rows, err = s.Assignments(ctx, AssignmentFilter{ProposalID: id})
+	return p, err
+}
+
+// DecideAssignment moves a proposed assignment to status (accepted or
+// declined), recording who decided and when, audits it and bumps the
+// assignments data version. It returns ErrNotFound for an unknown id and
+// ErrNotProposed (with the row as it is) when the row is not proposed.
+func (s *Store) DecideAssignment(ctx context.Context, id int64, status, actor string) (AssignmentRow, error) {
+	if status != "accepted" && status != "declined" {
+		return AssignmentRow{}, fmt.Errorf("decide assignment: status %q is not accepted or declined", status)
+	}
+	var out AssignmentRow
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `WITH u AS (UPDATE assignments SET status = $2, decided_by = $3, decided_at = now()
+				WHERE id = $1 AND status = 'proposed' RETURNING *)
+			SELECT `+assignmentCols+` FROM u a LEFT JOIN riders r ON r.id = a.rider`, id, status, actor)
+		if err != nil {
+			return err
+		}
+		got, err := scanAssignments(rows)
+		if err != nil {
+			return err
+		}
+		if len(got) == 0 {
+			rows, err := tx.Query(ctx, `SELECT `+assignmentCols+` FROM assignments a LEFT JOIN riders r ON r.id = a.rider WHERE a.id = $1`, id)
+			if err != nil {
+				return err
+			}
+			cur, err := scanAssignments(rows)
+			if err != nil {
+				return err
+			}
+			if len(cur) == 0 {
+				return ErrNotFound
+			}
+			out = cur[0]
+			return ErrNotProposed
+		}
+		out = got[0]
+		action := "assign.accept"
+		if status == "declined" {
+			action = "assign.decline"
+		}
+		d, err := json.Marshal(map[string]any{"assignment": out.ID, "proposal": out.ProposalID, "grid": out.Grid,
+			"rider": ShortPID(out.PID), "score": out.Score})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO audit_log (actor, action, target, detail, at) VALUES ($1, $2, $3, $4, $5)`,
+			actor, action, "assignment:"+strconv.FormatInt(out.ID, 10), d, *out.DecidedAt); err != nil {
+			return err
+		}
+		return bumpVersion(ctx, tx, "assignments")
+	})
+	if errors.Is(err, ErrNotProposed) {
+		return out, err
+	}
+	if err != nil {
+		return AssignmentRow{}, err
+	}
+	return out, nil
+}
+
+// RosterMember is an accepted part-time grid member with his activity range
+// over all periods: the convex hull of the period hulls (GeoJSON geometry;
+// the centroid when no hull) and the active-time-weighted centroid.
+type RosterMember struct {
+	AssignmentRow
+	GridName    string
+	Range       json.RawMessage // GeoJSON geometry, null when the rider has no range
+	CentroidLng float64
+	CentroidLat float64
+}
+
+// Roster returns the accepted members of the grids, ordered by grid, score
+// desc, id.
+func (s *Store) Roster(ctx context.Context, grids []string) ([]RosterMember, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT `+assignmentCols+`, g.name, coalesce(rg.geom, 'null'), coalesce(rg.lng, 0), coalesce(rg.lat, 0)
+		FROM assignments a JOIN grids g ON g.code = a.grid_code LEFT JOIN riders r ON r.id = a.rider
+		LEFT JOIN LATERAL (SELECT ST_AsGeoJSON(ST_ConvexHull(ST_Collect(coalesce(rr.hull, rr.centroid))), 7) AS geom,
+				sum(ST_X(rr.centroid) * greatest(rr.active_seconds, 1)) / sum(greatest(rr.active_seconds, 1)) AS lng,
+				sum(ST_Y(rr.centroid) * greatest(rr.active_seconds, 1)) / sum(greatest(rr.active_seconds, 1)) AS lat
+			FROM rider_ranges rr WHERE rr.rider = a.rider HAVING count(*) > 0) rg ON true
+		WHERE a.grid_code = ANY($1) AND a.status = 'accepted'
+		ORDER BY a.grid_code, a.score DESC, a.id`, grids)
+	if err != nil {
+		return nil, err
+	}
+	var out []RosterMember
+	var m RosterMember
+	var geom string
+	a := &m.AssignmentRow
+	_, err = pgx.ForEachRow(rows, []any{&a.ID, &a.ProposalID, &a.Grid, &a.Rider, &a.PID, &a.Score, &a.Status,
+		&a.ProposedBy, &a.ProposedAt, &a.DecidedBy, &a.DecidedAt, &m.GridName, &geom, &m.CentroidLng, &m.CentroidLat}, func() error {
+		r := m
+		r.Range = json.RawMessage(geom)
+		out = append(out, r)
+		return nil
+	})
+	return out, err
+}
