@@ -41,6 +41,7 @@ func commands() []command {
 		{"batches", "[--limit N]", "list imported files", runBatches},
 		{"gaps", "[--json] [--hours H] [--metric rider_hours|riders] [--limit N] [--planned] [--admin]", "list coverage gap zones, largest first", runGaps},
 		{"site", "--k N [--json] [--candidates kinds] [--add id,..] [--remove id,..] [--hours H] [--metric M] [--cell-centres] [--planned]", "choose k new sites that cover the most uncovered demand", runSite},
+		{"assign", "--grid CODE [--limit N] [--json] [--zh]", "rank couriers for a community grid (part-time grid members)", runAssign},
 		{"retention", "[--days N]", "drop raw pings older than the retention period (aggregates stay)", runRetention},
 		{"token", "create|revoke|list [flags]", "manage API tokens and their roles", runToken},
 	}

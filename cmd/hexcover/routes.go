@@ -4,6 +4,7 @@ import (
 	"context"
 	"io/fs"
 
+	"github.com/hexcover/hexcover/internal/gridassign"
 	"github.com/hexcover/hexcover/internal/server"
 	"github.com/hexcover/hexcover/internal/store"
 	"github.com/hexcover/hexcover/internal/tiles"
@@ -17,5 +18,6 @@ func buildServer(ctx context.Context, e *env, st *store.Store, assets fs.FS) (*s
 	ts := tiles.New(st, tiles.Options{MinRiders: e.cfg.MinRiders, Radii: e.cfg.ServiceRadiusM, Registry: srv.Registry()})
 	srv.Mount(ts.Routes()...)
 	srv.Mount(analysisRoutes(e.cfg, st)...)
+	srv.Mount(gridassign.Routes(gridassign.NewService(st, gridassign.ServiceOptions{}))...)
 	return srv, nil
 }

@@ -216,7 +216,7 @@ func (s *Store) GridEvidence(ctx context.Context, codes []string, res int) ([]Gr
 			FROM rs JOIN rider_ranges rr ON rr.rider = rs.rider),
 		mass AS (SELECT rc.rider, rc.period, sum(rc.share) AS m FROM rs JOIN rider_cells rc ON rc.rider = rs.rider
 			WHERE rs.rider IN (SELECT rider FROM tot WHERE periods > 1) GROUP BY rc.rider, rc.period),
-		pairs AS (SELECT q.rider, q.period, q.nxt, coalesce(sum(least(a.share, b.share)), 0) AS common
+		pairs AS (SELECT q.rider, q.period, q.nxt, sum(least(a.share, coalesce(b.share, 0))) AS common
 			FROM seq q JOIN rider_cells a ON a.rider = q.rider AND a.period = q.period
 			LEFT JOIN rider_cells b ON b.rider = q.rider AND b.period = q.nxt AND b.cell = a.cell
 			WHERE q.nxt IS NOT NULL GROUP BY q.rider, q.period, q.nxt),

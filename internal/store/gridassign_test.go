@@ -1,0 +1,100 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/hexcover/hexcover/geo"
+	"github.com/hexcover/hexcover/internal/dbtest"
+	"github.com/hexcover/hexcover/internal/store"
+)
+
+// A hand-made rider with two periods: cell a (centre inside grid G) and b
+// (outside). Period 1: a 0.5, b 0.5; period 2: a 1.0 → stability 1 − ½·1 = 0.5.
+func TestGridEvidenceAndDecisions(t *testing.T) {
+	ctx := context.Background()
+	st := dbtest.New(t)
+	a, err := geo.CellAt(121.405, 31.205, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := geo.CellAt(121.50, 31.30, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO grids (code, name, target, street_code, geom) VALUES ('G', 'grid G', 2, 'S',
+			ST_Multi(ST_MakeEnvelope(121.40, 31.20, 121.41, 31.21, 4326)))`, nil},
+		{`INSERT INTO riders (id, pid, first_seen, last_seen) VALUES (7, $1, now(), now())`, []any{pid}},
+		{`INSERT INTO rider_ranges (rider, period, from_ts, to_ts, days, pings, active_seconds, dwell_seconds, centroid, gyration_m, p90_m)
+			VALUES (7, 'p1', '2026-11-02', '2026-11-02 20:00', 1, 10, 1000, 100, ST_SetSRID(ST_MakePoint(121.405, 31.205), 4326), 1, 1),
+			       (7, 'p2', '2026-11-03', '2026-11-03 20:00', 1, 10, 3000, 300, ST_SetSRID(ST_MakePoint(121.405, 31.205), 4326), 1, 1)`, nil},
+		{`INSERT INTO rider_cells (rider, period, cell, share, seconds, dwell_seconds, days) VALUES
+			(7, 'p1', $1, 0.5, 500, 40, 1), (7, 'p1', $2, 0.5, 500, 60, 1), (7, 'p2', $1, 1.0, 3000, 300, 1)`, []any{int64(a), int64(b)}},
+		{`INSERT INTO rider_days (rider, day, pings) VALUES (7, '2026-11-02', 10), (7, '2026-11-03', 10)`, nil},
+	} {
+		if _, err := st.Pool.Exec(ctx, q.sql, q.args...); err != nil {
+			t.Fatalf("%s: %v", q.sql, err)
+		}
+	}
+	if ev, err := st.GridEvidence(ctx, []string{"G"}, 9); err != nil || len(ev) != 0 {
+		t.Fatalf("before EnsureRangeCells: %v %v, want nothing (no cell centres yet)", ev, err)
+	}
+	if n, err := st.EnsureRangeCells(ctx); err != nil || n != 2 {
+		t.Fatalf("EnsureRangeCells = %d, %v; want 2", n, err)
+	}
+	ev, err := st.GridEvidence(ctx, []string{"G"}, 9)
+	if err != nil || len(ev) != 1 {
+		t.Fatalf("GridEvidence = %v, %v", ev, err)
+	}
+	e := ev[0]
+	if e.Rider != 7 || e.PID != pid || e.Seconds != 3500 || e.DwellSeconds != 340 || e.Days != 2 || e.ActiveSeconds != 4000 ||
+		e.TotalDwell != 400 || e.Periods != 2 || math.Abs(e.Stability-0.5) > 1e-12 {
+		t.Errorf("evidence %+v, want 3500 s, 340 s dwell, 2 days of 4000 s / 400 s, 2 periods, stability 0.5", e)
+	}
+	if b, err := st.EvidenceBasis(ctx); err != nil || b.DaysTotal != 2 || b.Periods != 2 {
+		t.Errorf("basis %+v %v", b, err)
+	}
+
+	sp, err := st.Propose(ctx, store.ProposeParams{Grids: []string{"G"}, Actor: "tester"},
+		func(s store.AssignState) ([]store.NewAssignment, error) {
+			return []store.NewAssignment{{Grid: "G", Rider: 7, Score: 42}}, nil
+		}, func(sp store.SavedProposal) (any, error) { return map[string]int{"n": len(sp.Rows)}, nil })
+	if err != nil || sp.ID == 0 || len(sp.Rows) != 1 || sp.Rows[0].Status != "proposed" || sp.Rows[0].ProposalID != sp.ID {
+		t.Fatalf("Propose = %+v, %v", sp, err)
+	}
+	id := sp.Rows[0].ID
+	row, err := st.DecideAssignment(ctx, id, "declined", "mgr")
+	if err != nil || row.Status != "declined" || row.DecidedBy != "mgr" || row.DecidedAt == nil {
+		t.Fatalf("decline = %+v, %v", row, err)
+	}
+	if _, err := st.DecideAssignment(ctx, id, "accepted", "mgr"); !errors.Is(err, store.ErrNotProposed) {
+		t.Errorf("accept after decline: %v, want ErrNotProposed", err)
+	}
+	if _, err := st.DecideAssignment(ctx, id+100, "accepted", "mgr"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("accept unknown: %v, want ErrNotFound", err)
+	}
+	rec, err := st.Proposal(ctx, sp.ID)
+	if err != nil || string(rec.Detail) != `{"n": 1}` || len(rec.Rows) != 1 || rec.Actor != "tester" {
+		t.Errorf("Proposal = %+v (%s), %v", rec, rec.Detail, err)
+	}
+	var declined int
+	_, err = st.Propose(ctx, store.ProposeParams{Grids: []string{"G"}, Actor: "tester", DryRun: true},
+		func(s store.AssignState) ([]store.NewAssignment, error) {
+			declined = len(s.Declined)
+			return nil, nil
+		}, func(store.SavedProposal) (any, error) { return nil, nil })
+	if err != nil || declined != 1 {
+		t.Errorf("dry run: %v, declined pairs %d, want 1", err, declined)
+	}
+	var audits int
+	if err := st.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action IN ('assign.propose', 'assign.decline')`).Scan(&audits); err != nil || audits != 2 {
+		t.Errorf("audit rows %d (%v), want 2 (the dry run leaves none)", audits, err)
+	}
+}
