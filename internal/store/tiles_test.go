@@ -10,6 +10,7 @@ import (
 	"github.com/hexcover/hexcover/geo"
 	"github.com/hexcover/hexcover/internal/dbtest"
 	"github.com/hexcover/hexcover/internal/model"
+	"github.com/hexcover/hexcover/internal/store"
 	"github.com/hexcover/hexcover/internal/tiles/tilestest"
 )
 
@@ -73,6 +74,34 @@ func TestTileQueries(t *testing.T) {
 		if h.Riders != riders || h.Riders > 2 || rs != h.RiderSeconds {
 			t.Errorf("cell %x: riders %d seconds %v, want %d %v (≤ 2 riders)", h.Cell, h.Riders, h.RiderSeconds, riders, rs)
 		}
+	}
+	// WholeWeekHexStats: every whole-week row of the resolution, in cell
+	// order, with the activity version of the same snapshot.
+	ww, ver, ok, err := st.WholeWeekHexStats(ctx, 10, 100000)
+	if err != nil || !ok || len(ww) != len(all) {
+		t.Fatalf("WholeWeekHexStats: %d rows ok %v err %v; want %d", len(ww), ok, err, len(all))
+	}
+	vs, err := st.DataVersions(ctx)
+	if err != nil || ver != vs["activity"] {
+		t.Errorf("WholeWeekHexStats version %d, want %d (%v)", ver, vs["activity"], err)
+	}
+	byCell := map[int64]store.HexStat{}
+	for _, h := range all {
+		byCell[h.Cell] = h
+	}
+	for i, h := range ww {
+		if i > 0 && ww[i-1].Cell >= h.Cell {
+			t.Fatalf("WholeWeekHexStats not in cell order at %d", i)
+		}
+		if byCell[h.Cell] != h {
+			t.Errorf("WholeWeekHexStats cell %x: %+v, HexStats %+v", h.Cell, h, byCell[h.Cell])
+		}
+	}
+	if ww, _, ok, err := st.WholeWeekHexStats(ctx, 10, len(all)-1); err != nil || ok || ww != nil {
+		t.Errorf("WholeWeekHexStats over the limit: %d rows ok %v err %v; want none", len(ww), ok, err)
+	}
+	if ww, ver2, ok, err := st.WholeWeekHexStats(ctx, 12, 10); err != nil || !ok || len(ww) != 0 || ver2 != ver {
+		t.Errorf("WholeWeekHexStats of an empty resolution: %d rows ok %v version %d err %v", len(ww), ok, ver2, err)
 	}
 	maxAll := 0
 	for _, h := range all {

@@ -35,6 +35,7 @@ type dataState struct {
 	bounds   map[Layer]boundsEntry
 	features map[Layer]*featureSet
 	presence *presenceSet
+	hex      map[int]hexEntry // by resolution: the cells with activity, in memory
 }
 
 type boundsEntry struct {
@@ -61,7 +62,7 @@ type presenceSet struct {
 }
 
 func newDataState(st *store.Store) *dataState {
-	return &dataState{st: st, bounds: map[Layer]boundsEntry{}, features: map[Layer]*featureSet{}}
+	return &dataState{st: st, bounds: map[Layer]boundsEntry{}, features: map[Layer]*featureSet{}, hex: map[int]hexEntry{}}
 }
 
 func (d *dataState) invalidate() {
@@ -71,6 +72,7 @@ func (d *dataState) invalidate() {
 	d.gen++
 	clear(d.bounds)
 	clear(d.features)
+	clear(d.hex)
 	d.presence = nil
 }
 

@@ -1,8 +1,10 @@
 package tiles
 
 import (
+	"cmp"
 	"context"
 	"math"
+	"slices"
 	"sync"
 
 	"github.com/paulmach/orb"
@@ -40,14 +42,23 @@ func tileQueryBound(t maptile.Tile, data orb.Bound) (orb.Bound, bool) {
 	}, true
 }
 
+// checkCellCount refuses a query bound that would hold absurdly many
+// cells of resolution res (a zoom far too low for the data's extent).
+func checkCellCount(q orb.Bound, res int) error {
+	area := geo.Haversine(q.Min, orb.Point{q.Max[0], q.Min[1]}) * geo.Haversine(q.Min, orb.Point{q.Min[0], q.Max[1]})
+	edge := geo.EdgeLengthM(res)
+	if est := area / (2.6 * edge * edge); est > maxCellsPerTile {
+		return server.BadRequest("too many hexagons at this zoom for the data's extent; zoom in")
+	}
+	return nil
+}
+
 // cellsFor lists the cells at res whose boundary meets q, refusing
 // absurdly many.
 func cellsFor(q orb.Bound, res int) ([]int64, error) {
 	// Estimate the count first: CellsInBound would compute them all.
-	area := geo.Haversine(q.Min, orb.Point{q.Max[0], q.Min[1]}) * geo.Haversine(q.Min, orb.Point{q.Min[0], q.Max[1]})
-	edge := geo.EdgeLengthM(res)
-	if est := area / (2.6 * edge * edge); est > maxCellsPerTile {
-		return nil, server.BadRequest("too many hexagons at this zoom for the data's extent; zoom in")
+	if err := checkCellCount(q, res); err != nil {
+		return nil, err
 	}
 	cells, err := geo.CellsInBound(q, res)
 	if err != nil {
@@ -60,37 +71,120 @@ func cellsFor(q orb.Bound, res int) ([]int64, error) {
 	return ids, nil
 }
 
-// buildHex builds an activity or gaps tile; nil means no features.
+// hexRow is one cell to draw: its stats and, when the in-memory index has
+// it, its entry there (boundary, Web Mercator boundary, name).
+type hexRow struct {
+	stat store.HexStat
+	cell *idxCell // nil when read from the database without the index
+}
+
+// hexScratch holds the buffers of one hexagon tile build.
+type hexScratch struct {
+	sel   []int32
+	ids   []int64
+	rows  []hexRow
+	ring  orb.Ring
+	tags  []uint32
+	props []prop
+}
+
+var hexScratchPool = sync.Pool{New: func() any { return new(hexScratch) }}
+
+// buildHex builds an activity or gaps tile; nil means no features. The
+// cells meeting the tile come from the in-memory index of the cells with
+// activity (one per resolution and data version) and, without an hours
+// filter, so do their stats: such a tile needs no database round trip.
+// With an hours filter the stats of those cells are read by primary key.
 func (s *Service) buildHex(ctx context.Context, l Layer, t maptile.Tile, f Filter, v Viewer, ver string, data orb.Bound) ([]byte, error) {
 	q, ok := tileQueryBound(t, data)
 	if !ok {
 		return nil, nil
 	}
 	res := geo.DisplayRes(int(t.Z))
-	cells, err := cellsFor(q, res)
-	if err != nil || len(cells) == 0 {
+	if err := checkCellCount(q, res); err != nil {
 		return nil, err
 	}
-	stats, err := s.st.HexStats(ctx, res, cells, f.Hours)
+	actVer := ver
+	if l == LayerGaps {
+		var err error
+		if actVer, err = s.data.version(ctx, LayerActivity); err != nil {
+			return nil, err
+		}
+	}
+	idx, err := s.data.hexIndex(ctx, res, actVer, s.o.IndexCells)
 	if err != nil {
 		return nil, err
 	}
-	keep := stats[:0]
-	for _, h := range stats {
-		if v.Admin || h.Riders >= s.o.MinRiders {
-			keep = append(keep, h)
+	sc := hexScratchPool.Get().(*hexScratch)
+	defer func() {
+		clear(sc.rows) // drop the pointers
+		hexScratchPool.Put(sc)
+	}()
+	rows := sc.rows[:0]
+	keep := func(h *store.HexStat) bool { return v.Admin || h.Riders >= s.o.MinRiders }
+	switch {
+	case idx != nil && len(f.Hours) == 0:
+		sc.sel = idx.query(q, sc.sel[:0])
+		for _, k := range sc.sel {
+			c := &idx.cells[k]
+			if keep(&c.stat) {
+				rows = append(rows, hexRow{stat: c.stat, cell: c})
+			}
+		}
+	case idx != nil:
+		sc.sel = idx.query(q, sc.sel[:0])
+		if len(sc.sel) == 0 {
+			return nil, nil
+		}
+		ids := sc.ids[:0]
+		for _, k := range sc.sel {
+			ids = append(ids, idx.cells[k].stat.Cell)
+		}
+		sc.ids = ids
+		stats, err := s.st.HexStats(ctx, res, ids, f.Hours)
+		if err != nil {
+			return nil, err
+		}
+		for i := range stats {
+			if keep(&stats[i]) {
+				var c *idxCell
+				if k := idx.find(stats[i].Cell); k >= 0 {
+					c = &idx.cells[k]
+				}
+				rows = append(rows, hexRow{stat: stats[i], cell: c})
+			}
+		}
+	default: // no index: list the tile's cells with H3
+		cells, err := cellsFor(q, res)
+		if err != nil || len(cells) == 0 {
+			return nil, err
+		}
+		stats, err := s.st.HexStats(ctx, res, cells, f.Hours)
+		if err != nil {
+			return nil, err
+		}
+		for i := range stats {
+			if keep(&stats[i]) {
+				rows = append(rows, hexRow{stat: stats[i]})
+			}
 		}
 	}
-	stats = keep
-	if len(stats) == 0 {
+	if idx == nil || len(f.Hours) > 0 {
+		// Rows from the database: draw them in cell order too, so a tile's
+		// bytes do not depend on the plan.
+		slices.SortFunc(rows, func(a, b hexRow) int { return cmp.Compare(a.stat.Cell, b.stat.Cell) })
+	}
+	sc.rows = rows
+	if len(rows) == 0 {
 		return nil, nil
 	}
 	pr := newProjector(t)
-	layer := newLayer(string(l))
+	layer := getLayer(string(l))
+	defer putLayer(layer)
 	if l == LayerGaps {
-		err = s.gapFeatures(ctx, res, stats, ver, pr, layer)
+		err = s.gapFeatures(ctx, res, rows, ver, pr, layer, sc)
 	} else {
-		s.activityFeatures(stats, f.Metric, pr, layer)
+		s.activityFeatures(rows, f.Metric, pr, layer, sc)
 	}
 	if err != nil || layer.count == 0 {
 		return nil, err
@@ -101,62 +195,85 @@ func (s *Service) buildHex(ctx context.Context, l Layer, t maptile.Tile, f Filte
 	return b, err
 }
 
-// hexRing returns the cell's boundary in tile coordinates: whole, not
-// clipped, so a hexagon crossing a tile border is drawn with the same
-// vertices from both sides. nil when it collapses at this zoom.
-func (s *Service) hexRing(cell int64, pr projector) orb.Ring {
-	r := s.cells.ring(cell)
-	tr := make(orb.Ring, 0, len(r))
-	for _, p := range r {
-		tr = appendDistinct(tr, pr.grid(p))
+// hexRing returns the cell's boundary in tile coordinates, in sc.ring:
+// whole, not clipped, so a hexagon crossing a tile border is drawn with the
+// same vertices from both sides. nil when it collapses at this zoom.
+func (s *Service) hexRing(h *hexRow, pr projector, sc *hexScratch) orb.Ring {
+	tr := sc.ring[:0]
+	if c := h.cell; c != nil {
+		for _, p := range c.merc {
+			tr = appendDistinct(tr, pr.gridUnit(p))
+		}
+	} else {
+		for _, p := range s.cells.ring(h.stat.Cell) {
+			tr = appendDistinct(tr, pr.grid(p))
+		}
 	}
-	return finishRing(tr, true)
+	tr = finishRing(tr, true)
+	if tr != nil {
+		sc.ring = tr
+	}
+	return tr
 }
 
-func (s *Service) activityFeatures(stats []store.HexStat, m Metric, pr projector, layer *mvtLayer) {
-	props := make([]prop, 6)
-	for _, h := range stats {
-		r := s.hexRing(h.Cell, pr)
+// cellName is the "cell" property of a row.
+func (h *hexRow) cellName() string {
+	if h.cell != nil {
+		return h.cell.name
+	}
+	return geo.Cell(h.stat.Cell).String()
+}
+
+func (s *Service) activityFeatures(rows []hexRow, m Metric, pr projector, layer *mvtLayer, sc *hexScratch) {
+	kCell, kPings, kRiders := layer.key("cell"), layer.key("pings"), layer.key("riders")
+	kRH, kDwell, kDemand := layer.key("rider_hours"), layer.key("dwell_s"), layer.key("demand")
+	for i := range rows {
+		h := &rows[i]
+		r := s.hexRing(h, pr, sc)
 		if r == nil {
 			continue
 		}
-		rh := h.RiderSeconds / 3600
+		rh := h.stat.RiderSeconds / 3600
 		demand := rh
 		switch m {
 		case MetricRiders:
-			demand = float64(h.Riders)
+			demand = float64(h.stat.Riders)
 		case MetricPings:
-			demand = float64(h.Pings)
+			demand = float64(h.stat.Pings)
 		case MetricDwell:
-			demand = h.DwellSeconds
+			demand = h.stat.DwellSeconds
 		}
-		props = append(props[:0],
-			prop{"cell", strVal(geo.Cell(h.Cell).String())}, prop{"pings", intVal(h.Pings)},
-			prop{"riders", intVal(int64(h.Riders))}, prop{"rider_hours", floatVal(rh)},
-			prop{"dwell_s", floatVal(h.DwellSeconds)}, prop{"demand", floatVal(demand)})
-		layer.addRing(r, props)
+		sc.tags = append(sc.tags[:0],
+			kCell, layer.uniqueValue(strVal(h.cellName())),
+			kPings, layer.value(intVal(h.stat.Pings)),
+			kRiders, layer.value(intVal(int64(h.stat.Riders))),
+			kRH, layer.value(floatVal(rh)),
+			kDwell, layer.value(floatVal(h.stat.DwellSeconds)),
+			kDemand, layer.value(floatVal(demand)))
+		layer.addRingTagged(r, sc.tags)
 	}
 }
 
 // gapFeatures keeps the cells with demand at or above the threshold whose
 // centre is outside the service radius of every existing presence site.
-func (s *Service) gapFeatures(ctx context.Context, res int, stats []store.HexStat, ver string, pr projector, layer *mvtLayer) error {
+func (s *Service) gapFeatures(ctx context.Context, res int, rows []hexRow, ver string, pr projector, layer *mvtLayer, sc *hexScratch) error {
 	sites, err := s.data.presenceSites(ctx, s.kinds, ver)
 	if err != nil {
 		return err
 	}
 	min := GapThreshold(s.o.GapMinRiderHours, res)
 	type gap struct {
-		h       store.HexStat
+		h       *hexRow
 		nearest float64
 	}
 	var gaps []gap
 	var ids []geo.Cell
-	for _, h := range stats {
-		if h.RiderSeconds/3600 < min {
+	for i := range rows {
+		h := &rows[i]
+		if h.stat.RiderSeconds/3600 < min {
 			continue
 		}
-		c := geo.CellCenter(geo.Cell(h.Cell))
+		c := geo.CellCenter(geo.Cell(h.stat.Cell))
 		nearest, covered := math.Inf(1), false
 		for _, st := range sites {
 			d := geo.Haversine(c, st.Location)
@@ -168,7 +285,7 @@ func (s *Service) gapFeatures(ctx context.Context, res int, stats []store.HexSta
 		}
 		if !covered {
 			gaps = append(gaps, gap{h, nearest})
-			ids = append(ids, geo.Cell(h.Cell))
+			ids = append(ids, geo.Cell(h.stat.Cell))
 		}
 	}
 	var zones map[geo.Cell]int64
@@ -177,20 +294,22 @@ func (s *Service) gapFeatures(ctx context.Context, res int, stats []store.HexSta
 			return err
 		}
 	}
-	props := make([]prop, 5)
+	props := sc.props[:0]
 	for _, g := range gaps {
-		r := s.hexRing(g.h.Cell, pr)
+		r := s.hexRing(g.h, pr, sc)
 		if r == nil {
 			continue
 		}
 		props = append(props[:0],
-			prop{"cell", strVal(geo.Cell(g.h.Cell).String())}, prop{"demand", floatVal(g.h.RiderSeconds / 3600)},
-			prop{"riders", intVal(int64(g.h.Riders))}, prop{"zone", intVal(zones[geo.Cell(g.h.Cell)])})
+			prop{"cell", strVal(g.h.cellName())}, prop{"demand", floatVal(g.h.stat.RiderSeconds / 3600)},
+			prop{"riders", intVal(int64(g.h.stat.Riders))}, prop{"zone", intVal(zones[geo.Cell(g.h.stat.Cell)])})
 		if !math.IsInf(g.nearest, 1) {
 			props = append(props, prop{"nearest_site_m", floatVal(math.Round(g.nearest))})
 		}
 		layer.addRing(r, props)
 	}
+	clear(props)
+	sc.props = props
 	return nil
 }
 

@@ -2,6 +2,8 @@ package tiles
 
 import (
 	"math"
+	"slices"
+	"sync"
 
 	"github.com/paulmach/orb"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -44,21 +46,54 @@ type prop struct {
 	val value
 }
 
-// mvtLayer accumulates the features of one layer.
+// mvtLayer accumulates the features of one layer. Values are shared
+// between features (deduplicated by kind) except those added with
+// uniqueValue.
 type mvtLayer struct {
 	name     string
 	keys     []string
 	keyIdx   map[string]uint32
 	values   []value
-	valIdx   map[value]uint32
-	features []byte // encoded Feature messages, each with its tag
+	strIdx   map[string]uint32
+	intIdx   map[int64]uint32
+	dblIdx   map[uint64]uint32 // by bits
+	features []byte            // encoded Feature messages, each with its tag
 	count    int
 	tags     []uint32 // scratch
 	geom     []uint32 // scratch
 }
 
 func newLayer(name string) *mvtLayer {
-	return &mvtLayer{name: name, keyIdx: map[string]uint32{}, valIdx: map[value]uint32{}}
+	return &mvtLayer{name: name, keyIdx: map[string]uint32{}, strIdx: map[string]uint32{},
+		intIdx: map[int64]uint32{}, dblIdx: map[uint64]uint32{}}
+}
+
+// layerPool recycles layers (their maps and buffers) between tiles.
+var layerPool = sync.Pool{New: func() any { return newLayer("") }}
+
+// getLayer returns an empty layer named name; give it back with putLayer
+// once it is marshalled.
+func getLayer(name string) *mvtLayer {
+	l := layerPool.Get().(*mvtLayer)
+	l.name = name
+	return l
+}
+
+func putLayer(l *mvtLayer) {
+	if cap(l.features) > 4<<20 || len(l.values) > 1<<16 {
+		return // an outlier: let it go
+	}
+	l.name = ""
+	l.keys = l.keys[:0]
+	clear(l.keyIdx)
+	clear(l.values) // drop the strings
+	l.values = l.values[:0]
+	clear(l.strIdx)
+	clear(l.intIdx)
+	clear(l.dblIdx)
+	l.features = l.features[:0]
+	l.count = 0
+	layerPool.Put(l)
 }
 
 func (l *mvtLayer) key(k string) uint32 {
@@ -72,12 +107,38 @@ func (l *mvtLayer) key(k string) uint32 {
 }
 
 func (l *mvtLayer) value(v value) uint32 {
-	if i, ok := l.valIdx[v]; ok {
-		return i
+	var (
+		i  uint32
+		ok bool
+	)
+	switch v.kind {
+	case 's':
+		if i, ok = l.strIdx[v.s]; !ok {
+			i = l.newValue(v)
+			l.strIdx[v.s] = i
+		}
+	case 'i':
+		if i, ok = l.intIdx[v.i]; !ok {
+			i = l.newValue(v)
+			l.intIdx[v.i] = i
+		}
+	default:
+		bits := math.Float64bits(v.d)
+		if i, ok = l.dblIdx[bits]; !ok {
+			i = l.newValue(v)
+			l.dblIdx[bits] = i
+		}
 	}
+	return i
+}
+
+// uniqueValue adds a value no other feature of the layer has (a cell id),
+// skipping the lookup.
+func (l *mvtLayer) uniqueValue(v value) uint32 { return l.newValue(v) }
+
+func (l *mvtLayer) newValue(v value) uint32 {
 	i := uint32(len(l.values))
 	l.values = append(l.values, v)
-	l.valIdx[v] = i
 	return i
 }
 
@@ -87,13 +148,20 @@ func (l *mvtLayer) add(typ int, geom []uint32, props []prop) {
 	for _, p := range props {
 		l.tags = append(l.tags, l.key(p.key), l.value(p.val))
 	}
-	var f []byte
-	f = appendPacked(f, 2, l.tags)
+	l.addTagged(typ, geom, l.tags)
+}
+
+// addTagged appends a feature with encoded tags (key and value indices)
+// and geometry.
+func (l *mvtLayer) addTagged(typ int, geom, tags []uint32) {
+	n := packedSize(2, tags) + protowire.SizeTag(3) + protowire.SizeVarint(uint64(typ)) + packedSize(4, geom)
+	f := protowire.AppendTag(l.features, 2, protowire.BytesType)
+	f = protowire.AppendVarint(f, uint64(n))
+	f = appendPacked(f, 2, tags)
 	f = protowire.AppendTag(f, 3, protowire.VarintType)
 	f = protowire.AppendVarint(f, uint64(typ))
 	f = appendPacked(f, 4, geom)
-	l.features = protowire.AppendTag(l.features, 2, protowire.BytesType)
-	l.features = protowire.AppendBytes(l.features, f)
+	l.features = f
 	l.count++
 }
 
@@ -103,6 +171,13 @@ func (l *mvtLayer) addRing(r orb.Ring, props []prop) {
 	var c cursor
 	l.geom = c.ring(l.geom[:0], r)
 	l.add(geomPolygon, l.geom, props)
+}
+
+// addRingTagged is addRing with tags already encoded.
+func (l *mvtLayer) addRingTagged(r orb.Ring, tags []uint32) {
+	var c cursor
+	l.geom = c.ring(l.geom[:0], r)
+	l.addTagged(geomPolygon, l.geom, tags)
 }
 
 // addGeometry appends a feature of any point or polygonal geometry in tile
@@ -135,38 +210,77 @@ func (l *mvtLayer) addGeometry(g orb.Geometry, props []prop) {
 	l.add(typ, geom, props)
 }
 
-// marshal appends the layer as a Tile.layers entry.
-func (l *mvtLayer) marshal(b []byte) []byte {
-	var m []byte
-	m = protowire.AppendTag(m, 15, protowire.VarintType)
-	m = protowire.AppendVarint(m, 2)
-	m = protowire.AppendTag(m, 1, protowire.BytesType)
-	m = protowire.AppendString(m, l.name)
-	m = append(m, l.features...)
+func valueSize(v value) int {
+	switch v.kind {
+	case 's':
+		return protowire.SizeTag(1) + protowire.SizeBytes(len(v.s))
+	case 'd':
+		return protowire.SizeTag(3) + protowire.SizeFixed64()
+	default:
+		return protowire.SizeTag(6) + protowire.SizeVarint(protowire.EncodeZigZag(v.i))
+	}
+}
+
+// size is the length of the Layer message.
+func (l *mvtLayer) size() int {
+	n := protowire.SizeTag(15) + protowire.SizeVarint(2) +
+		protowire.SizeTag(1) + protowire.SizeBytes(len(l.name)) +
+		len(l.features) +
+		protowire.SizeTag(5) + protowire.SizeVarint(Extent)
 	for _, k := range l.keys {
-		m = protowire.AppendTag(m, 3, protowire.BytesType)
-		m = protowire.AppendString(m, k)
+		n += protowire.SizeTag(3) + protowire.SizeBytes(len(k))
 	}
 	for _, v := range l.values {
-		var vb []byte
+		n += protowire.SizeTag(4) + protowire.SizeBytes(valueSize(v))
+	}
+	return n
+}
+
+// marshal appends the layer as a Tile.layers entry.
+func (l *mvtLayer) marshal(b []byte) []byte {
+	n := l.size()
+	b = slices.Grow(b, protowire.SizeTag(3)+protowire.SizeBytes(n))
+	b = protowire.AppendTag(b, 3, protowire.BytesType)
+	b = protowire.AppendVarint(b, uint64(n))
+	b = protowire.AppendTag(b, 15, protowire.VarintType)
+	b = protowire.AppendVarint(b, 2)
+	b = protowire.AppendTag(b, 1, protowire.BytesType)
+	b = protowire.AppendString(b, l.name)
+	b = append(b, l.features...)
+	for _, k := range l.keys {
+		b = protowire.AppendTag(b, 3, protowire.BytesType)
+		b = protowire.AppendString(b, k)
+	}
+	for _, v := range l.values {
+		b = protowire.AppendTag(b, 4, protowire.BytesType)
+		b = protowire.AppendVarint(b, uint64(valueSize(v)))
 		switch v.kind {
 		case 's':
-			vb = protowire.AppendTag(vb, 1, protowire.BytesType)
-			vb = protowire.AppendString(vb, v.s)
+			b = protowire.AppendTag(b, 1, protowire.BytesType)
+			b = protowire.AppendString(b, v.s)
 		case 'd':
-			vb = protowire.AppendTag(vb, 3, protowire.Fixed64Type)
-			vb = protowire.AppendFixed64(vb, math.Float64bits(v.d))
-		case 'i':
-			vb = protowire.AppendTag(vb, 6, protowire.VarintType) // sint_value
-			vb = protowire.AppendVarint(vb, protowire.EncodeZigZag(v.i))
+			b = protowire.AppendTag(b, 3, protowire.Fixed64Type)
+			b = protowire.AppendFixed64(b, math.Float64bits(v.d))
+		default:
+			b = protowire.AppendTag(b, 6, protowire.VarintType) // sint_value
+			b = protowire.AppendVarint(b, protowire.EncodeZigZag(v.i))
 		}
-		m = protowire.AppendTag(m, 4, protowire.BytesType)
-		m = protowire.AppendBytes(m, vb)
 	}
-	m = protowire.AppendTag(m, 5, protowire.VarintType)
-	m = protowire.AppendVarint(m, Extent)
-	b = protowire.AppendTag(b, 3, protowire.BytesType)
-	return protowire.AppendBytes(b, m)
+	b = protowire.AppendTag(b, 5, protowire.VarintType)
+	return protowire.AppendVarint(b, Extent)
+}
+
+// packedSize is the encoded length of a packed repeated uint32 field (0
+// when empty: the field is left out).
+func packedSize(field protowire.Number, vs []uint32) int {
+	if len(vs) == 0 {
+		return 0
+	}
+	n := 0
+	for _, v := range vs {
+		n += protowire.SizeVarint(uint64(v))
+	}
+	return protowire.SizeTag(field) + protowire.SizeBytes(n)
 }
 
 func appendPacked(b []byte, field protowire.Number, vs []uint32) []byte {

@@ -5,10 +5,13 @@
 // layer's data version (cached for a second, or until Invalidate) → strong
 // ETag, 304 on If-None-Match → 204 when the tile is outside the data's
 // bounds → in-process LRU of gzipped tiles → on a miss, one computation per
-// key (singleflight) under a concurrency bound. Hexagon layers fetch their
-// rows by primary key for the cells geo.CellsInBound lists and encode whole
-// hexagons in Go from cached boundaries; feature layers are read once per
-// data version and projected, clipped and simplified in Go.
+// key (singleflight) under a concurrency bound. Hexagon layers keep, per
+// resolution and data version, the cells with activity in memory (their
+// whole-week stats, boundaries and a grid index): a tile takes the cells
+// whose boundary meets it from there, and reads rows from the database only
+// with an hours filter (by primary key). Whole hexagons are encoded in Go;
+// feature layers are read once per data version and projected, clipped and
+// simplified in Go.
 package tiles
 
 import (
@@ -57,6 +60,11 @@ type Options struct {
 	Registry *prometheus.Registry
 	// Gaps gives gap cells their zone ids; nil = zone 0 everywhere.
 	Gaps GapSource
+	// IndexCells bounds the cells with activity kept in memory over all
+	// resolutions (DefaultIndexCells, about 350 bytes each); negative keeps
+	// none. A resolution that does not fit is served by listing each
+	// tile's cells with H3 and reading their rows from the database.
+	IndexCells int
 }
 
 // GapSource assigns gap cells to gap zones; the coverage package plugs in
@@ -88,6 +96,9 @@ func New(st *store.Store, o Options) *Service {
 	}
 	if o.MaxConcurrent <= 0 {
 		o.MaxConcurrent = 2 * runtime.GOMAXPROCS(0)
+	}
+	if o.IndexCells == 0 {
+		o.IndexCells = DefaultIndexCells
 	}
 	if o.GapMinRiderHours <= 0 {
 		o.GapMinRiderHours = DefaultGapMinRiderHours

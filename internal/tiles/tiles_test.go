@@ -754,3 +754,127 @@ func TestTileJSON(t *testing.T) {
 		t.Errorf("sites tilejson %s (%v)", b, err)
 	}
 }
+
+// The in-memory index lists exactly the cells with data that geo.CellsInBound
+// lists, for bounds of every size around the fixture; at a version the
+// database has moved past it is not used, and tiles still come out right.
+func TestHexIndex(t *testing.T) {
+	e := newEnv(t, Options{})
+	ctx := context.Background()
+	ver, err := e.svc.data.version(ctx, LayerActivity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, res := range []int{7, 8, 9, 10} {
+		idx, err := e.svc.data.hexIndex(ctx, res, ver, DefaultIndexCells)
+		if err != nil || idx == nil {
+			t.Fatalf("res %d: index %v, %v", res, idx, err)
+		}
+		stored := storedAggregates(t, e.st, res, nil)
+		if len(idx.cells) != len(stored) {
+			t.Fatalf("res %d: %d cells in the index, %d stored", res, len(idx.cells), len(stored))
+		}
+		for i := range idx.cells {
+			c := &idx.cells[i]
+			a := stored[c.name]
+			if c.stat.Pings != a.pings || int64(c.stat.Riders) != a.riders || c.stat.RiderSeconds != a.riderSeconds || idx.find(c.stat.Cell) != i {
+				t.Fatalf("res %d cell %s: %+v, want %+v", res, c.name, c.stat, a)
+			}
+		}
+		for i := range 400 {
+			// Boxes from 20 m to 8 km around the fixture.
+			w := 0.0002 * math.Pow(1.02, float64(i%200))
+			cx := 121.39 + 0.05*float64((i*37)%101)/100
+			cy := 31.24 + 0.04*float64((i*53)%97)/96
+			q := orb.Bound{Min: orb.Point{cx - w, cy - w*0.7}, Max: orb.Point{cx + w, cy + w*0.7}}
+			cells, err := geo.CellsInBound(q, res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			for _, c := range cells {
+				if _, ok := stored[c.String()]; ok {
+					want = append(want, c.String())
+				}
+			}
+			var got []string
+			for _, k := range idx.query(q, nil) {
+				got = append(got, idx.cells[k].name)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("res %d bound %v:\n got %v\nwant %v", res, q, got, want)
+			}
+		}
+	}
+	// A version the database no longer has: no index, nothing kept.
+	if idx, err := e.svc.data.hexIndex(ctx, 10, "activity:999", DefaultIndexCells); err != nil || idx != nil {
+		t.Fatalf("stale version: index %v, %v", idx, err)
+	}
+	e.svc.data.mu.Lock()
+	_, kept := e.svc.data.hex[10]
+	e.svc.data.mu.Unlock()
+	if !kept {
+		t.Error("the index of the current version was not kept")
+	}
+	// Without an index (H3 and the database, as before) the tile is the same.
+	tile := maptile.At(centre, 15)
+	data, _, err := e.svc.data.dataBounds(ctx, LayerActivity, ver)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, hours := range [][]int16{nil, {11, 12}} {
+		f := Filter{Metric: MetricRiderHours, Hours: hours}
+		with, err := e.svc.buildHex(ctx, LayerActivity, tile, f, Viewer{}, ver, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.svc.data.mu.Lock()
+		e.svc.data.hex[10] = hexEntry{ver: ver} // as if too many cells to keep
+		e.svc.data.mu.Unlock()
+		without, err := e.svc.buildHex(ctx, LayerActivity, tile, f, Viewer{}, ver, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.svc.Invalidate()
+		a, _ := gunzip(with)
+		b, _ := gunzip(without)
+		if len(a) == 0 || string(a) != string(b) {
+			t.Errorf("hours %v: tile with the index (%d bytes) differs from the tile without (%d bytes)", hours, len(a), len(b))
+		}
+	}
+}
+
+// A service whose cell budget is too small for a resolution serves it as
+// before, from H3 and the database, with the same bytes.
+func TestHexIndexBudget(t *testing.T) {
+	e := newEnv(t, Options{})
+	ctx := context.Background()
+	small := New(e.st, Options{IndexCells: 5})
+	tile := maptile.At(centre, 15)
+	for _, svc := range []*Service{e.svc, small} {
+		ver, err := svc.data.version(ctx, LayerActivity)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idx, err := svc.data.hexIndex(ctx, 10, ver, svc.o.IndexCells)
+		if err != nil || (idx == nil) != (svc == small) {
+			t.Fatalf("budget %d: index %v, %v", svc.o.IndexCells, idx != nil, err)
+		}
+	}
+	ver, _ := e.svc.data.version(ctx, LayerActivity)
+	data, _, _ := e.svc.data.dataBounds(ctx, LayerActivity, ver)
+	f := Filter{Metric: MetricRiderHours}
+	a, err := e.svc.buildHex(ctx, LayerActivity, tile, f, Viewer{}, ver, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := small.buildHex(ctx, LayerActivity, tile, f, Viewer{}, ver, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ra, _ := gunzip(a)
+	rb, _ := gunzip(b)
+	if len(ra) == 0 || string(ra) != string(rb) {
+		t.Errorf("tile with the index (%d bytes) differs from the tile without (%d bytes)", len(ra), len(rb))
+	}
+}

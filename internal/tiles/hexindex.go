@@ -1,0 +1,292 @@
+package tiles
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
+
+	"github.com/hexcover/hexcover/geo"
+	"github.com/hexcover/hexcover/internal/store"
+)
+
+// DefaultIndexCells is the default of Options.IndexCells: about 350 bytes a
+// cell, 70 MB at most. The demo city needs about 25,000.
+const DefaultIndexCells = 200000
+
+// hexIndex holds the cells of one resolution that have activity at one data
+// version: their whole-week stats, boundaries and names, and a uniform
+// lng/lat grid of buckets over their centres to find the cells meeting a
+// tile without asking H3 or the database.
+type hexIndex struct {
+	version int64 // activity data version
+	res     int
+	cells   []idxCell // ascending by cell id
+
+	// The grid: bucket (i, j) covers lng [minLng + i·step, +step) and lat
+	// [minLat + j·step, +step); a cell is in the bucket of its bound's centre.
+	minLng, minLat, step float64
+	nx, ny               int
+	start                []int32 // bucket b holds order[start[b]:start[b+1]]
+	order                []int32 // indices into cells, ascending within a bucket
+	// halfW, halfH are the largest half-width and half-height of a cell's
+	// bound: a cell meets q only if its centre is within them of q.
+	halfW, halfH float64
+}
+
+type idxCell struct {
+	stat  store.HexStat
+	bound orb.Bound
+	ring  orb.Ring    // lng/lat boundary, closed, as geo.CellPolygon gives it
+	merc  []orb.Point // the same vertices through unit (Web Mercator)
+	name  string      // the cell's hex id, the "cell" property
+}
+
+// buildHexIndex indexes the whole-week stats of one resolution (ascending
+// by cell, as the store returns them).
+func buildHexIndex(res int, version int64, stats []store.HexStat) *hexIndex {
+	x := &hexIndex{version: version, res: res, cells: make([]idxCell, 0, len(stats))}
+	npts := 0
+	polys := make([]orb.Ring, len(stats))
+	for i, h := range stats {
+		if p := geo.CellPolygon(geo.Cell(h.Cell)); p != nil {
+			polys[i] = p[0]
+			npts += len(p[0])
+		}
+	}
+	// One backing array for every boundary.
+	pts := make([]orb.Point, 0, npts)
+	mercs := make([]orb.Point, 0, npts)
+	var sumW float64
+	data := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
+	for i, h := range stats {
+		r := polys[i]
+		if r == nil {
+			continue // not a valid cell: never drawn
+		}
+		off := len(pts)
+		pts = append(pts, r...)
+		ring := orb.Ring(pts[off:len(pts):len(pts)])
+		for _, p := range r {
+			mercs = append(mercs, unit(p))
+		}
+		merc := mercs[off:len(mercs):len(mercs)]
+		b := ring.Bound()
+		x.cells = append(x.cells, idxCell{stat: h, bound: b, ring: ring, merc: merc, name: geo.Cell(h.Cell).String()})
+		x.halfW = math.Max(x.halfW, (b.Max[0]-b.Min[0])/2)
+		x.halfH = math.Max(x.halfH, (b.Max[1]-b.Min[1])/2)
+		sumW += b.Max[0] - b.Min[0]
+		data = data.Union(b)
+	}
+	n := len(x.cells)
+	if n == 0 {
+		return x
+	}
+	// Buckets about two cells wide, at most a few per cell.
+	x.step = 2 * sumW / float64(n)
+	if !(x.step > 0) {
+		x.step = 1
+	}
+	x.minLng, x.minLat = data.Min[0], data.Min[1]
+	for {
+		x.nx = int((data.Max[0]-data.Min[0])/x.step) + 1
+		x.ny = int((data.Max[1]-data.Min[1])/x.step) + 1
+		if x.nx*x.ny <= 4*n+1024 {
+			break
+		}
+		x.step *= 2
+	}
+	nb := x.nx * x.ny
+	x.start = make([]int32, nb+1)
+	bucketOf := make([]int32, n)
+	for i := range x.cells {
+		c := x.cells[i].bound.Center()
+		b := x.bucket(x.col(c[0]), x.row(c[1]))
+		bucketOf[i] = int32(b)
+		x.start[b+1]++
+	}
+	for b := range nb {
+		x.start[b+1] += x.start[b]
+	}
+	x.order = make([]int32, n)
+	fill := slices.Clone(x.start[:nb])
+	for i, b := range bucketOf { // ascending i: ascending cell within a bucket
+		x.order[fill[b]] = int32(i)
+		fill[b]++
+	}
+	return x
+}
+
+func (x *hexIndex) col(lng float64) int {
+	return min(max(int(math.Floor((lng-x.minLng)/x.step)), 0), x.nx-1)
+}
+
+func (x *hexIndex) row(lat float64) int {
+	return min(max(int(math.Floor((lat-x.minLat)/x.step)), 0), x.ny-1)
+}
+
+func (x *hexIndex) bucket(i, j int) int { return j*x.nx + i }
+
+// query appends to dst the indices of the cells whose boundary meets q
+// (the exact test geo.CellsInBound applies), ascending by cell id.
+func (x *hexIndex) query(q orb.Bound, dst []int32) []int32 {
+	if len(x.cells) == 0 {
+		return dst
+	}
+	i0, i1 := x.col(q.Min[0]-x.halfW), x.col(q.Max[0]+x.halfW)
+	j0, j1 := x.row(q.Min[1]-x.halfH), x.row(q.Max[1]+x.halfH)
+	n0 := len(dst)
+	for j := j0; j <= j1; j++ {
+		b0, b1 := x.bucket(i0, j), x.bucket(i1, j)
+		for _, k := range x.order[x.start[b0]:x.start[b1+1]] {
+			c := &x.cells[k]
+			if c.bound.Intersects(q) && ringIntersectsBound(c.ring, q) {
+				dst = append(dst, k)
+			}
+		}
+	}
+	slices.Sort(dst[n0:])
+	return dst
+}
+
+// find returns the index of cell, or -1.
+func (x *hexIndex) find(cell int64) int {
+	i, ok := slices.BinarySearchFunc(x.cells, cell, func(c idxCell, id int64) int {
+		switch {
+		case c.stat.Cell < id:
+			return -1
+		case c.stat.Cell > id:
+			return 1
+		}
+		return 0
+	})
+	if !ok {
+		return -1
+	}
+	return i
+}
+
+// hexIndex returns the in-memory index of resolution res at the activity
+// data version ver ("activity:N"), built once; nil when the resolution's
+// cells do not fit in what is left of budget (cells kept over all
+// resolutions) or the database has moved past ver: the caller then lists
+// the tile's cells with H3 and reads their rows by key, as before.
+func (d *dataState) hexIndex(ctx context.Context, res int, ver string, budget int) (*hexIndex, error) {
+	d.mu.Lock()
+	if x, ok := d.hex[res]; ok && x.ver == ver {
+		d.mu.Unlock()
+		return x.idx, nil
+	}
+	d.mu.Unlock()
+	if budget <= 0 {
+		return nil, nil
+	}
+	v, err, _ := d.sf.Do("hex:"+strconv.Itoa(res)+":"+ver, func() (any, error) {
+		d.mu.Lock()
+		gen := d.gen
+		left := budget
+		for r, x := range d.hex {
+			if r != res && x.ver == ver && x.idx != nil {
+				left -= len(x.idx.cells)
+			}
+		}
+		d.mu.Unlock()
+		var (
+			stats   []store.HexStat
+			version int64
+			ok      bool
+			err     error
+		)
+		if left > 0 {
+			stats, version, ok, err = d.st.WholeWeekHexStats(ctx, res, left)
+			if err != nil {
+				return nil, fmt.Errorf("activity of resolution %d: %w", res, err)
+			}
+			if "activity:"+strconv.FormatInt(version, 10) != ver {
+				// The data changed after ver was read: remember nothing
+				// under ver, and let this tile ask the database.
+				return (*hexIndex)(nil), nil
+			}
+		}
+		var idx *hexIndex
+		if ok {
+			idx = buildHexIndex(res, version, stats)
+		}
+		d.mu.Lock()
+		if d.gen == gen {
+			if old, had := d.hex[res]; !had || old.ver != ver || old.idx == nil {
+				d.hex[res] = hexEntry{ver: ver, idx: idx}
+			}
+		}
+		d.mu.Unlock()
+		return idx, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*hexIndex), nil
+}
+
+// hexEntry is the index of one resolution at one version; idx nil means
+// too many cells to keep.
+type hexEntry struct {
+	ver string
+	idx *hexIndex
+}
+
+// ringIntersectsBound reports whether the closed region of ring r and the
+// closed rectangle b share at least one point (planar): the test of
+// geo.CellsInBound, so a tile holds the same cells either way.
+func ringIntersectsBound(r orb.Ring, b orb.Bound) bool {
+	if len(r) == 0 || !r.Bound().Intersects(b) {
+		return false
+	}
+	for _, pt := range r {
+		if b.Contains(pt) {
+			return true
+		}
+	}
+	corners := [4]orb.Point{b.Min, {b.Max[0], b.Min[1]}, b.Max, {b.Min[0], b.Max[1]}}
+	for _, c := range corners {
+		if planar.RingContains(r, c) {
+			return true
+		}
+	}
+	for i := range r {
+		p, q := r[i], r[(i+1)%len(r)]
+		for j := range corners {
+			if segmentsIntersect(p, q, corners[j], corners[(j+1)%4]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// segmentsIntersect reports whether the closed segments pq and uv meet.
+func segmentsIntersect(p, q, u, v orb.Point) bool {
+	d1 := cross(u, v, p)
+	d2 := cross(u, v, q)
+	d3 := cross(p, q, u)
+	d4 := cross(p, q, v)
+	if ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0)) {
+		return true
+	}
+	return (d1 == 0 && onSegment(u, v, p)) || (d2 == 0 && onSegment(u, v, q)) ||
+		(d3 == 0 && onSegment(p, q, u)) || (d4 == 0 && onSegment(p, q, v))
+}
+
+// cross is the z component of (b-a) × (c-a).
+func cross(a, b, c orb.Point) float64 {
+	return (b[0]-a[0])*(c[1]-a[1]) - (b[1]-a[1])*(c[0]-a[0])
+}
+
+// onSegment reports whether c, collinear with ab, lies within its extent.
+func onSegment(a, b, c orb.Point) bool {
+	return math.Min(a[0], b[0]) <= c[0] && c[0] <= math.Max(a[0], b[0]) &&
+		math.Min(a[1], b[1]) <= c[1] && c[1] <= math.Max(a[1], b[1])
+}
