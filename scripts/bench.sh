@@ -54,13 +54,15 @@ read -r srows ssec srss < <(import_run "$OUT/small")
 read -r brows bsec brss < <(import_run "$OUT/big")
 e2e=$(awk -v r="$brows" -v s="$bsec" 'BEGIN { printf "%.0f", r / s }')
 
+echo "== import in-process (go test, fresh database, 500k pings)"
+bench ./internal/ingest 'BenchmarkImportPings$' "$OUT/imp.txt" 1x
+
 echo "== analyses"
-bench ./internal/siting 'BenchmarkSolveCity' "$OUT/siting.txt" 3x
-bench ./internal/gridassign 'BenchmarkSolve(City|District)$' "$OUT/assign.txt" 3x
-if ls internal/tiles/*_test.go >/dev/null 2>&1 && grep -q '^func Bench' internal/tiles/*_test.go; then
-	echo "== tiles"
-	bench ./internal/tiles 'Benchmark' "$OUT/tiles.txt" 1x
-fi
+bench ./internal/siting 'Benchmark(SolveCity|ServiceDemo)' "$OUT/siting.txt" 3x
+bench ./internal/gridassign 'Benchmark(SolveCity|SolveDistrict|AssignDemoCity)$' "$OUT/assign.txt" 1x
+
+echo "== tiles (demo city, 616 activity tiles z11-16; reference = one ST_AsMVT query per tile)"
+bench ./internal/tiles 'BenchmarkActivityTiles/(summary|z13-2clients)' "$OUT/tiles.txt" 1x
 
 echo
 echo "== summary (medians of $COUNT runs; ratios against references measured in this run)"
@@ -72,11 +74,13 @@ awk -v h="$h3rate" -v a1="$agg1" -v a2="$agg2" -v rd="$readr" -v e="$e2e" -v sr=
 	printf "end-to-end import (file → PostGIS)       %12.0f pings/s   %.2fx h3\n", e, e / h
 	printf "peak memory of the import: %d pings → %.0f MiB, %d pings → %.0f MiB\n", sr, sm / 1024, br, bm / 1024
 }'
+printf "end-to-end import in-process (500k)      %12.0f pings/s   %.2fx h3\n" "$(median "$OUT/imp.txt" BenchmarkImportPings pings/s)" \
+	"$(awk -v v="$(median "$OUT/imp.txt" BenchmarkImportPings pings/s)" -v h="$h3rate" 'BEGIN { print v / h }')"
 for n in 'BenchmarkSolveCity/K=10' 'BenchmarkSolveCity/K=50'; do
-	printf "siting %-28s %10.1f ms   coverage/upper bound %s\n" "$n" "$(awk -v v="$(median "$OUT/siting.txt" "$n" ns/op)" 'BEGIN { print v / 1e6 }')" "$(median "$OUT/siting.txt" "$n" cover/bound)"
+	printf "siting city-scale %-22s %10.1f ms   coverage/upper bound %s\n" "$n" "$(awk -v v="$(median "$OUT/siting.txt" "$n" ns/op)" 'BEGIN { print v / 1e6 }')" "$(median "$OUT/siting.txt" "$n" cover/bound)"
 done
-for n in BenchmarkSolveCity BenchmarkSolveDistrict; do
+grep -E '^BenchmarkServiceDemo' "$OUT/siting.txt" | sed 's/^/siting demo city: /' || true
+for n in BenchmarkSolveCity BenchmarkSolveDistrict BenchmarkAssignDemoCity; do
 	printf "gridassign %-24s %10.1f ms\n" "$n" "$(awk -v v="$(median "$OUT/assign.txt" "$n" ns/op)" 'BEGIN { print v / 1e6 }')"
 done
-if [ -f "$OUT/tiles.txt" ]; then grep -E 'tiles/s|ratio|p50|p99' "$OUT/tiles.txt" || true; fi
-echo "(raw benchmark output: rerun with -v by hand, or see the lines above)"
+grep -E 'bench_test.go:[0-9]+: (cold|z13)' "$OUT/tiles.txt" | sed 's/^ *bench_test.go:[0-9]*: /tiles: /' || true
