@@ -260,6 +260,12 @@ func TestDemoServeEndToEnd(t *testing.T) {
 	if meta.Bounds[0] < 121.2 || meta.Bounds[2] > 121.6 || meta.Bounds[1] < 31.1 || meta.Bounds[3] > 31.4 {
 		t.Errorf("bounds %v are not in Shanghai", meta.Bounds)
 	}
+	if code, _, body := get(t, base+"/metrics"); code != 200 ||
+		!bytes.Contains(body, []byte(`hexcover_import_rows_total{kind="pings",result="accepted"}`)) ||
+		!bytes.Contains(body, []byte(`hexcover_http_requests_total{code="200",route="meta"}`)) ||
+		!bytes.Contains(body, []byte(`hexcover_db_pool_conns`)) {
+		t.Errorf("/metrics lacks import, request or pool metrics:\n%.2000s", body)
+	}
 	if code, _, _ := get(t, base+"/no/such/page"); code != 404 {
 		t.Errorf("unknown page = %d, want 404", code)
 	}

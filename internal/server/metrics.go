@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -27,7 +28,7 @@ func newMetrics(reg *prometheus.Registry, st *store.Store) *metrics {
 	}
 	reg.MustRegister(m.requests, m.latency)
 	if st != nil {
-		reg.MustRegister(poolCollector{st})
+		reg.MustRegister(poolCollector{st}, importCollector{st})
 	}
 	return m
 }
@@ -88,4 +89,25 @@ func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(poolTotal, prometheus.GaugeValue, float64(s.MaxConns()), "max")
 	ch <- prometheus.MustNewConstMetric(poolAcquires, prometheus.CounterValue, float64(s.AcquireCount()))
 	ch <- prometheus.MustNewConstMetric(poolWait, prometheus.CounterValue, s.AcquireDuration().Seconds())
+}
+
+// importCollector exports the rows imported so far (imports run in the CLI,
+// so the counts come from ingest_batches at scrape time).
+type importCollector struct{ st *store.Store }
+
+var importRows = prometheus.NewDesc("hexcover_import_rows_total", "Rows of completed imports by kind and result (accepted, rejected).", []string{"kind", "result"}, nil)
+
+func (c importCollector) Describe(ch chan<- *prometheus.Desc) { ch <- importRows }
+
+func (c importCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	t, err := c.st.ImportTotals(ctx)
+	if err != nil {
+		return // database away: the pool metrics and /readyz say so
+	}
+	for k, v := range t {
+		ch <- prometheus.MustNewConstMetric(importRows, prometheus.CounterValue, float64(v[0]), k, "accepted")
+		ch <- prometheus.MustNewConstMetric(importRows, prometheus.CounterValue, float64(v[1]), k, "rejected")
+	}
 }

@@ -154,3 +154,17 @@ func finishBatch(ctx context.Context, tx pgx.Tx, b *Batch) error {
 	b.Status = "done"
 	return nil
 }
+
+// ImportTotals sums accepted and rejected rows of completed imports by kind.
+func (s *Store) ImportTotals(ctx context.Context) (map[string][2]int64, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT kind, sum(rows_ok)::bigint, sum(rows_rejected)::bigint FROM ingest_batches
+		WHERE status = 'done' GROUP BY kind`)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][2]int64{}
+	var k string
+	var ok, rej int64
+	_, err = pgx.ForEachRow(rows, []any{&k, &ok, &rej}, func() error { out[k] = [2]int64{ok, rej}; return nil })
+	return out, err
+}
