@@ -7,7 +7,7 @@ FUZZTIME ?= 10s
 # The database `make run` uses; tests make their own per run (internal/dbtest).
 RUN_DB ?= hexcover
 
-.PHONY: all build web run test test-go test-browser vet fmt-check lint fuzz bench loadtest db deps clean
+.PHONY: all build web run test test-go vet fmt-check lint fuzz bench loadtest db clean
 
 all: build
 
@@ -77,3 +77,7 @@ bench: web
 
 clean:
 	rm -rf bin web/dist/*.js web/dist/*.css web/dist/*.html web/dist/*.map
+
+## loadtest: drive a server on loopback with a bounded mix (LOADTEST_DURATION, default 60s)
+loadtest: build
+	scripts/loadtest.sh

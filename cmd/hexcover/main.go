@@ -43,6 +43,7 @@ func commands() []command {
 		{"site", "--k N [--json] [--candidates kinds] [--add id,..] [--remove id,..] [--hours H] [--metric M] [--cell-centres] [--planned]", "choose k new sites that cover the most uncovered demand", runSite},
 		{"assign", "--grid CODE [--limit N] [--json] [--zh]", "rank couriers for a community grid (part-time grid members)", runAssign},
 		{"retention", "[--days N]", "drop raw pings older than the retention period (aggregates stay)", runRetention},
+		{"loadtest", "--token T [--url U] [--duration D] [--clients N]", "drive a running server with a bounded request mix and report latency per route", runLoadtest},
 		{"token", "create|revoke|list [flags]", "manage API tokens and their roles", runToken},
 	}
 }
