@@ -1,0 +1,212 @@
+// The MapLibre style, built in code: a plain background plus hexcover's own vector tiles.
+// No external basemap, sprite or glyph server: labels are drawn by MapLibre from local fonts
+// (with no `glyphs` URL in the style, MapLibre 6 rasterizes every glyph locally with TinySDF).
+
+import { ACTIVITY_RAMP, API, COLORS, HOLLOW_STATUSES, OTHER_KIND_COLOR, SITE_KINDS, SOURCES } from './config.js';
+
+/** Font stack for text-font; used as CSS font families when glyphs are drawn locally. */
+const TEXT_FONT = ['PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', 'WenQuanYi Micro Hei'];
+
+function vectorSource(src) {
+  const s = {
+    type: 'vector',
+    tiles: [API.tiles(src.layer)],
+    minzoom: src.minzoom,
+    maxzoom: src.maxzoom,
+    attribution: '',
+  };
+  if (src.promoteId) s.promoteId = { [src.sourceLayer]: src.promoteId };
+  return s;
+}
+
+/** Expression for a label in the given language (English falls back to Chinese). */
+export function labelField(lang) {
+  return lang === 'en' ? ['coalesce', ['get', 'name_en'], ['get', 'name']] : ['coalesce', ['get', 'name'], ['get', 'name_en']];
+}
+
+/** Expression: colour of a site by its kind. */
+function kindColor() {
+  const m = ['match', ['get', 'kind']];
+  for (const k of SITE_KINDS) m.push(k.kind, k.color);
+  m.push(OTHER_KIND_COLOR);
+  return m;
+}
+
+const isHollow = ['in', ['get', 'status'], ['literal', HOLLOW_STATUSES]];
+
+/** Expression: step ramp over rider-hours. */
+function activityColor() {
+  const { property, stops, colors } = ACTIVITY_RAMP;
+  const e = ['step', ['to-number', ['get', property], 0], 'rgba(0,0,0,0)'];
+  stops.forEach((s, i) => e.push(s, colors[i]));
+  return e;
+}
+
+/** Layer ids whose text follows the UI language. */
+export const LABEL_LAYERS = ['areas-street-label', 'areas-community-label'];
+
+/** Builds the whole style for the given language. */
+export function buildStyle(lang) {
+  const areas = SOURCES.areas;
+  const grids = SOURCES.grids;
+  const sites = SOURCES.sites;
+  const activity = SOURCES.activity;
+  const level = (l) => ['==', ['get', 'level'], l];
+
+  return {
+    version: 8,
+    name: 'hexcover',
+    // No `glyphs` and no `sprite`: nothing is fetched from outside our server.
+    sources: {
+      [areas.id]: vectorSource(areas),
+      [grids.id]: vectorSource(grids),
+      [sites.id]: vectorSource(sites),
+      [activity.id]: vectorSource(activity),
+    },
+    layers: [
+      { id: 'background', type: 'background', paint: { 'background-color': COLORS.background } },
+
+      // Areas: the district as a light fill under everything else.
+      {
+        id: 'areas-district-fill',
+        type: 'fill',
+        source: areas.id,
+        'source-layer': areas.sourceLayer,
+        filter: level('district'),
+        paint: { 'fill-color': COLORS.districtFill, 'fill-opacity': 0.7 },
+      },
+
+      // Rider activity: hexagons coloured by rider-hours, below all lines.
+      {
+        id: 'activity-fill',
+        type: 'fill',
+        source: activity.id,
+        'source-layer': activity.sourceLayer,
+        paint: {
+          'fill-color': activityColor(),
+          'fill-opacity': ACTIVITY_RAMP.opacity,
+          'fill-outline-color': 'rgba(0,0,0,0)',
+        },
+      },
+
+      // Grids: an almost invisible fill so the whole polygon is hoverable/clickable, highlighted on hover.
+      {
+        id: 'grids-fill',
+        type: 'fill',
+        source: grids.id,
+        'source-layer': grids.sourceLayer,
+        paint: {
+          'fill-color': COLORS.gridHover,
+          'fill-opacity': ['case', ['boolean', ['feature-state', 'hover'], false], 0.18, 0.01],
+        },
+      },
+      {
+        id: 'grids-line',
+        type: 'line',
+        source: grids.id,
+        'source-layer': grids.sourceLayer,
+        paint: {
+          'line-color': COLORS.gridLine,
+          'line-width': ['interpolate', ['linear'], ['zoom'], 11, 0.4, 15, 1],
+          'line-opacity': 0.8,
+        },
+      },
+
+      // Community (thin, dashed) and street (thicker) boundaries, district outline on top.
+      {
+        id: 'areas-community-line',
+        type: 'line',
+        source: areas.id,
+        'source-layer': areas.sourceLayer,
+        filter: level('community'),
+        paint: {
+          'line-color': COLORS.communityLine,
+          'line-width': ['interpolate', ['linear'], ['zoom'], 11, 0.6, 15, 1.2],
+          'line-dasharray': [3, 2],
+        },
+      },
+      {
+        id: 'areas-street-line',
+        type: 'line',
+        source: areas.id,
+        'source-layer': areas.sourceLayer,
+        filter: level('street'),
+        paint: {
+          'line-color': COLORS.streetLine,
+          'line-width': ['interpolate', ['linear'], ['zoom'], 10, 1.2, 15, 2.5],
+        },
+      },
+      {
+        id: 'areas-district-line',
+        type: 'line',
+        source: areas.id,
+        'source-layer': areas.sourceLayer,
+        filter: level('district'),
+        paint: { 'line-color': COLORS.districtLine, 'line-width': 2.5 },
+      },
+
+      // Grid hover outline.
+      {
+        id: 'grids-hover-line',
+        type: 'line',
+        source: grids.id,
+        'source-layer': grids.sourceLayer,
+        paint: {
+          'line-color': COLORS.gridHover,
+          'line-width': 2.5,
+          'line-opacity': ['case', ['boolean', ['feature-state', 'hover'], false], 1, 0],
+        },
+      },
+
+      // Sites: filled circle by kind; ring only for planned / candidate.
+      {
+        id: 'sites-circle',
+        type: 'circle',
+        source: sites.id,
+        'source-layer': sites.sourceLayer,
+        paint: {
+          'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 3.5, 13, 6, 16, 9],
+          'circle-color': ['case', isHollow, '#ffffff', kindColor()],
+          'circle-opacity': ['case', isHollow, 0.85, 1],
+          'circle-stroke-color': ['case', isHollow, kindColor(), '#ffffff'],
+          'circle-stroke-width': ['case', isHollow, 2.5, 1.5],
+        },
+      },
+
+      // Labels: streets from z12, communities from z14.
+      {
+        id: 'areas-street-label',
+        type: 'symbol',
+        source: areas.id,
+        'source-layer': areas.sourceLayer,
+        minzoom: 12,
+        filter: level('street'),
+        layout: {
+          'text-field': labelField(lang),
+          'text-font': TEXT_FONT,
+          'text-size': ['interpolate', ['linear'], ['zoom'], 12, 13, 16, 16],
+          'text-max-width': 8,
+          'symbol-placement': 'point',
+          'text-padding': 4,
+        },
+        paint: { 'text-color': COLORS.label, 'text-halo-color': COLORS.labelHalo, 'text-halo-width': 1.6 },
+      },
+      {
+        id: 'areas-community-label',
+        type: 'symbol',
+        source: areas.id,
+        'source-layer': areas.sourceLayer,
+        minzoom: 14,
+        filter: level('community'),
+        layout: {
+          'text-field': labelField(lang),
+          'text-font': TEXT_FONT,
+          'text-size': 11.5,
+          'text-max-width': 7,
+          'text-padding': 2,
+        },
+        paint: { 'text-color': '#55556d', 'text-halo-color': COLORS.labelHalo, 'text-halo-width': 1.4 },
+      },
+    ],
+  };
+}
