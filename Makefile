@@ -43,7 +43,7 @@ run: build
 test: web
 	scripts/db.sh postgres >/dev/null
 	scripts/deps.sh test
-	$(MAKE) --no-print-directory vet fmt-check
+	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-go
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)
 
@@ -58,7 +58,7 @@ fmt-check:
 
 ## lint: vet, gofmt and staticcheck
 lint: vet fmt-check
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 ## fuzz: run every fuzz target for FUZZTIME each (default 10s)
 fuzz:

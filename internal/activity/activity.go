@@ -261,15 +261,3 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// splitHours calls fn(how, ns) for each part of the interval [start,
-// start+dur) (local nanoseconds) cut at hour boundaries.
-func splitHours(start, dur int64, fn func(how int16, ns int64)) {
-	const hour = int64(time.Hour)
-	for dur > 0 {
-		h := floorDiv(start, hour)
-		part := min((h+1)*hour-start, dur)
-		fn(howOfHour(h), part)
-		start += part
-		dur -= part
-	}
-}

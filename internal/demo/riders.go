@@ -176,15 +176,14 @@ func (c *City) Pings(fn func(RawPing) error) error {
 
 // sim is one rider's day-by-day simulation.
 type sim struct {
-	w      *world
-	r      *rand.Rand
-	rider  RawRider
-	plan   riderPlan
-	out    []RawPing
-	t      float64 // simulation clock, unix seconds
-	next   int64   // time of the next ping, unix seconds
-	pos    xy
-	status string
+	w     *world
+	r     *rand.Rand
+	rider RawRider
+	plan  riderPlan
+	out   []RawPing
+	t     float64 // simulation clock, unix seconds
+	next  int64   // time of the next ping, unix seconds
+	pos   xy
 
 	home             xy
 	merch, res       []int // clusters within reach

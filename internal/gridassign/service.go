@@ -175,7 +175,7 @@ func (s *Service) basis(ctx context.Context) (Basis, error) {
 		w.Stability = 0
 		b.Note += "; stability is not scored: the data holds a single period"
 	}
-	b.Weights = WeightsView{Time: w.Time, Days: w.Days, Dwell: w.Dwell, Stability: w.Stability}
+	b.Weights = WeightsView(w)
 	return b, nil
 }
 

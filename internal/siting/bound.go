@@ -80,9 +80,7 @@ func lagrangianBound(ctx context.Context, in *instance, required []bool, free in
 
 	// λ = w starts at the greedy bound of the empty set.
 	lambda := make([]float64, len(w))
-	for i := range w {
-		lambda[i] = w[i]
-	}
+	copy(lambda, w)
 	c := make([]float64, len(cells))
 	idx := make([]int32, len(cells))
 	g := make([]float64, len(w))

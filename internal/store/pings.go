@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -44,7 +43,6 @@ type PingLoad struct {
 	s     *Store
 	tx    pgx.Tx
 	batch *Batch
-	mu    sync.Mutex
 	parts map[string]bool // partitions known to exist
 	// time range of the rows copied so far
 	minTS, maxTS time.Time

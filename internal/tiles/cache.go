@@ -75,11 +75,3 @@ func (c *lru) stats() (int64, int) {
 	return c.bytes, len(c.m)
 }
 
-// purge empties the cache.
-func (c *lru) purge() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.ll.Init()
-	clear(c.m)
-	c.bytes = 0
-}
