@@ -76,6 +76,8 @@ func (s *Server) routes() {
 	m.Handle("POST /api/logout", s.wrap("logout", s.logout))
 	m.Handle("GET /api/me", s.wrap("me", s.authorize(nil, false, s.me)))
 	m.Handle("GET /api/demo-logins", s.wrap("demo-logins", s.demoLogins))
+	m.Handle("GET /api/riders/{pid}/range", s.wrap("rider_range", s.authorize([]string{RoleAdmin}, false, s.riderRange)))
+	m.Handle("GET /api/audit", s.wrap("audit", s.authorize([]string{RoleAdmin}, false, s.auditLog)))
 	s.Mount(s.extra...)
 	static := http.FileServerFS(s.assets)
 	m.Handle("GET /", s.wrap("static", func(w http.ResponseWriter, r *http.Request) error {
