@@ -51,6 +51,11 @@ type Settings struct {
 	GapMinRiderHours float64
 	// GapMinRiders is the gap threshold when demand is distinct riders (5).
 	GapMinRiders float64
+	// GapDenseQuantile makes the threshold relative too: a gap cell also
+	// needs demand at or above this quantile of the cells with demand (0.5:
+	// the median), so gaps are dense activity, not every uncovered street
+	// a rider crossed. 0 turns it off.
+	GapDenseQuantile float64
 	// MinRiders is k: outside the admin role a zone with fewer distinct
 	// riders is not listed (config HEXCOVER_K).
 	MinRiders int
@@ -82,6 +87,7 @@ func DefaultSettings(cfg config.Config) Settings {
 		DemandRes:        DefaultDemandRes,
 		GapMinRiderHours: DefaultGapMinRiderHours,
 		GapMinRiders:     DefaultGapMinRiders,
+		GapDenseQuantile: 0.5,
 		MinRiders:        cfg.MinRiders,
 		ServiceRadiusM:   cfg.ServiceRadiusM,
 		DefaultRadiusM:   def,

@@ -70,9 +70,32 @@ type Gaps struct {
 	SuppressedDemand float64 `json:"suppressed_demand"`
 }
 
+// GapThreshold is the demand a cell needs to be a gap cell: the absolute
+// threshold of the metric, or the GapDenseQuantile of the cells' demand if
+// that is higher.
+func (a *Analysis) GapThreshold() float64 {
+	th := a.Settings.Threshold(a.Params.Metric)
+	q := a.Settings.GapDenseQuantile
+	if q <= 0 {
+		return th
+	}
+	ds := make([]float64, 0, len(a.Cells))
+	for _, c := range a.Cells {
+		if c.Demand > 0 {
+			ds = append(ds, c.Demand)
+		}
+	}
+	if len(ds) == 0 {
+		return th
+	}
+	slices.Sort(ds)
+	i := min(len(ds)-1, max(0, int(math.Ceil(q*float64(len(ds))))-1))
+	return max(th, ds[i])
+}
+
 // GapCells reports which cells of a are gap cells.
 func (a *Analysis) GapCells() []bool {
-	th := a.Settings.Threshold(a.Params.Metric)
+	th := a.GapThreshold()
 	out := make([]bool, len(a.Cells))
 	for i, c := range a.Cells {
 		out[i] = !c.Covered && c.Demand > 0 && c.Demand >= th
@@ -126,7 +149,7 @@ func (e *Engine) Gaps(ctx context.Context, p Params, v Viewer, limit int) (*Gaps
 func (a *Analysis) Gaps(ctx context.Context, e *Engine, v Viewer, limit int) (*Gaps, error) {
 	gap := a.GapCells()
 	comps := a.zones(gap)
-	g := &Gaps{Version: a.Version, Metric: a.Params.Metric, Hours: a.Params.Hours, Threshold: a.Settings.Threshold(a.Params.Metric),
+	g := &Gaps{Version: a.Version, Metric: a.Params.Metric, Hours: a.Params.Hours, Threshold: a.GapThreshold(),
 		Total: a.TotalDemand, Covered: a.CoveredDemand, CoverPct: CoverPct(a.CoveredDemand, a.TotalDemand), ZoneCount: len(comps)}
 	zones := make([]GapZone, len(comps))
 	var cells []int64
