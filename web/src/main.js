@@ -3,11 +3,13 @@
 // the header, layer panel, legend, popups, loading indicator and error banner.
 // Tests use window.hexcover = { map, ready, meta } (ready resolves on the map's first 'idle').
 
-import { Map as MapLibreMap, NavigationControl, ScaleControl, getVersion, setWorkerUrl } from 'maplibre-gl';
-import { fetchMeta } from './api.js';
-import { FALLBACK_VIEW, LAYER_GROUPS, LOCAL_FONT_FAMILY, SOURCES } from './config.js';
-import { getLang, initLang, onLangChange } from './i18n.js';
-import { LABEL_LAYERS, buildStyle, labelField } from './mapstyle.js';
+import { Map as MapLibreMap, NavigationControl, ScaleControl, addProtocol, getVersion, setWorkerUrl } from 'maplibre-gl';
+import { fetchDemoLogins, fetchMe, fetchMeta, getJSON, login, logout, onBusy, onUnauthorized } from './api.js';
+import { API, FALLBACK_VIEW, LAYER_GROUPS, LOCAL_FONT_FAMILY, SOURCES } from './config.js';
+import { getLang, initLang, onLangChange, t, toggleLang } from './i18n.js';
+import { LABEL_LAYERS, activityColor, buildStyle, labelField } from './mapstyle.js';
+import { readState, state, tileQuery } from './state.js';
+import { createViews } from './views.js';
 import { initInteraction } from './popups.js';
 import * as ui from './ui.js';
 
@@ -15,6 +17,22 @@ import * as ui from './ui.js';
 setWorkerUrl(new URL(`./maplibre-gl-worker.mjs?v=${getVersion()}`, import.meta.url).href);
 
 const LAYERS_KEY = 'hexcover.layers';
+
+// Tiles: same-origin fetch with the session cookie; a 503 (server busy, load shedding) is retried
+// a few times with back-off before it counts as an error; 204 is an empty tile.
+addProtocol('hexcover', async (params, abortController) => {
+  const url = `${location.origin}/${params.url.slice('hexcover://'.length)}`;
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(url, { credentials: 'same-origin', signal: abortController.signal });
+    if (res.status === 503 && attempt < 4) {
+      await new Promise((r) => setTimeout(r, 150 * (attempt + 1) + Math.random() * 100));
+      continue;
+    }
+    if (res.status === 204) return { data: new ArrayBuffer(0) };
+    if (!res.ok) throw Object.assign(new Error(`${res.status} ${res.statusText}: ${url}`), { status: res.status });
+    return { data: await res.arrayBuffer() };
+  }
+});
 
 function loadLayerVisibility() {
   const vis = Object.fromEntries(LAYER_GROUPS.map((g) => [g.key, true]));
@@ -42,28 +60,107 @@ function applyGroupVisibility(map, key, visible) {
 
 const SOURCE_NAMES = Object.fromEntries(Object.values(SOURCES).map((s) => [s.id, s.layer]));
 
+function visibleFromUrl(vis) {
+  const l = new URLSearchParams(location.search).get('layers');
+  if (l === null) return vis;
+  const on = new Set(l.split(',').filter(Boolean));
+  for (const k of Object.keys(vis)) vis[k] = on.has(k);
+  return vis;
+}
+
+// ---------- login ----------
+
+const $ = (sel) => document.querySelector(sel);
+
+/** Shows the login dialog; resolves after a successful login (the session cookie is set). */
+function askLogin({ expired = false } = {}) {
+  return new Promise((resolve) => {
+    const box = $('#login');
+    const form = $('#login-form');
+    const errEl = $('#login-error');
+    box.hidden = false;
+    errEl.hidden = !expired;
+    if (expired) errEl.textContent = t('auth.expired');
+    ui.refreshTexts();
+    const done = async (token) => {
+      errEl.hidden = true;
+      try {
+        await login(token);
+        box.hidden = true;
+        form.onsubmit = null;
+        resolve();
+      } catch (err) {
+        errEl.textContent = err.status === 401 || err.status === 403 ? t('auth.bad') : t('error.api', { message: err.message });
+        errEl.hidden = false;
+      }
+    };
+    form.onsubmit = (e) => {
+      e.preventDefault();
+      done($('#login-token').value.trim());
+    };
+    $('#login-lang').onclick = () => toggleLang();
+    fetchDemoLogins().then((list) => {
+      const wrap = $('#demo-login-buttons');
+      wrap.replaceChildren();
+      for (const d of list) {
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.className = 'btn';
+        b.dataset.demoRole = d.role;
+        b.dataset.i18n = `auth.demo.${d.role}`;
+        b.textContent = t(`auth.demo.${d.role}`);
+        b.onclick = () => done(d.token);
+        wrap.append(b);
+      }
+      $('#demo-logins').hidden = list.length === 0;
+    });
+    setTimeout(() => $('#login-token').focus(), 0);
+  });
+}
+
 async function start() {
   initLang();
+  readState();
   ui.refreshTexts();
   ui.initHeader();
   ui.initErrors();
-  ui.setLoading(true);
+  onBusy((b) => ui.setLoading(b));
+  onLangChange(() => ui.refreshTexts());
 
+  // Who is this? Ask for a login until /api/me answers.
+  let me = await fetchMe().catch(() => null);
+  while (!me) {
+    await askLogin();
+    me = await fetchMe().catch(() => null);
+  }
+  ui.setUser(me);
+  $('#logout').onclick = async () => {
+    await logout().catch(() => {});
+    location.reload();
+  };
+  // A 401 later on (expired or revoked session): log in again, then reload the page (the URL keeps the view).
+  let relogging = false;
+  onUnauthorized(() => {
+    if (relogging) return;
+    relogging = true;
+    askLogin({ expired: true }).then(() => location.reload());
+  });
+
+  ui.setLoading(true);
   let meta = null;
   try {
     meta = await fetchMeta();
   } catch (err) {
     console.warn('hexcover: /api/meta failed, using the fallback view:', err.message);
-    ui.showError('meta', 'error.meta');
+    ui.showError('meta', err.status === 403 ? 'error.forbidden' : 'error.meta');
   }
   ui.setMeta(meta);
 
-  const visible = loadLayerVisibility();
-  const style = buildStyle(getLang());
+  const visible = visibleFromUrl(loadLayerVisibility());
+  const style = buildStyle(getLang(), { query: tileQuery(), metric: state.metric });
   for (const g of LAYER_GROUPS) {
     for (const layer of style.layers) if (g.layers.includes(layer.id) && !visible[g.key]) (layer.layout ||= {}).visibility = 'none';
   }
-
   const view = meta ? { center: meta.center, zoom: meta.zoom ?? FALLBACK_VIEW.zoom } : FALLBACK_VIEW;
   let map;
   try {
@@ -89,20 +186,29 @@ async function start() {
   map.touchZoomRotate.disableRotation();
 
   const ready = new Promise((resolve) => map.once('idle', () => resolve(map)));
-  window.hexcover = { map, ready, meta, version: getVersion() };
+  window.hexcover = { map, ready, meta, me, version: getVersion(), state };
 
   map.addControl(new NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new ScaleControl({ maxWidth: 120, unit: 'metric' }), 'bottom-left');
 
   // Loading indicator: on while any source is loading, off when the map settles.
-  map.on('dataloading', () => ui.setLoading(true));
-  map.on('idle', () => ui.setLoading(false));
+  let tilesTimer = null;
+  map.on('dataloading', () => {
+    if (!tilesTimer) tilesTimer = setTimeout(() => ui.setTilesLoading(true), 300);
+  });
+  map.on('idle', () => {
+    clearTimeout(tilesTimer);
+    tilesTimer = null;
+    ui.setTilesLoading(false);
+  });
+  ui.setLoading(false);
 
   // Errors: tile failures are grouped per source; anything else is shown once.
   map.on('error', (e) => {
     const err = e.error || {};
     if (e.sourceId && SOURCE_NAMES[e.sourceId]) {
-      ui.showError(`tiles:${e.sourceId}`, 'error.tiles', { source: SOURCE_NAMES[e.sourceId] });
+      if (err.status === 401) return unauthorized();
+      ui.showError(`tiles:${e.sourceId}`, err.status === 403 ? 'error.forbidden' : 'error.tiles', { source: SOURCE_NAMES[e.sourceId] });
       console.warn('hexcover: tile error', e.sourceId, err.status || '', err.message || err);
     } else {
       ui.showError(`map:${err.message}`, 'error.map', { message: err.message || String(err) });
@@ -110,21 +216,57 @@ async function start() {
     }
   });
 
-  ui.initPanel({
-    visible,
-    onToggle(key, on) {
-      visible[key] = on;
-      saveLayerVisibility(visible);
-      applyGroupVisibility(map, key, on);
-    },
-  });
+  function unauthorized() {
+    getJSON('/api/me').catch(() => {}); // a 401 here opens the login again (onUnauthorized)
+  }
 
-  const refreshPopup = initInteraction(map);
+  function syncLayersUrl() {
+    const on = LAYER_GROUPS.filter((g) => visible[g.key]).map((g) => g.key);
+    const url = new URL(location.href);
+    if (on.length === LAYER_GROUPS.length) url.searchParams.delete('layers');
+    else url.searchParams.set('layers', on.join(','));
+    history.replaceState(history.state, '', url.href);
+  }
+  function setGroupVisible(key, on) {
+    visible[key] = on;
+    saveLayerVisibility(visible);
+    applyGroupVisibility(map, key, on);
+    const box = document.querySelector(`#toggle-${key}`);
+    if (box && box.checked !== on) {
+      box.checked = on;
+      box.closest('.layer-item')?.classList.toggle('off', !on);
+    }
+    const ov = document.querySelector('#coverage-overlay');
+    if (key === 'gaps' && ov) ov.checked = on;
+    syncLayersUrl();
+  }
+
+  ui.initPanel({ visible, onToggle: setGroupVisible });
+  ui.setLegendMetric(state.metric);
+
+  /** hours= / metric= changed: new tile URLs for the filtered layers, new colours and legend. */
+  function applyFilters() {
+    const q = tileQuery();
+    for (const src of Object.values(SOURCES)) {
+      if (!src.filtered) continue;
+      const s = map.getSource(src.id);
+      if (s && s.setTiles) s.setTiles([API.tiles(src.layer, q)]);
+    }
+    map.setPaintProperty('activity-fill', 'fill-color', activityColor(state.metric));
+    ui.setLegendMetric(state.metric);
+  }
+
+  let views;
+  const popups = initInteraction(map, { onClick: (e, hit) => views && views.onMapClick(e, hit) });
+  views = createViews({ map, me, popups, applyFilters, setGroupVisible, isGroupVisible: (k) => visible[k] });
+  window.hexcover.views = views;
+  views.start();
 
   onLangChange((lang) => {
-    ui.refreshTexts();
     for (const id of LABEL_LAYERS) if (map.getLayer(id)) map.setLayoutProperty(id, 'text-field', labelField(lang));
-    refreshPopup();
+    ui.setLegendMetric(state.metric);
+    popups.refresh();
+    views.refreshTexts();
   });
 
   return ready;

@@ -2,15 +2,18 @@
 // No external basemap, sprite or glyph server: labels are drawn by MapLibre from local fonts
 // (with no `glyphs` URL in the style, MapLibre 6 rasterizes every glyph locally with TinySDF).
 
-import { ACTIVITY_RAMP, API, COLORS, HOLLOW_STATUSES, OTHER_KIND_COLOR, SITE_KINDS, SOURCES } from './config.js';
+import { ACTIVITY_RAMP, API, COLORS, GAP_COLOR, HOLLOW_STATUSES, METRICS, OTHER_KIND_COLOR, PICK_COLOR, SITE_KINDS, SOURCES } from './config.js';
+
+/** GeoJSON source of the siting result (picks, hand-added sites) and the selected grid. */
+export const PICKS_SOURCE = 'hexcover-picks';
 
 /** Font stack for text-font; used as CSS font families when glyphs are drawn locally. */
 const TEXT_FONT = ['PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', 'WenQuanYi Micro Hei'];
 
-function vectorSource(src) {
+function vectorSource(src, query) {
   const s = {
     type: 'vector',
-    tiles: [API.tiles(src.layer)],
+    tiles: [API.tiles(src.layer, src.filtered ? query : '')],
     minzoom: src.minzoom,
     maxzoom: src.maxzoom,
     attribution: '',
@@ -34,11 +37,11 @@ function kindColor() {
 
 const isHollow = ['in', ['get', 'status'], ['literal', HOLLOW_STATUSES]];
 
-/** Expression: step ramp over rider-hours. */
-function activityColor() {
-  const { property, stops, colors } = ACTIVITY_RAMP;
-  const e = ['step', ['to-number', ['get', property], 0], 'rgba(0,0,0,0)'];
-  stops.forEach((s, i) => e.push(s, colors[i]));
+/** Expression: step ramp over the chosen metric (see METRICS in config.js). */
+export function activityColor(metric = 'rider_hours') {
+  const m = METRICS[metric] || METRICS.rider_hours;
+  const e = ['step', m.value, 'rgba(0,0,0,0)'];
+  m.stops.forEach((s, i) => e.push(s, ACTIVITY_RAMP.colors[i]));
   return e;
 }
 
@@ -46,7 +49,8 @@ function activityColor() {
 export const LABEL_LAYERS = ['areas-street-label', 'areas-community-label'];
 
 /** Builds the whole style for the given language. */
-export function buildStyle(lang) {
+export function buildStyle(lang, { query = '', metric = 'rider_hours' } = {}) {
+  const gaps = SOURCES.gaps;
   const areas = SOURCES.areas;
   const grids = SOURCES.grids;
   const sites = SOURCES.sites;
@@ -61,7 +65,9 @@ export function buildStyle(lang) {
       [areas.id]: vectorSource(areas),
       [grids.id]: vectorSource(grids),
       [sites.id]: vectorSource(sites),
-      [activity.id]: vectorSource(activity),
+      [activity.id]: vectorSource(activity, query),
+      [gaps.id]: vectorSource(gaps, query),
+      [PICKS_SOURCE]: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
     },
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': COLORS.background } },
@@ -83,10 +89,26 @@ export function buildStyle(lang) {
         source: activity.id,
         'source-layer': activity.sourceLayer,
         paint: {
-          'fill-color': activityColor(),
+          'fill-color': activityColor(metric),
           'fill-opacity': ACTIVITY_RAMP.opacity,
           'fill-outline-color': 'rgba(0,0,0,0)',
         },
+      },
+
+      // Gaps: uncovered demand cells, hatched purple over the activity.
+      {
+        id: 'gaps-fill',
+        type: 'fill',
+        source: gaps.id,
+        'source-layer': gaps.sourceLayer,
+        paint: { 'fill-color': GAP_COLOR, 'fill-opacity': 0.28 },
+      },
+      {
+        id: 'gaps-line',
+        type: 'line',
+        source: gaps.id,
+        'source-layer': gaps.sourceLayer,
+        paint: { 'line-color': GAP_COLOR, 'line-width': 1, 'line-opacity': 0.7 },
       },
 
       // Grids: an almost invisible fill so the whole polygon is hoverable/clickable, highlighted on hover.
@@ -171,6 +193,22 @@ export function buildStyle(lang) {
           'circle-stroke-color': ['case', isHollow, kindColor(), '#ffffff'],
           'circle-stroke-width': ['case', isHollow, 2.5, 1.5],
         },
+      },
+
+      // Siting: service radius of each suggested / hand-added site; the selected grid or gap zone.
+      {
+        id: 'picks-focus-line',
+        type: 'line',
+        source: PICKS_SOURCE,
+        filter: ['==', ['get', 'role'], 'focus'],
+        paint: { 'line-color': '#111827', 'line-width': 3, 'line-dasharray': [2, 1] },
+      },
+      {
+        id: 'picks-radius',
+        type: 'fill',
+        source: PICKS_SOURCE,
+        filter: ['==', ['get', 'role'], 'radius'],
+        paint: { 'fill-color': PICK_COLOR, 'fill-opacity': 0.12, 'fill-outline-color': PICK_COLOR },
       },
 
       // Labels: streets from z12, communities from z14.

@@ -4,15 +4,15 @@ import { Popup } from 'maplibre-gl';
 import { INTERACTIVE, SOURCES } from './config.js';
 import { formatNumber, t, tValue } from './i18n.js';
 
-function esc(s) {
+export function esc(s) {
   return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 }
 
-function row(labelKey, value) {
+export function row(labelKey, value) {
   return `<tr><th scope="row">${esc(t(labelKey))}</th><td>${esc(value)}</td></tr>`;
 }
 
-function table(title, rows) {
+export function table(title, rows) {
   return `<div class="popup"><div class="popup-title">${esc(title)}</div><table>${rows.join('')}</table></div>`;
 }
 
@@ -57,12 +57,38 @@ function siteHtml(p) {
   ]);
 }
 
+function activityHtml(p) {
+  return table(t('popup.activity'), [
+    row('popup.riders', formatNumber(p.riders)),
+    row('popup.rider_hours', formatNumber(p.rider_hours, { maximumFractionDigits: 1 })),
+    row('popup.pings', formatNumber(p.pings)),
+    row('popup.dwell', formatNumber(Number(p.dwell_s) / 3600, { maximumFractionDigits: 1 })),
+    row('popup.cell', p.cell ?? t('popup.unknown')),
+  ]);
+}
+
+function gapHtml(p) {
+  return table(t('popup.gap'), [
+    row('popup.demand', formatNumber(p.demand, { maximumFractionDigits: 1 })),
+    row('popup.riders', formatNumber(p.riders)),
+    row('popup.nearest', p.nearest_site_m === undefined ? t('popup.unknown') : `${formatNumber(p.nearest_site_m)} m`),
+    row('popup.zone', p.zone ? `#${p.zone}` : t('popup.unknown')),
+  ]);
+}
+
+function areaHtml(p) {
+  const name = document.documentElement.lang === 'en' ? p.name_en || p.name : p.name || p.name_en;
+  return table(name || t('popup.area'), [row('popup.code', p.code ?? t('popup.unknown')), row('popup.level', tValue('level', p.level))]);
+}
+
+const RENDER = { site: siteHtml, grid: gridHtml, activity: activityHtml, gap: gapHtml, area: areaHtml };
+
 function getSep() {
   return document.documentElement.lang.startsWith('zh') ? '、' : ', ';
 }
 
 /** Wires hover and click handlers; returns a function that re-renders an open popup (language change). */
-export function initInteraction(map) {
+export function initInteraction(map, { onClick } = {}) {
   const popup = new Popup({ closeButton: true, closeOnClick: true, maxWidth: '320px' });
   let open = null; // { kind, props }
   let hoverId = null;
@@ -81,36 +107,45 @@ export function initInteraction(map) {
   });
   map.on('mouseleave', INTERACTIVE.grids, () => setHover(null));
 
-  for (const layer of [INTERACTIVE.sites, INTERACTIVE.grids]) {
+  for (const layer of [INTERACTIVE.sites, INTERACTIVE.grids, INTERACTIVE.gaps, INTERACTIVE.activity]) {
     map.on('mouseenter', layer, () => (map.getCanvas().style.cursor = 'pointer'));
     map.on('mouseleave', layer, () => (map.getCanvas().style.cursor = ''));
   }
 
   map.on('click', (e) => {
-    // Sites sit on top of grids: prefer a site under the pointer.
-    const layers = [INTERACTIVE.sites, INTERACTIVE.grids].filter((l) => map.getLayer(l) && map.getLayoutProperty(l, 'visibility') !== 'none');
-    if (!layers.length) return;
-    const feats = map.queryRenderedFeatures(e.point, { layers });
-    const site = feats.find((f) => f.layer.id === INTERACTIVE.sites);
-    const grid = feats.find((f) => f.layer.id === INTERACTIVE.grids);
-    if (site) {
-      open = { kind: 'site', props: site.properties };
-      popup.setLngLat(site.geometry.type === 'Point' ? site.geometry.coordinates : e.lngLat);
-    } else if (grid) {
-      open = { kind: 'grid', props: grid.properties };
-      popup.setLngLat(e.lngLat);
-    } else {
-      return;
-    }
+    // Top-most first: sites, grids, gap cells, activity hexagons, then the district.
+    const order = [
+      ['site', INTERACTIVE.sites],
+      ['grid', INTERACTIVE.grids],
+      ['gap', INTERACTIVE.gaps],
+      ['activity', INTERACTIVE.activity],
+      ['area', INTERACTIVE.areas],
+    ].filter(([, l]) => map.getLayer(l) && map.getLayoutProperty(l, 'visibility') !== 'none');
+    if (!order.length) return;
+    const feats = map.queryRenderedFeatures(e.point, { layers: order.map(([, l]) => l) });
+    const byKind = Object.fromEntries(order.map(([k, l]) => [k, feats.find((f) => f.layer.id === l)]));
+    if (onClick && onClick(e, byKind)) return; // a view took the click (add a site, pick a grid)
+    const hit = order.find(([k]) => byKind[k]);
+    if (!hit) return;
+    const f = byKind[hit[0]];
+    open = { kind: hit[0], props: f.properties };
+    popup.setLngLat(hit[0] === 'site' && f.geometry.type === 'Point' ? f.geometry.coordinates : e.lngLat);
     popup.setHTML(render()).addTo(map);
   });
   popup.on('close', () => (open = null));
 
   function render() {
-    return open.kind === 'site' ? siteHtml(open.props) : gridHtml(open.props);
+    return RENDER[open.kind](open.props);
   }
 
-  return function refresh() {
-    if (open && popup.isOpen()) popup.setHTML(render());
+  return {
+    refresh() {
+      if (open && popup.isOpen()) popup.setHTML(render());
+    },
+    /** Opens a popup with given HTML (the views use it for gap zones and picks). */
+    show(lngLat, html) {
+      open = null;
+      popup.setLngLat(lngLat).setHTML(html).addTo(map);
+    },
   };
 }

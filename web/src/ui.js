@@ -1,6 +1,6 @@
 // Page chrome around the map: header, layer panel with legend, loading indicator, error banner.
 
-import { ACTIVITY_RAMP, COLORS, LAYER_GROUPS, SITE_KINDS } from './config.js';
+import { ACTIVITY_RAMP, COLORS, GAP_COLOR, LAYER_GROUPS, METRICS, SITE_KINDS } from './config.js';
 import { applyI18n, formatNumber, getLang, t, toggleLang } from './i18n.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -50,16 +50,34 @@ export function initHeader() {
 
 // ---------- layer panel + legend ----------
 
+let legendMetric = 'rider_hours';
+
 function legendActivity() {
-  const { stops, colors } = ACTIVITY_RAMP;
+  const { colors } = ACTIVITY_RAMP;
+  const m = METRICS[legendMetric] || METRICS.rider_hours;
+  const stops = m.stops;
   const rows = stops.map((s, i) => {
     const hi = stops[i + 1];
     const range = hi !== undefined ? `${formatNumber(s)}–${formatNumber(hi)}` : `≥ ${formatNumber(s)}`;
     return el('li', {}, [el('span', { class: 'swatch swatch-fill', style: `background:${colors[i]}` }), el('span', { text: range })]);
   });
   return el('div', { class: 'legend', 'data-legend': 'activity' }, [
-    el('div', { class: 'legend-title', 'data-i18n': 'legend.activity' }),
+    el('div', { class: 'legend-title', text: `${t(`metric.${legendMetric}`)}（${t(m.unit)}）`.replace(/（(.*)）/, getLang() === 'en' ? ' ($1)' : '（$1）') }),
     el('ul', { class: 'legend-ramp' }, rows),
+    el('div', { class: 'legend-note', text: t('legend.activity.note') }),
+  ]);
+}
+
+/** Redraws the activity legend for a metric (units follow the metric). */
+export function setLegendMetric(metric) {
+  legendMetric = metric;
+  const old = document.querySelector('[data-legend=activity]');
+  if (old) old.replaceWith(legendActivity());
+}
+
+function legendGaps() {
+  return el('div', { class: 'legend', 'data-legend': 'gaps' }, [
+    el('ul', {}, [el('li', {}, [el('span', { class: 'swatch swatch-fill', style: `background:${GAP_COLOR};opacity:.5` }), el('span', { 'data-i18n': 'legend.gaps' })])]),
   ]);
 }
 
@@ -89,7 +107,7 @@ function legendGrids() {
   return null;
 }
 
-const LEGENDS = { activity: legendActivity, sites: legendSites, areas: legendAreas, grids: legendGrids };
+const LEGENDS = { activity: legendActivity, gaps: legendGaps, sites: legendSites, areas: legendAreas, grids: legendGrids };
 
 /**
  * Builds the layer toggles. onToggle(groupKey, visible) is called on change.
@@ -130,8 +148,37 @@ export function initPanel({ visible, onToggle }) {
 
 // ---------- loading indicator ----------
 
+let apiBusy = false;
+let tilesBusy = false;
+function renderLoading() {
+  $('#loading').hidden = !(apiBusy || tilesBusy);
+}
+/** API calls running for over 300 ms (api.js onBusy). */
 export function setLoading(on) {
-  $('#loading').hidden = !on;
+  apiBusy = on;
+  renderLoading();
+}
+/** Tiles loading for over 300 ms. */
+export function setTilesLoading(on) {
+  tilesBusy = on;
+  renderLoading();
+}
+
+// ---------- who is logged in ----------
+
+let user = null;
+export function setUser(me) {
+  user = me;
+  renderUser();
+}
+function renderUser() {
+  const w = $('#whoami');
+  w.hidden = !user;
+  $('#logout').hidden = !user;
+  if (!user) return;
+  const scope = user.scope && user.scope.length ? ` · ${user.scope.join(', ')}` : '';
+  w.textContent = `${t(`role.${user.role}`)}${scope}`;
+  w.title = `${user.name || ''}${scope}`;
 }
 
 // ---------- error banner ----------
@@ -168,4 +215,6 @@ export function refreshTexts() {
   applyI18n(document);
   renderHeader();
   renderErrors();
+  renderUser();
+  setLegendMetric(legendMetric);
 }

@@ -5,14 +5,17 @@
 // Env:
 //   BASE_URL                default http://127.0.0.1:8080
 //   CHROMIUM                default /usr/bin/chromium (Debian's; no browser is downloaded)
-//   SCREENSHOT_DIR          default web/test/out (map.png, map-en.png, tablet.png)
+//   SCREENSHOT_DIR          default web/test/out (heatmap.png, siting.png, grids.png, map-en.png, tablet.png)
 //   SMOKE_EXPECT_FEATURES   1 (default): tiles must render areas, grids and sites; 0: skip those asserts
-//   SMOKE_TIMEOUT_MS        overall limit, default 60000
+//   SMOKE_TIMEOUT_MS        overall limit, default 85000
+//
+// The server must run with HEXCOVER_DEMO_LOGIN=on: the test logs in through the login dialog's
+// demo buttons (admin, planner, leader, grid manager). The /api/me 401 before login is expected.
 //
 // Fails on console errors, page errors and failed same-origin requests (HTTP >= 400 or network
 // failure; 204 tiles are fine). The last line is "N passed, N failed".
 import { chromium } from 'playwright-core';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +25,7 @@ const BASE_URL = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$
 const ORIGIN = new URL(BASE_URL).origin;
 const EXPECT_FEATURES = process.env.SMOKE_EXPECT_FEATURES !== '0';
 const SHOT_DIR = resolve(process.env.SCREENSHOT_DIR || fileURLToPath(new URL('./out/', import.meta.url)));
-const TOTAL_MS = Number(process.env.SMOKE_TIMEOUT_MS || 60000);
+const TOTAL_MS = Number(process.env.SMOKE_TIMEOUT_MS || 85000);
 const READY_MS = 30000;
 const LAUNCH_ARGS = [
   '--headless',
@@ -71,13 +74,21 @@ function assert(cond, msg) {
 function watch(page) {
   const problems = [];
   page.on('console', (m) => {
+    // The one expected failure: GET /api/me answers 401 before the login.
+    if (m.type() === 'error' && /status of 401/.test(m.text()) && /\/api\/me$/.test(m.location()?.url || '')) return;
+    if (m.type() === 'error' && /status of 503/.test(m.text()) && /\/tiles\//.test(m.location()?.url || '')) return;
     if (m.type() === 'error') problems.push(`console error: ${m.text()} ${m.location()?.url || ''}`.trim());
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('requestfailed', (r) => {
+    // Requests the map cancels on purpose (tiles no longer in view, navigation) are not failures.
+    if (/ERR_ABORTED/.test(r.failure()?.errorText || '')) return;
     if (sameOrigin(r.url())) problems.push(`request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText || ''}`);
   });
   page.on('response', (r) => {
+    if (r.status() === 401 && new URL(r.url()).pathname === '/api/me') return;
+    // 503 on a tile = the server shedding load; the map retries it (hexcover:// loader in main.js).
+    if (r.status() === 503 && /\/tiles\//.test(r.url())) return;
     if (sameOrigin(r.url()) && r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
   });
   return problems;
@@ -91,10 +102,9 @@ function sameOrigin(u) {
   }
 }
 
-async function openMap(page, path = '/') {
-  const resp = await page.goto(BASE_URL + path, { waitUntil: 'domcontentloaded', timeout: 15000 });
-  assert(resp && resp.ok(), `GET ${path}: HTTP ${resp && resp.status()}`);
-  await page.waitForFunction(() => window.hexcover && window.hexcover.ready, null, { timeout: 15000 });
+/** Waits for window.hexcover.ready (the map's first idle after login). */
+async function waitReady(page) {
+  await page.waitForFunction(() => window.hexcover && window.hexcover.ready, null, { timeout: 20000 });
   await page.evaluate(
     (ms) =>
       Promise.race([
@@ -103,6 +113,28 @@ async function openMap(page, path = '/') {
       ]),
     READY_MS,
   );
+}
+
+/** Opens path; when the login dialog shows, logs in with the demo button of role. */
+async function openAs(page, role, path = '/') {
+  const resp = await page.goto(BASE_URL + path, { waitUntil: 'domcontentloaded', timeout: 15000 });
+  assert(resp && resp.ok(), `GET ${path}: HTTP ${resp && resp.status()}`);
+  const btn = page.locator(`#demo-login-buttons [data-demo-role="${role}"]`);
+  const which = await Promise.race([
+    btn.waitFor({ state: 'visible', timeout: 15000 }).then(() => 'login'),
+    page.waitForFunction(() => window.hexcover && window.hexcover.me, null, { timeout: 15000 }).then(() => 'in'),
+  ]);
+  if (which === 'login') await btn.click();
+  await waitReady(page);
+}
+
+/** Logs out (header button) and back in as another role. */
+async function switchRole(page, role, path) {
+  await page.click('#logout');
+  await page.locator(`#demo-login-buttons [data-demo-role="${role}"]`).waitFor({ state: 'visible', timeout: 15000 });
+  if (path) await page.goto(BASE_URL + path, { waitUntil: 'domcontentloaded' });
+  await page.click(`#demo-login-buttons [data-demo-role="${role}"]`);
+  await waitReady(page);
 }
 
 function rendered(page, layer) {
@@ -114,6 +146,14 @@ function rendered(page, layer) {
 }
 
 const headerText = (page) => page.locator('#header h1').innerText();
+const idle = (page) => page.evaluate(() => new Promise((r) => (window.hexcover.map.loaded() && window.hexcover.map.areTilesLoaded() ? r() : window.hexcover.map.once('idle', r))));
+
+async function shot(page, name) {
+  const path = join(SHOT_DIR, name);
+  await page.screenshot({ path });
+  const kb = statSync(path).size / 1024;
+  assert(kb < 300, `${name} is ${kb.toFixed(0)} KB (want < 300 KB)`);
+}
 
 async function main() {
   mkdirSync(SHOT_DIR, { recursive: true });
@@ -125,10 +165,15 @@ async function main() {
     viewport: { width: 1366, height: 768 },
     locale: 'zh-CN',
     timeout: 20000,
+    acceptDownloads: true,
   });
 
   const page = context.pages()[0] || (await context.newPage());
   const problems = watch(page);
+  const tileUrls = [];
+  page.on('request', (r) => {
+    if (/\/tiles\/activity\//.test(r.url())) tileUrls.push(r.url());
+  });
 
   await test('i18n: zh and en dictionaries have the same keys', () => {
     const zh = Object.keys(messages.zh).sort();
@@ -138,110 +183,252 @@ async function main() {
     assert(!onlyZh.length && !onlyEn.length, `missing in en: ${onlyZh.join(',') || '-'}; missing in zh: ${onlyEn.join(',') || '-'}`);
   });
 
+  await test('login dialog: shows demo buttons in Chinese, the token field, and 401s are handled', async () => {
+    await page.goto(BASE_URL + '/', { waitUntil: 'domcontentloaded' });
+    await page.locator('#login').waitFor({ state: 'visible', timeout: 15000 });
+    await page.locator('#demo-login-buttons [data-demo-role="grid_manager"]').waitFor({ timeout: 5000 });
+    const txt = await page.locator('#login').innerText();
+    for (const s of ['演示：管理员', '演示：规划人员', '演示：区领导', '演示：网格长']) assert(txt.includes(s), `login dialog lacks "${s}": ${txt}`);
+    assert(await page.locator('#login-token').isVisible(), 'no token field');
+    await page.fill('#login-token', 'not-a-token');
+    await page.click('#login-submit');
+    await page.locator('#login-error').waitFor({ state: 'visible', timeout: 5000 });
+  });
+  // The bad token above answers 401 from /api/login: expected, not a problem.
+  problems.length = 0;
+
   let loaded = false;
-  await test('page loads at 1366x768 and the map becomes ready', async () => {
-    await openMap(page, '/');
+  await test('heatmap (leader): logs in via the demo button, the map becomes ready', async () => {
+    await openAs(page, 'leader', '/');
     loaded = true;
-    const info = await page.evaluate(() => ({
-      canvas: !!document.querySelector('.maplibregl-canvas'),
-      hasMeta: !!window.hexcover.meta,
-    }));
-    assert(info.canvas, 'no map canvas');
-    assert(info.hasMeta, '/api/meta was not loaded (window.hexcover.meta is null)');
+    const info = await page.evaluate(() => ({ canvas: !!document.querySelector('.maplibregl-canvas'), meta: !!window.hexcover.meta, role: window.hexcover.me.role }));
+    assert(info.canvas && info.meta, `canvas ${info.canvas} meta ${info.meta}`);
+    assert(info.role === 'leader', `role ${info.role}`);
+    const who = await page.locator('#whoami').innerText();
+    assert(who.includes('区领导'), `header role is "${who}"`);
+    const tabs = await page.locator('[data-view-tab]').evaluateAll((b) => b.map((x) => x.dataset.viewTab));
+    assert(tabs.join(',') === 'heatmap,siting', `leader tabs ${tabs}`);
   });
 
-  await test('header, controls and layer panel are shown in Chinese', async () => {
+  await test('heatmap: Chinese header, scale bar, legend in real units, no error banner', async () => {
     assert(loaded, 'page did not load');
     const h = await headerText(page);
-    assert(h.includes('骑手服务站覆盖分析'), `header is "${h}", expected the Chinese product name`);
-    const lang = await page.evaluate(() => document.documentElement.lang);
-    assert(lang === 'zh-CN', `html lang is ${lang}`);
-    const n = await page.locator('#layer-list input[type=checkbox]').count();
-    assert(n === 4, `expected 4 layer toggles, found ${n}`);
+    assert(h.includes('骑手服务站覆盖分析'), `header is "${h}"`);
     assert(await page.locator('.maplibregl-ctrl-scale').isVisible(), 'no scale bar');
-    assert(await page.locator('.maplibregl-ctrl-zoom-in').isVisible(), 'no navigation control');
     const legend = await page.locator('#panel').innerText();
     assert(legend.includes('骑手·小时'), 'legend has no rider-hours unit');
-    assert(await page.locator('#district-name').innerText(), 'no district name in the header');
-    assert(!(await page.locator('#error-banner').isVisible()), `error banner shown: ${await page.locator('#error-banner').innerText()}`);
+    assert(!(await page.locator('#error-banner').isVisible()), `error banner: ${await page.locator('#error-banner').innerText()}`);
   });
 
-  await test('map view comes from /api/meta and the URL keeps it (#z/lat/lng)', async () => {
-    assert(loaded, 'page did not load');
-    const v = await page.evaluate(() => {
-      const { map, meta } = window.hexcover;
-      const c = map.getCenter();
-      return { c: [c.lng, c.lat], z: map.getZoom(), meta, hash: location.hash };
-    });
-    assert(Math.abs(v.c[0] - v.meta.center[0]) < 1e-3 && Math.abs(v.c[1] - v.meta.center[1]) < 1e-3, `center ${v.c} != meta ${v.meta.center}`);
-    assert(/^#\d+(\.\d+)?\/-?\d+(\.\d+)?\/-?\d+(\.\d+)?/.test(v.hash), `hash is "${v.hash}"`);
-  });
-
-  for (const [what, layer] of Object.entries(LAYER)) {
+  for (const [what, layer] of Object.entries({ activity: 'activity-fill', ...LAYER })) {
     await test(`features rendered: ${what} (${layer})`, async () => {
       assert(loaded, 'page did not load');
       const n = await rendered(page, layer);
       assert(n !== -1, `style has no layer ${layer}`);
       assert(n > 0, `queryRenderedFeatures({layers:['${layer}']}) is empty`);
-    }, { skip: !EXPECT_FEATURES });
+    }, { skip: !EXPECT_FEATURES && what !== 'activity' });
   }
 
-  await test('screenshot map.png', async () => {
-    await page.screenshot({ path: join(SHOT_DIR, 'map.png') });
+  await test('heatmap: summary table per street; clicking a row zooms the map to it', async () => {
+    await page.locator('#summary-table tbody tr').first().waitFor({ timeout: 10000 });
+    const n = await page.locator('#summary-table tbody tr').count();
+    assert(n >= 2, `summary rows: ${n}`);
+    const z0 = await page.evaluate(() => window.hexcover.map.getZoom());
+    await page.locator('#summary-table tbody tr').first().click();
+    await page.waitForFunction((z) => Math.abs(window.hexcover.map.getZoom() - z) > 0.2, z0, { timeout: 5000 });
+    await page.evaluate(() => new Promise((r) => window.hexcover.map.once('moveend', r)).catch(() => {}));
+    await page.evaluate((c) => window.hexcover.map.jumpTo({ center: c.center, zoom: c.zoom }), await page.evaluate(() => window.hexcover.meta));
   });
 
-  await test('layer toggle hides and shows a layer group', async () => {
-    assert(loaded, 'page did not load');
-    const box = page.locator('#toggle-sites');
-    await box.uncheck();
-    const off = await page.evaluate(() => window.hexcover.map.getLayoutProperty('sites-circle', 'visibility'));
-    await box.check();
-    const on = await page.evaluate(() => window.hexcover.map.getLayoutProperty('sites-circle', 'visibility'));
-    assert(off === 'none' && on === 'visible', `visibility off=${off} on=${on}`);
+  await test('heatmap: the hour control changes the tile requests (hours=) and the URL keeps it', async () => {
+    tileUrls.length = 0;
+    await page.click('#tod [data-tod="lunch"]');
+    await page.waitForFunction(() => new URL(location.href).searchParams.get('tod') === 'lunch', null, { timeout: 3000 });
+    await idle(page);
+    assert(tileUrls.some((u) => /[?&]hours=lunch/.test(u)), `no activity tile requested with hours=lunch: ${tileUrls.slice(0, 3).join(' ')}`);
+    tileUrls.length = 0;
+    await page.selectOption('#days', 'weekday');
+    await idle(page);
+    assert(tileUrls.some((u) => /[?&]hours=11-13(%2C|,)35-37/.test(u)), `weekday lunch hours not requested: ${tileUrls.slice(0, 2).join(' ')}`);
+    await page.selectOption('#metric', 'riders');
+    await idle(page);
+    assert((await page.locator('[data-legend=activity]').innerText()).includes('骑手数'), 'legend did not follow the metric');
+    const url = new URL(page.url());
+    assert(url.searchParams.get('metric') === 'riders' && url.searchParams.get('days') === 'weekday' && /#\d/.test(url.hash), `URL ${url}`);
+    const n = await rendered(page, 'activity-fill');
+    assert(n > 0, 'no activity drawn for weekday lunch riders');
+    await shot(page, 'heatmap.png');
   });
 
-  await test('language switch changes the header from Chinese to English and is remembered', async () => {
-    assert(loaded, 'page did not load');
+  await test('heatmap: a shared link restores view, filters and language', async () => {
+    const p2 = await context.newPage();
+    const pr = watch(p2);
+    await p2.goto(BASE_URL + '/?view=siting&tod=dinner&metric=riders&lang=en#13/31.25/121.40', { waitUntil: 'domcontentloaded' });
+    await waitReady(p2);
+    const st = await p2.evaluate(() => ({ s: { ...window.hexcover.state }, z: window.hexcover.map.getZoom(), lang: document.documentElement.lang, tab: document.querySelector('.tab.active')?.dataset.viewTab }));
+    await p2.close();
+    assert(st.s.tod === 'dinner' && st.s.metric === 'riders' && Math.abs(st.z - 13) < 0.01 && st.lang === 'en' && st.tab === 'siting', JSON.stringify(st));
+    assert(pr.length === 0, pr.join('\n  '));
+  });
+
+  await test('leader: ranked gap zones, read-only; clicking one flies there and shows its figures', async () => {
+    await page.click('[data-view-tab="siting"]');
+    await page.locator('#gap-list [data-gap]').first().waitFor({ timeout: 10000 });
+    assert((await page.locator('#run-siting').count()) === 0, 'leader sees the siting controls');
+    await page.locator('#gap-list [data-gap]').first().click();
+    await page.locator('.maplibregl-popup').waitFor({ timeout: 5000 });
+    const txt = await page.locator('.maplibregl-popup').innerText();
+    assert(txt.includes('缺口区') && txt.includes('最近站点'), `gap popup: ${txt}`);
+  });
+
+  await test('siting (planner): k numbered markers and the coverage figures from the API', async () => {
+    await switchRole(page, 'planner', '/?view=siting');
+    await page.locator('#run-siting').waitFor({ timeout: 10000 });
+    await page.fill('#siting-k', '4');
+    await page.locator('#siting-k').dispatchEvent('change');
+    const respP = page.waitForResponse((r) => r.url().endsWith('/api/siting'));
+    await page.click('#run-siting');
+    const body = await (await respP).json();
+    await page.locator('#siting-result').waitFor({ timeout: 10000 });
+    const ranks = await page.locator('.pick-marker[data-rank]').evaluateAll((els) => els.map((e) => e.textContent));
+    assert(ranks.join(',') === '1,2,3,4', `markers ${ranks}`);
+    const before = await page.locator('#coverage-before').innerText();
+    const after = await page.locator('#coverage-after').innerText();
+    assert(before.startsWith(body.before_pct.toFixed(1)) && after.startsWith(body.after_pct.toFixed(1)), `shown ${before} → ${after}, API ${body.before_pct} → ${body.after_pct}`);
+    await idle(page);
+    // Keep the PNG small: the siting shot shows gaps, sites and markers without the activity layer.
+    await page.uncheck('#toggle-activity');
+    await page.uncheck('#toggle-grids');
+    await page.click('#panel-toggle');
+    await idle(page);
+    await shot(page, 'siting.png');
+    await page.click('#panel-toggle');
+    await page.check('#toggle-grids');
+    await page.check('#toggle-activity');
+  });
+
+  await test('siting: add a site by clicking the map, re-run, export CSV and GeoJSON, save and reopen a scenario', async () => {
+    await page.check('#edit-mode');
+    const box = await page.locator('#map').boundingBox();
+    await page.mouse.click(box.x + box.width * 0.35, box.y + box.height * 0.6);
+    await page.locator('#siting-edits li').first().waitFor({ timeout: 3000 });
+    const respP = page.waitForResponse((r) => r.url().endsWith('/api/siting'));
+    await page.click('#run-siting');
+    const req = JSON.parse((await respP).request().postData());
+    assert(req.add && req.add.length === 1, `request ${JSON.stringify(req)}`);
+    await page.locator('#siting-result').waitFor({ timeout: 10000 });
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+    const [gj] = await Promise.all([page.waitForEvent('download'), page.click('#export-geojson')]);
+    const csvText = readFileSync(await csv.path(), 'utf8');
+    const gjObj = JSON.parse(readFileSync(await gj.path(), 'utf8'));
+    assert(csvText.includes('rank,id,name') && csvText.split('\n').length >= 5, `csv: ${csvText.slice(0, 200)}`);
+    assert(gjObj.features.length === 4, `geojson features ${gjObj.features.length}`);
+    await page.fill('#scenario-name', 'smoke');
+    await page.click('#save-scenario');
+    await page.locator('#scenario-list').waitFor({ timeout: 5000 });
+    await page.click('#open-scenario');
+    await page.waitForFunction(() => /smoke/.test(document.querySelector('#view-siting').innerText) && document.querySelectorAll('.pick-marker[data-rank]').length === 4, null, { timeout: 5000 });
+  });
+
+  let gridCode = null;
+  await test('grids (grid manager): choosing a grid lists ranked candidates with explanations', async () => {
+    await switchRole(page, 'grid_manager', '/?view=grids');
+    const tabs = await page.locator('[data-view-tab]').evaluateAll((b) => b.map((x) => x.dataset.viewTab));
+    assert(tabs.join(',') === 'grids,heatmap', `grid manager tabs ${tabs}`);
+    await page.fill('#grid-search', '310107001');
+    await page.locator('#grid-results [data-grid]').first().waitFor({ timeout: 5000 });
+    // Pick the first grid that has candidates.
+    const codes = await page.locator('#grid-results [data-grid]').evaluateAll((els) => els.map((e) => e.dataset.grid));
+    for (const c of codes.slice(0, 6)) {
+      await page.click(`#grid-results [data-grid="${c}"]`);
+      await page.waitForFunction((code) => {
+        const d = document.querySelector('#grid-detail');
+        return d && d.dataset.code === code && !/加载中/.test(d.innerText);
+      }, c, { timeout: 8000 });
+      if ((await page.locator('#candidate-list li').count()) > 0) {
+        gridCode = c;
+        break;
+      }
+    }
+    assert(gridCode, 'no grid with candidates among the first results');
+    const txt = await page.locator('#candidate-list').innerText();
+    assert(/得分/.test(txt) && /天/.test(txt), `candidates: ${txt.slice(0, 200)}`);
+  });
+
+  await test('grids: propose, accept one, and the roster (roster.csv) gains the courier', async () => {
+    assert(gridCode, 'no grid chosen');
+    const rosterBefore = await page.evaluate((c) => fetch(`/api/grids/${c}/roster.csv`).then((r) => r.text()), gridCode);
+    await page.click('#propose');
+    await page.locator('#proposal-list [data-accept]').first().waitFor({ timeout: 8000 });
+    await page.locator('#proposal-list [data-accept]').first().click();
+    await page.locator('#member-list li').first().waitFor({ timeout: 8000 });
+    const rosterAfter = await page.evaluate((c) => fetch(`/api/grids/${c}/roster.csv`).then((r) => r.text()), gridCode);
+    const lines = (s) => s.trim().split('\n').length;
+    assert(lines(rosterAfter) === lines(rosterBefore) + 1, `roster lines ${lines(rosterBefore)} → ${lines(rosterAfter)}`);
+    const href = await page.locator('#roster-csv').getAttribute('href');
+    assert(href.endsWith(`/api/grids/${gridCode}/roster.csv`), `roster link ${href}`);
+    if ((await page.locator('#proposal-list [data-decline]').count()) > 0) {
+      await page.locator('#proposal-list [data-decline]').first().click();
+      await page.waitForFunction(() => /已拒绝/.test(document.querySelector('#grid-detail').innerText), null, { timeout: 5000 });
+    }
+    await idle(page);
+    await shot(page, 'grids.png');
+  });
+
+  await test('language switch changes the visible text to English and back', async () => {
     await page.click('#lang-switch');
     await page.waitForFunction(() => document.documentElement.lang === 'en', null, { timeout: 5000 });
     const h = await headerText(page);
-    assert(/coverage/i.test(h) && !h.includes('骑手'), `header after switch is "${h}"`);
-    const st = await page.evaluate(() => ({ url: location.href, stored: localStorage.getItem('hexcover.lang') }));
-    assert(new URL(st.url).searchParams.get('lang') === 'en', `URL has no ?lang=en: ${st.url}`);
-    assert(/#\d/.test(new URL(st.url).hash), `URL lost the map hash: ${st.url}`);
-    assert(st.stored === 'en', `localStorage hexcover.lang = ${st.stored}`);
-    const legend = await page.locator('#panel').innerText();
-    assert(legend.includes('rider-hours'), 'legend not translated');
+    const side = await page.locator('#sidebar').innerText();
+    const who = await page.locator('#whoami').innerText();
+    assert(/coverage/i.test(h) && !h.includes('骑手'), `header "${h}"`);
+    assert(side.includes('Grid recruiting') && side.includes('Ranked candidate couriers') && !side.includes('候选骑手'), `side bar: ${side.slice(0, 200)}`);
+    assert(who.includes('Grid manager'), `role "${who}"`);
+    assert(new URL(page.url()).searchParams.get('lang') === 'en', `URL ${page.url()}`);
     await page.screenshot({ path: join(SHOT_DIR, 'map-en.png') });
-    // A fresh visit without ?lang= keeps English (localStorage), then switch back.
-    await openMap(page, '/');
-    const h2 = await headerText(page);
-    assert(/coverage/i.test(h2), `after reload header is "${h2}"`);
     await page.click('#lang-switch');
     await page.waitForFunction(() => document.documentElement.lang === 'zh-CN', null, { timeout: 5000 });
+  });
+
+  await test('403 shows a clear message without data (candidates of a grid outside the scope)', async () => {
+    // The demo grid manager's scope is one street; a grid of another street is forbidden.
+    await page.fill('#grid-search', '310107002');
+    await page.locator('#grid-results [data-grid]').first().waitFor({ timeout: 5000 });
+    const other = await page.locator('#grid-results [data-grid]').first().getAttribute('data-grid');
+    const resp = await page.evaluate((c) => fetch(`/api/grids/${c}/candidates`).then((r) => r.status), other);
+    if (resp !== 403) return; // the server lets this manager see it: nothing to check
+    await page.click(`#grid-results [data-grid="${other}"]`);
+    await page.locator('#view-grids .msg-error').first().waitFor({ timeout: 5000 });
+    const txt = await page.locator('#view-grids .msg-error').first().innerText();
+    assert(txt.includes('无权访问'), `message: ${txt}`);
+    assert((await page.locator('#candidate-list').count()) === 0, 'candidates shown despite 403');
+    // Expected 403s from this check are not problems.
+    for (let i = problems.length - 1; i >= 0; i--) if (/HTTP 403|status of 403/.test(problems[i])) problems.splice(i, 1);
   });
 
   await test('no console errors, page errors or failed same-origin requests', () => {
     assert(problems.length === 0, `\n  ${problems.join('\n  ')}`);
   });
 
-  await test('tablet (820x1180, touch): header and panel fit', async () => {
+  await test('tablet (820x1180): header, side bar and panel fit', async () => {
     const tab = await context.newPage();
     const tp = watch(tab);
     await tab.setViewportSize({ width: 820, height: 1180 });
-    await openMap(tab, '/?lang=zh');
+    await tab.goto(BASE_URL + '/?lang=zh&view=heatmap', { waitUntil: 'domcontentloaded' });
+    await waitReady(tab);
     const fit = await tab.evaluate(() => {
       const r = (s) => document.querySelector(s).getBoundingClientRect();
       const vw = innerWidth;
       return {
         header: document.querySelector('#header').scrollWidth <= vw,
         lang: r('#lang-switch').right <= vw && r('#lang-switch').width > 0,
-        panel: r('#panel').right <= vw && r('#panel').width > 0,
+        sidebar: r('#sidebar').right <= vw && r('#sidebar').width > 0,
+        panel: r('#panel').right <= r('#sidebar').left + 1 && r('#panel').width > 0,
       };
     });
     await tab.screenshot({ path: join(SHOT_DIR, 'tablet.png') });
     await tab.close();
-    assert(fit.header && fit.lang && fit.panel, `layout overflow: ${JSON.stringify(fit)}`);
+    assert(fit.header && fit.lang && fit.sidebar && fit.panel, `layout overflow: ${JSON.stringify(fit)}`);
     assert(tp.length === 0, `\n  ${tp.join('\n  ')}`);
   });
 
@@ -250,7 +437,7 @@ async function main() {
     await p2.route('**/api/meta', (route) => route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":"smoke"}' }));
     await p2.goto(BASE_URL + '/', { waitUntil: 'domcontentloaded' });
     await p2.waitForFunction(() => window.hexcover && window.hexcover.ready, null, { timeout: 15000 });
-    await p2.locator('[role=alert]').waitFor({ state: 'visible', timeout: 5000 });
+    await p2.locator('[role=alert]').first().waitFor({ state: 'visible', timeout: 5000 });
     const c = await p2.evaluate(() => {
       const m = window.hexcover.map.getCenter();
       return [m.lng, m.lat];

@@ -1,0 +1,57 @@
+// View state kept in the URL (?view=&hours=&metric=&grid=&layers=&lang= plus MapLibre's #z/lat/lng),
+// so a link can be shared. Keys with default values are left out.
+
+const DEFAULTS = { view: '', tod: '', days: '', metric: 'rider_hours', grid: '', level: 'street' };
+
+const NAMED = { breakfast: [7, 9], lunch: [11, 13], dinner: [17, 19], night: [21, 23], peak: null };
+
+/**
+ * The hours= parameter for the time-of-day preset (tod) and days ('' all, weekday, weekend):
+ * '' (all week), a named range, or explicit hour-of-week ranges (0 = Monday 00:00).
+ */
+export function hoursParam() {
+  const { tod, days } = state;
+  if (!days) return tod;
+  const dayList = days === 'weekday' ? [0, 1, 2, 3, 4] : [5, 6];
+  const spans = tod === 'peak' ? [[11, 13], [17, 19]] : tod === 'night' ? [[0, 0], [21, 23]] : tod ? [NAMED[tod]] : [[0, 23]];
+  const parts = [];
+  for (const d of dayList) for (const [a, b] of spans) parts.push(a === b ? `${d * 24 + a}` : `${d * 24 + a}-${d * 24 + b}`);
+  return parts.join(',');
+}
+
+export const state = { ...DEFAULTS };
+
+export function readState() {
+  const q = new URLSearchParams(location.search);
+  for (const k of Object.keys(DEFAULTS)) state[k] = q.get(k) ?? DEFAULTS[k];
+  return state;
+}
+
+/** Updates the state and the URL (replaceState: the map hash and ?lang= are kept). */
+export function setState(patch) {
+  Object.assign(state, patch);
+  const url = new URL(location.href);
+  for (const [k, d] of Object.entries(DEFAULTS)) {
+    if (state[k] === undefined || state[k] === null || state[k] === d) url.searchParams.delete(k);
+    else url.searchParams.set(k, state[k]);
+  }
+  if (url.href !== location.href) history.replaceState(history.state, '', url.href);
+}
+
+/** Tile query string for the filtered layers (activity, gaps). */
+export function tileQuery() {
+  const q = new URLSearchParams();
+  const h = hoursParam();
+  if (h) q.set('hours', h);
+  if (state.metric && state.metric !== 'rider_hours') q.set('metric', state.metric);
+  return q.toString();
+}
+
+/** The same filters for /api/gaps, /api/summary and /api/siting. */
+export function apiFilters() {
+  const f = {};
+  const h = hoursParam();
+  if (h) f.hours = h;
+  if (state.metric === 'riders') f.metric = 'riders'; // the analyses know rider_hours and riders
+  return f;
+}
