@@ -79,8 +79,9 @@ printf "end-to-end import in-process (500k)      %12.0f pings/s   %.2fx h3\n" "$
 for n in 'BenchmarkSolveCity/K=10' 'BenchmarkSolveCity/K=50'; do
 	printf "siting city-scale %-22s %10.1f ms   coverage/upper bound %s\n" "$n" "$(awk -v v="$(median "$OUT/siting.txt" "$n" ns/op)" 'BEGIN { print v / 1e6 }')" "$(median "$OUT/siting.txt" "$n" cover/bound)"
 done
-grep -E '^BenchmarkServiceDemo' "$OUT/siting.txt" | sed 's/^/siting demo city: /' || true
-for n in BenchmarkSolveCity BenchmarkSolveDistrict BenchmarkAssignDemoCity; do
+grep -E '^BenchmarkServiceDemo' "$OUT/siting.txt" | awk '{ printf "siting demo city %-38s %10.1f ms\n", $1, $3 / 1e6 }' || true
+for n in BenchmarkSolveCity BenchmarkSolveDistrict; do
 	printf "gridassign %-24s %10.1f ms\n" "$n" "$(awk -v v="$(median "$OUT/assign.txt" "$n" ns/op)" 'BEGIN { print v / 1e6 }')"
 done
+grep -E '^BenchmarkAssignDemoCity' "$OUT/assign.txt" | awk '{ printf "gridassign demo city %-34s %10.1f ms\n", $1, $3 / 1e6 }' || true
 grep -E 'bench_test.go:[0-9]+: (cold|z13)' "$OUT/tiles.txt" | sed 's/^ *bench_test.go:[0-9]*: /tiles: /' || true
