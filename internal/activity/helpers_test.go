@@ -83,7 +83,7 @@ func total(r *Result, res int8, f func(*Stat) float64) float64 {
 	return s
 }
 
-func secs(st *Stat) float64  { return st.RiderSeconds }
+func secs(st *Stat) float64 { return st.RiderSeconds }
 
 func near(got, want, tol float64) bool { return math.Abs(got-want) <= tol }
 

@@ -74,4 +74,3 @@ func (c *lru) stats() (int64, int) {
 	defer c.mu.Unlock()
 	return c.bytes, len(c.m)
 }
-
