@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"time"
 
+	"github.com/hexcover/hexcover/internal/server"
 	"github.com/hexcover/hexcover/internal/store"
 	"github.com/hexcover/hexcover/web"
 )
@@ -39,6 +41,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	} else if len(pos) > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", pos[0])}
 	}
+	// Bind first: a port in use is the one thing to report, alone.
+	ln, err := net.Listen("tcp", e.cfg.Addr)
+	if err != nil {
+		return &server.ListenError{Addr: e.cfg.Addr, Err: err}
+	}
+	defer ln.Close()
 	// The server starts even when the database is down: /readyz says so
 	// and the pool reconnects by itself when it comes back.
 	st, err := openStore(ctx, e)
@@ -60,7 +68,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	go retentionLoop(ctx, e, st)
-	return srv.Run(ctx)
+	return srv.Serve(ctx, ln)
 }
 
 // retentionLoop drops expired raw pings at start and then hourly.

@@ -16,7 +16,7 @@ var partitionRE = regexp.MustCompile(`^pings_(\d{8})$`)
 // rider days stay: retention removes raw tracks, not what was learned.
 func (s *Store) DropPingsBefore(ctx context.Context, cutoff time.Time) ([]string, error) {
 	rows, err := s.Pool.Query(ctx, `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-		WHERE i.inhparent = 'pings'::regclass ORDER BY 1`)
+		WHERE i.inhparent = to_regclass('public.pings') ORDER BY 1`)
 	if err != nil {
 		return nil, err
 	}
