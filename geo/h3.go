@@ -211,16 +211,17 @@ func CellsInBound(b orb.Bound, res int) ([]Cell, error) {
 		if c == 0 {
 			continue
 		}
-		if p := CellPolygon(c); p != nil && ringIntersectsBound(p[0], b) {
+		if p := CellPolygon(c); p != nil && RingIntersectsBound(p[0], b) {
 			out = append(out, c)
 		}
 	}
 	return sortedUnique(out), nil
 }
 
-// ringIntersectsBound reports whether the closed region of ring r and the
-// closed rectangle b share at least one point (planar).
-func ringIntersectsBound(r orb.Ring, b orb.Bound) bool {
+// RingIntersectsBound reports whether the closed region of ring r and the
+// closed rectangle b share at least one point (planar, in degrees). It is the
+// test CellsInBound applies to each candidate cell.
+func RingIntersectsBound(r orb.Ring, b orb.Bound) bool {
 	if len(r) == 0 || !r.Bound().Intersects(b) {
 		return false
 	}

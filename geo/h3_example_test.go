@@ -82,3 +82,13 @@ func ExampleEdgeLengthM() {
 	// res 9: 200.8 m
 	// res 10: 75.9 m
 }
+
+func ExampleRingIntersectsBound() {
+	c, _ := geo.CellAt(121.4737, 31.2304, 10)
+	ring := geo.CellPolygon(c)[0]
+	ctr := geo.CellCenter(c)
+	near := orb.Bound{Min: ctr, Max: orb.Point{ctr[0] + 0.01, ctr[1] + 0.01}}
+	far := orb.Bound{Min: orb.Point{121.0, 31.0}, Max: orb.Point{121.1, 31.1}}
+	fmt.Println(geo.RingIntersectsBound(ring, near), geo.RingIntersectsBound(ring, far))
+	// Output: true false
+}

@@ -212,8 +212,8 @@ func TestRingIntersectsBound(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := ringIntersectsBound(tt.r, b); got != tt.want {
-				t.Errorf("ringIntersectsBound(%v, %v) = %v, want %v", tt.r, b, got, tt.want)
+			if got := RingIntersectsBound(tt.r, b); got != tt.want {
+				t.Errorf("RingIntersectsBound(%v, %v) = %v, want %v", tt.r, b, got, tt.want)
 			}
 		})
 	}
@@ -260,7 +260,7 @@ func TestCellsInBoundBruteForce(t *testing.T) {
 			}
 			var want []Cell
 			for _, c := range disk {
-				if ringIntersectsBound(CellPolygon(c)[0], tt.b) {
+				if RingIntersectsBound(CellPolygon(c)[0], tt.b) {
 					want = append(want, c)
 				}
 			}

@@ -8,7 +8,6 @@ import (
 	"strconv"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/planar"
 
 	"github.com/hexcover/hexcover/geo"
 	"github.com/hexcover/hexcover/internal/store"
@@ -144,7 +143,7 @@ func (x *hexIndex) query(q orb.Bound, dst []int32) []int32 {
 		b0, b1 := x.bucket(i0, j), x.bucket(i1, j)
 		for _, k := range x.order[x.start[b0]:x.start[b1+1]] {
 			c := &x.cells[k]
-			if c.bound.Intersects(q) && ringIntersectsBound(c.ring, q) {
+			if c.bound.Intersects(q) && geo.RingIntersectsBound(c.ring, q) {
 				dst = append(dst, k)
 			}
 		}
@@ -238,55 +237,3 @@ type hexEntry struct {
 	idx *hexIndex
 }
 
-// ringIntersectsBound reports whether the closed region of ring r and the
-// closed rectangle b share at least one point (planar): the test of
-// geo.CellsInBound, so a tile holds the same cells either way.
-func ringIntersectsBound(r orb.Ring, b orb.Bound) bool {
-	if len(r) == 0 || !r.Bound().Intersects(b) {
-		return false
-	}
-	for _, pt := range r {
-		if b.Contains(pt) {
-			return true
-		}
-	}
-	corners := [4]orb.Point{b.Min, {b.Max[0], b.Min[1]}, b.Max, {b.Min[0], b.Max[1]}}
-	for _, c := range corners {
-		if planar.RingContains(r, c) {
-			return true
-		}
-	}
-	for i := range r {
-		p, q := r[i], r[(i+1)%len(r)]
-		for j := range corners {
-			if segmentsIntersect(p, q, corners[j], corners[(j+1)%4]) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// segmentsIntersect reports whether the closed segments pq and uv meet.
-func segmentsIntersect(p, q, u, v orb.Point) bool {
-	d1 := cross(u, v, p)
-	d2 := cross(u, v, q)
-	d3 := cross(p, q, u)
-	d4 := cross(p, q, v)
-	if ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0)) {
-		return true
-	}
-	return (d1 == 0 && onSegment(u, v, p)) || (d2 == 0 && onSegment(u, v, q)) ||
-		(d3 == 0 && onSegment(p, q, u)) || (d4 == 0 && onSegment(p, q, v))
-}
-
-// cross is the z component of (b-a) × (c-a).
-func cross(a, b, c orb.Point) float64 {
-	return (b[0]-a[0])*(c[1]-a[1]) - (b[1]-a[1])*(c[0]-a[0])
-}
-
-// onSegment reports whether c, collinear with ab, lies within its extent.
-func onSegment(a, b, c orb.Point) bool {
-	return math.Min(a[0], b[0]) <= c[0] && c[0] <= math.Max(a[0], b[0]) &&
-		math.Min(a[1], b[1]) <= c[1] && c[1] <= math.Max(a[1], b[1])
-}
