@@ -290,6 +290,24 @@ func (s *Service) SearchGrids(ctx context.Context, q string, limit int) ([]GridV
 	return gs, err
 }
 
+// prepare takes a slot of the bounded heavy work, makes sure every range
+// cell has a centre, and reads the basis of the scores. The caller must
+// release the slot.
+func (s *Service) prepare(ctx context.Context) (release func(), b Basis, err error) {
+	release, err = s.acquire(ctx)
+	if err != nil {
+		return nil, b, err
+	}
+	if err = s.ensureCells(ctx); err == nil {
+		b, err = s.basis(ctx)
+	}
+	if err != nil {
+		release()
+		return nil, b, err
+	}
+	return release, b, nil
+}
+
 // Candidates ranks the couriers of one grid (limit 1..MaxLimit; 0 means
 // DefaultLimit).
 func (s *Service) Candidates(ctx context.Context, code string, limit int) (*CandidateList, error) {
@@ -303,18 +321,11 @@ func (s *Service) Candidates(ctx context.Context, code string, limit int) (*Cand
 	if err != nil {
 		return nil, err
 	}
-	release, err := s.acquire(ctx)
+	release, b, err := s.prepare(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	if err := s.ensureCells(ctx); err != nil {
-		return nil, err
-	}
-	b, err := s.basis(ctx)
-	if err != nil {
-		return nil, err
-	}
 	ev, err := s.st.GridEvidence(ctx, []string{code}, s.o.RangeRes)
 	if err != nil {
 		return nil, err
@@ -480,18 +491,11 @@ func (s *Service) Propose(ctx context.Context, req ProposeRequest, actor string)
 	if err != nil {
 		return nil, err
 	}
-	release, err := s.acquire(ctx)
+	release, b, err := s.prepare(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	if err := s.ensureCells(ctx); err != nil {
-		return nil, err
-	}
-	b, err := s.basis(ctx)
-	if err != nil {
-		return nil, err
-	}
 	codes := make([]string, len(grids))
 	selected := make(map[string]bool, len(grids))
 	for i, g := range grids {
