@@ -14,7 +14,7 @@ import (
 	"github.com/hexcover/hexcover/geo"
 	"github.com/hexcover/hexcover/internal/config"
 	"github.com/hexcover/hexcover/internal/coverage"
-	"github.com/hexcover/hexcover/internal/coverage/coveragetest"
+	"github.com/hexcover/hexcover/internal/demo/demotest"
 	"github.com/hexcover/hexcover/internal/demo"
 	"github.com/hexcover/hexcover/internal/model"
 	"github.com/hexcover/hexcover/internal/store"
@@ -99,7 +99,7 @@ func refCoverage(cfg config.Config, cells map[geo.Cell]*refCell, sites []model.S
 func near(a, b float64) bool { return math.Abs(a-b) <= 1e-6*max(1, math.Abs(a), math.Abs(b)) }
 
 func TestDemoCity(t *testing.T) {
-	st, city := coveragetest.LoadDemo(t, coveragetest.Params())
+	st, city := demotest.LoadDemo(t, demotest.Params())
 	ctx := context.Background()
 	cfg := config.Default()
 	eng := coverage.New(st, coverage.DefaultSettings(cfg))
@@ -296,8 +296,8 @@ func TestDemoCity(t *testing.T) {
 		}
 		g, _ := eng.Gaps(ctx, coverage.Params{}, coverage.Viewer{}, 1)
 		c := g.Zones[0].Centroid
-		site := coveragetest.Existing("T-NEW-1", model.KindRestStation, c[0], c[1])
-		coveragetest.AddSite(t, st, site)
+		site := demotest.Existing("T-NEW-1", model.KindRestStation, c[0], c[1])
+		demotest.AddSite(t, st, site)
 		after, err := eng.Analyze(ctx, coverage.Params{})
 		if err != nil {
 			t.Fatal(err)
@@ -357,7 +357,7 @@ func radiusQueries(a *coverage.Analysis) ([]orb.Point, []float64) {
 // ST_DWithin on geography: they differ only where a centre is within 0.5%
 // of the radius (sphere against spheroid).
 func TestIndexAgreesWithPostGIS(t *testing.T) {
-	st, _ := coveragetest.LoadDemo(t, coveragetest.Params())
+	st, _ := demotest.LoadDemo(t, demotest.Params())
 	ctx := context.Background()
 	eng := coverage.New(st, coverage.DefaultSettings(config.Default()))
 	a, err := eng.Analyze(ctx, coverage.Params{})
@@ -404,7 +404,7 @@ func TestIndexAgreesWithPostGIS(t *testing.T) {
 // the demo city against the res-9 demand cells): the in-memory spatial hash
 // (built each time) against ST_DWithin on geography in PostGIS.
 func BenchmarkRadius(b *testing.B) {
-	st, _ := coveragetest.LoadDemo(b, coveragetest.Params())
+	st, _ := demotest.LoadDemo(b, demotest.Params())
 	ctx := context.Background()
 	eng := coverage.New(st, coverage.DefaultSettings(config.Default()))
 	a, err := eng.Analyze(ctx, coverage.Params{})

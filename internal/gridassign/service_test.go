@@ -1,7 +1,6 @@
 package gridassign_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -11,10 +10,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
@@ -23,99 +19,12 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"github.com/hexcover/hexcover/geo"
-	"github.com/hexcover/hexcover/internal/activity"
-	"github.com/hexcover/hexcover/internal/dbtest"
 	"github.com/hexcover/hexcover/internal/demo"
+	"github.com/hexcover/hexcover/internal/demo/demotest"
 	"github.com/hexcover/hexcover/internal/gridassign"
-	"github.com/hexcover/hexcover/internal/ingest"
 	"github.com/hexcover/hexcover/internal/server"
 	"github.com/hexcover/hexcover/internal/store"
 )
-
-// loadDemo loads the demo city through the real Loader into a fresh
-// database. With byDay the pings are imported one file per local day, so
-// every rider has one range period per day and stability is measured.
-func loadDemo(t testing.TB, p demo.Params, byDay bool) *store.Store {
-	t.Helper()
-	ctx := context.Background()
-	st := dbtest.New(t)
-	city, err := demo.Generate(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if _, err := city.WriteFiles(dir); err != nil {
-		t.Fatal(err)
-	}
-	pz, err := ingest.NewPseudonymizer([]byte("gridassign-test-secret-0123456789"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := &ingest.Loader{Store: st, Pseudo: pz, Activity: activity.DefaultSettings()}
-	files := []struct{ kind, file string }{{ingest.KindAreas, demo.FileAreas}, {ingest.KindGrids, demo.FileGrids}, {ingest.KindSites, demo.FileSitesJSON}}
-	pings := []string{filepath.Join(dir, demo.FilePings)}
-	if byDay {
-		pings = splitByDay(t, pings[0])
-	}
-	for _, f := range files {
-		if _, err := l.Import(ctx, filepath.Join(dir, f.file), ingest.Options{Kind: f.kind, CRS: geo.WGS84}); err != nil {
-			t.Fatalf("import %s: %v", f.kind, err)
-		}
-	}
-	for _, f := range pings {
-		sum, err := l.Import(ctx, f, ingest.Options{Kind: ingest.KindPings, CRS: geo.WGS84})
-		if err != nil {
-			t.Fatalf("import %s: %v", f, err)
-		}
-		if sum.RowsRejected > 0 {
-			t.Fatalf("import %s: %d rows rejected", f, sum.RowsRejected)
-		}
-	}
-	return st
-}
-
-// splitByDay splits the demo pings CSV (ts third, RFC 3339 in +08:00) into
-// one file per local date.
-func splitByDay(t testing.TB, path string) []string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	sc.Scan()
-	header := sc.Text()
-	if !strings.Contains(header, "ts") {
-		t.Fatalf("unexpected pings header %q", header)
-	}
-	days := map[string]*bytes.Buffer{}
-	for sc.Scan() {
-		line := sc.Text()
-		cols := strings.SplitN(line, ",", 4)
-		day := cols[2][:10]
-		b := days[day]
-		if b == nil {
-			b = bytes.NewBufferString(header + "\n")
-			days[day] = b
-		}
-		b.WriteString(line + "\n")
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for day, b := range days {
-		p := filepath.Join(filepath.Dir(path), "pings-"+day+".csv")
-		if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, p)
-	}
-	sort.Strings(out)
-	return out
-}
 
 // mux mounts the routes with a minimal error mapping (the real one is the
 // server's): *server.Error status and message, else 500.
@@ -298,7 +207,7 @@ func TestDemoCityAssignment(t *testing.T) {
 		t.Skip("loads the demo city")
 	}
 	ctx := context.Background()
-	st := loadDemo(t, demo.Params{Seed: 1, Riders: 300, Days: 2}, true)
+	st, _ := demotest.LoadDemoByDay(t, demo.Params{Seed: 1, Riders: 300, Days: 2})
 	svc := gridassign.NewService(st, gridassign.ServiceOptions{})
 	h := mux(gridassign.Routes(svc))
 
@@ -723,7 +632,7 @@ func TestDemoCityAssignment(t *testing.T) {
 // (1,000 riders, 2 days, loaded once): evidence from PostGIS, the exact
 // solve, and (Save) the proposal written with its audit row.
 func BenchmarkAssignDemoCity(b *testing.B) {
-	st := loadDemo(b, demo.Params{Seed: 1, Riders: 1000, Days: 2}, false)
+	st, _ := demotest.LoadDemo(b, demo.Params{Seed: 1, Riders: 1000, Days: 2})
 	svc := gridassign.NewService(st, gridassign.ServiceOptions{})
 	ctx := context.Background()
 	for _, save := range []bool{false, true} {

@@ -19,7 +19,7 @@ import (
 	"github.com/hexcover/hexcover/geo"
 	"github.com/hexcover/hexcover/internal/config"
 	"github.com/hexcover/hexcover/internal/coverage"
-	"github.com/hexcover/hexcover/internal/coverage/coveragetest"
+	"github.com/hexcover/hexcover/internal/demo/demotest"
 	"github.com/hexcover/hexcover/internal/model"
 	"github.com/hexcover/hexcover/internal/server"
 	"github.com/hexcover/hexcover/internal/store"
@@ -119,7 +119,7 @@ func checkResult(t *testing.T, r *Result, k int) {
 }
 
 func TestService(t *testing.T) {
-	st, _ := coveragetest.LoadDemo(t, coveragetest.Params())
+	st, _ := demotest.LoadDemo(t, demotest.Params())
 	ctx := context.Background()
 	cfg := config.Default()
 	eng := coverage.New(st, coverage.DefaultSettings(cfg))
@@ -291,7 +291,7 @@ func TestService(t *testing.T) {
 			t.Fatalf("pick radius %.0f differs from the radius of %s", p.RadiusM, kind)
 		}
 		// Build it: the same ext id becomes an existing presence site.
-		coveragetest.AddSite(t, st, model.Site{ExtID: p.ID, Kind: kind, Status: model.StatusExisting, Name: p.Name, Location: orb.Point{p.Lng, p.Lat}})
+		demotest.AddSite(t, st, model.Site{ExtID: p.ID, Kind: kind, Status: model.StatusExisting, Name: p.Name, Location: orb.Point{p.Lng, p.Lat}})
 		total, covered := independentCovered(t, st, cfg)
 		if math.Abs(covered-(first.CoveredBefore+p.Gain)) > 1e-6*total {
 			t.Errorf("covered after building %s = %.4f, want before %.4f + gain %.4f = %.4f", p.ID, covered, first.CoveredBefore, p.Gain, first.CoveredBefore+p.Gain)
@@ -312,7 +312,7 @@ func TestService(t *testing.T) {
 // centre as a candidate: the Solve alone, and the whole request (problem
 // built from a cached analysis, streets of the picks looked up).
 func BenchmarkServiceDemo(b *testing.B) {
-	st, _ := coveragetest.LoadDemo(b, coveragetest.Params())
+	st, _ := demotest.LoadDemo(b, demotest.Params())
 	ctx := context.Background()
 	svc := NewService(coverage.New(st, coverage.DefaultSettings(config.Default())), 1)
 	for _, k := range []int{10, 50} {
