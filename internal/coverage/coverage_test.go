@@ -14,8 +14,8 @@ import (
 	"github.com/hexcover/hexcover/geo"
 	"github.com/hexcover/hexcover/internal/config"
 	"github.com/hexcover/hexcover/internal/coverage"
-	"github.com/hexcover/hexcover/internal/demo/demotest"
 	"github.com/hexcover/hexcover/internal/demo"
+	"github.com/hexcover/hexcover/internal/demo/demotest"
 	"github.com/hexcover/hexcover/internal/model"
 	"github.com/hexcover/hexcover/internal/store"
 )

@@ -236,4 +236,3 @@ type hexEntry struct {
 	ver string
 	idx *hexIndex
 }
-
