@@ -9,17 +9,14 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/hexcover/hexcover/internal/config"
 	"github.com/hexcover/hexcover/internal/coverage"
 	"github.com/hexcover/hexcover/internal/server"
 	"github.com/hexcover/hexcover/internal/siting"
-	"github.com/hexcover/hexcover/internal/store"
 )
 
 // analysisRoutes builds the coverage, gaps, summary, siting and scenario
 // routes over one shared coverage engine (one cache).
-func analysisRoutes(cfg config.Config, st *store.Store) []server.Route {
-	eng := coverage.New(st, coverage.DefaultSettings(cfg))
+func analysisRoutes(eng *coverage.Engine) []server.Route {
 	h := &coverage.Handlers{Engine: eng}
 	svc := siting.NewService(eng, siting.DefaultConcurrency)
 	return append(h.Routes(), svc.Routes()...)

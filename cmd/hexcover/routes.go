@@ -4,6 +4,7 @@ import (
 	"context"
 	"io/fs"
 
+	"github.com/hexcover/hexcover/internal/coverage"
 	"github.com/hexcover/hexcover/internal/gridassign"
 	"github.com/hexcover/hexcover/internal/server"
 	"github.com/hexcover/hexcover/internal/store"
@@ -15,9 +16,13 @@ import (
 func buildServer(ctx context.Context, e *env, st *store.Store, assets fs.FS) (*server.Server, error) {
 	_ = ctx
 	srv := server.New(e.cfg, st, e.log, assets)
-	ts := tiles.New(st, tiles.Options{MinRiders: e.cfg.MinRiders, Radii: e.cfg.ServiceRadiusM, Registry: srv.Registry()})
+	// One coverage engine (and its cache) serves /api/gaps, the siting and
+	// the gap zones of the gaps tile layer.
+	eng := coverage.New(st, coverage.DefaultSettings(e.cfg))
+	ts := tiles.New(st, tiles.Options{MinRiders: e.cfg.MinRiders, Radii: e.cfg.ServiceRadiusM, Registry: srv.Registry(),
+		Gaps: coverage.TileZones{Engine: eng}})
 	srv.Mount(ts.Routes()...)
-	srv.Mount(analysisRoutes(e.cfg, st)...)
+	srv.Mount(analysisRoutes(eng)...)
 	srv.Mount(gridassign.Routes(gridassign.NewService(st, gridassign.ServiceOptions{}))...)
 	return srv, nil
 }

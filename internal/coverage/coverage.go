@@ -189,6 +189,8 @@ type Analysis struct {
 
 	hourMu sync.Mutex
 	hourly *[168][2]float64 // total and covered demand per hour of week, computed once on demand
+
+	zc zoneCache
 }
 
 // CellIndex returns the index in Cells of a cell, or -1.
