@@ -460,7 +460,7 @@ async function finish(code) {
   } catch {
     // ignore
   }
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   const passed = results.filter((r) => r.status === 'pass').length;
   const failed = results.filter((r) => r.status === 'fail').length;
   const skipped = results.filter((r) => r.status === 'skip').length;
