@@ -438,16 +438,6 @@ func (a *Aggregator) finish() partial {
 	return p
 }
 
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 // AddKeyed is Add for a caller that already has the rider's key
 // (p.Rider.Key()); p is not retained.
 func (a *Aggregator) AddKeyed(p *model.Ping, key, cell int64) error {

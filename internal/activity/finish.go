@@ -1,6 +1,7 @@
 package activity
 
 import (
+	"cmp"
 	"math/bits"
 	"runtime"
 	"slices"
@@ -150,7 +151,7 @@ func buildResult(s Settings, resolutions []int, workers int, parts ...partial) *
 			for i := range order {
 				order[i] = int32(i)
 			}
-			slices.SortFunc(order, func(a, b int32) int { return cmpInt64(lv.cells[a], lv.cells[b]) })
+			slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(lv.cells[a], lv.cells[b]) })
 			r := int8(lv.res)
 			for _, j := range order {
 				c := lv.cells[j]
@@ -218,7 +219,7 @@ func buildResult(s Settings, resolutions []int, workers int, parts ...partial) *
 		}
 	}
 	slices.SortFunc(refs, func(a, b riderRef) int {
-		if c := cmpInt64(a.r.key, b.r.key); c != 0 {
+		if c := cmp.Compare(a.r.key, b.r.key); c != 0 {
 			return c
 		}
 		return int(a.part - b.part)

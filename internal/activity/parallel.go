@@ -1,6 +1,7 @@
 package activity
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"runtime"
@@ -167,7 +168,7 @@ func Merge(parts ...*Result) *Result {
 	for i := range out.Cells {
 		out.Stats[out.Cells[i].Key] = &out.Cells[i].Stat
 	}
-	slices.SortStableFunc(out.Ranges, func(a, b Range) int { return cmpInt64(a.RiderKey, b.RiderKey) })
+	slices.SortStableFunc(out.Ranges, func(a, b Range) int { return cmp.Compare(a.RiderKey, b.RiderKey) })
 	for i := range out.Ranges {
 		if i == 0 || out.Ranges[i].RiderKey != out.Ranges[i-1].RiderKey {
 			out.Riders++

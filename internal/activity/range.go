@@ -66,7 +66,7 @@ func rangeOf(quantile float64, r *riderState) Range {
 		if c := cmp.Compare(b.Share, a.Share); c != 0 {
 			return c
 		}
-		return cmpInt64(a.Cell, b.Cell)
+		return cmp.Compare(a.Cell, b.Cell)
 	})
 	return g
 }

@@ -1,6 +1,9 @@
 package siting
 
-import "slices"
+import (
+	"cmp"
+	"slices"
+)
 
 // instance is a Problem compiled for the solver: cells that are already
 // covered or carry no demand are dropped from every candidate, so each
@@ -128,7 +131,7 @@ func sumLargest(xs []float64, k int) float64 {
 		return 0
 	}
 	if k < len(xs) {
-		slices.SortFunc(xs, func(a, b float64) int { return -cmpFloat(a, b) })
+		slices.SortFunc(xs, func(a, b float64) int { return cmp.Compare(b, a) })
 		xs = xs[:k]
 	}
 	s := 0.0
@@ -136,14 +139,4 @@ func sumLargest(xs []float64, k int) float64 {
 		s += x
 	}
 	return s
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
