@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/hexcover/hexcover/internal/activity"
 	"github.com/hexcover/hexcover/internal/coverage"
 	"github.com/hexcover/hexcover/internal/server"
 	"github.com/hexcover/hexcover/internal/siting"
@@ -62,7 +63,7 @@ func runGaps(ctx context.Context, e *env, args []string) error {
 }
 
 func cliParams(hours, metric string, planned bool) (coverage.Params, error) {
-	hs, err := coverage.ParseHours(hours)
+	hs, err := activity.ParseHours(hours)
 	if err != nil {
 		return coverage.Params{}, usageError{"--hours: " + err.Error()}
 	}

@@ -1,4 +1,4 @@
-package coverage
+package activity
 
 import (
 	"slices"
@@ -52,16 +52,5 @@ func TestParseHours(t *testing.T) {
 				t.Errorf("ParseHours(%q) = %v, want %v", tc.in, got, tc.want)
 			}
 		})
-	}
-}
-
-func TestParseMetric(t *testing.T) {
-	for in, want := range map[string]Metric{"": RiderHours, "rider_hours": RiderHours, "riders": Riders} {
-		if got, err := ParseMetric(in); err != nil || got != want {
-			t.Errorf("ParseMetric(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-	if _, err := ParseMetric("pings"); err == nil {
-		t.Error("ParseMetric(pings) should fail")
 	}
 }

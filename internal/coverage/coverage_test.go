@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/hexcover/hexcover/geo"
+	"github.com/hexcover/hexcover/internal/activity"
 	"github.com/hexcover/hexcover/internal/config"
 	"github.com/hexcover/hexcover/internal/coverage"
 	"github.com/hexcover/hexcover/internal/demo"
@@ -109,7 +110,7 @@ func TestDemoCity(t *testing.T) {
 			hours  string
 			metric coverage.Metric
 		}{{"", coverage.RiderHours}, {"", coverage.Riders}, {"lunch", coverage.RiderHours}, {"peak", coverage.Riders}, {"11-13,35-37", coverage.Riders}} {
-			hs, err := coverage.ParseHours(tc.hours)
+			hs, err := activity.ParseHours(tc.hours)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -251,17 +252,17 @@ func TestDemoCity(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rs) != 1+len(coverage.NamedRanges)+168 {
+		if len(rs) != 1+len(activity.NamedRanges)+168 {
 			t.Fatalf("%d ranges", len(rs))
 		}
 		var sum float64
-		for _, r := range rs[1+len(coverage.NamedRanges):] {
+		for _, r := range rs[1+len(activity.NamedRanges):] {
 			sum += r.TotalDemand
 		}
 		if math.Abs(sum-rs[0].TotalDemand) > 0.01*rs[0].TotalDemand {
 			t.Errorf("hourly demand sums to %.2f, whole week %.2f", sum, rs[0].TotalDemand)
 		}
-		for _, r := range rs[:1+len(coverage.NamedRanges)] {
+		for _, r := range rs[:1+len(activity.NamedRanges)] {
 			t.Logf("%-9s demand %8.1f covered %5.1f%%", r.Name, r.TotalDemand, r.CoveragePct)
 		}
 	})

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/hexcover/hexcover/internal/activity"
 	"github.com/hexcover/hexcover/internal/server"
 )
 
@@ -45,7 +46,7 @@ func (h *Handlers) viewer(r *http.Request) Viewer {
 func ParamsFromQuery(q url.Values) (Params, error) {
 	var p Params
 	var err error
-	if p.Hours, err = ParseHours(q.Get("hours")); err != nil {
+	if p.Hours, err = activity.ParseHours(q.Get("hours")); err != nil {
 		return p, server.BadRequest(err.Error())
 	}
 	if p.Metric, err = ParseMetric(q.Get("metric")); err != nil {

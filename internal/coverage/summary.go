@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/hexcover/hexcover/geo"
+	"github.com/hexcover/hexcover/internal/activity"
 	"github.com/hexcover/hexcover/internal/store"
 )
 
@@ -142,8 +143,8 @@ func (e *Engine) HourCoverage(ctx context.Context, p Params) ([]RangeCoverage, e
 	}
 	out := []RangeCoverage{{Name: "all", TotalDemand: round3(all.TotalDemand), CoveredDemand: round3(all.CoveredDemand),
 		CoveragePct: round3(CoverPct(all.CoveredDemand, all.TotalDemand))}}
-	for _, name := range NamedRanges {
-		hs, _ := ParseHours(name)
+	for _, name := range activity.NamedRanges {
+		hs, _ := activity.ParseHours(name)
 		q := p
 		q.Hours = hs
 		a, err := e.Analyze(ctx, q)

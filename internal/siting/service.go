@@ -17,6 +17,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/hexcover/hexcover/internal/activity"
 	"github.com/hexcover/hexcover/internal/coverage"
 	"github.com/hexcover/hexcover/internal/model"
 	"github.com/hexcover/hexcover/internal/server"
@@ -142,7 +143,7 @@ func (r Request) Validate() error {
 			}
 		}
 	}
-	if _, err := coverage.ParseHours(r.Hours); err != nil {
+	if _, err := activity.ParseHours(r.Hours); err != nil {
 		return badf("%v", err)
 	}
 	if _, err := coverage.ParseMetric(r.Metric); err != nil {
@@ -241,7 +242,7 @@ func (s *Service) build(ctx context.Context, req Request) (*built, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
-	hours, _ := coverage.ParseHours(req.Hours)
+	hours, _ := activity.ParseHours(req.Hours)
 	metric, _ := coverage.ParseMetric(req.Metric)
 	a, err := s.Coverage.Analyze(ctx, coverage.Params{Hours: hours, Metric: metric, Planned: req.Planned})
 	if err != nil {
@@ -433,7 +434,7 @@ func (s *Service) Compare(ctx context.Context, sc store.Scenario) (*Comparison, 
 	if err := json.Unmarshal(sc.Result, &res); err != nil {
 		return nil, fmt.Errorf("scenario %d: stored result: %w", sc.ID, err)
 	}
-	hours, _ := coverage.ParseHours(req.Hours)
+	hours, _ := activity.ParseHours(req.Hours)
 	metric, _ := coverage.ParseMetric(req.Metric)
 	a, err := s.Coverage.Analyze(ctx, coverage.Params{Hours: hours, Metric: metric, Planned: req.Planned})
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/hexcover/hexcover/internal/activity"
 )
 
 // Metric selects what the activity layer's demand property holds.
@@ -27,19 +29,7 @@ type Filter struct {
 	Metric Metric
 }
 
-// namedHours are local clock hours that apply to every day of the week.
-var namedHours = map[string][]int16{
-	"breakfast": {7, 8, 9},
-	"lunch":     {11, 12, 13}, // 11:00–13:30
-	"dinner":    {17, 18, 19},
-	"night":     {21, 22, 23, 0},
-	"peak":      {11, 12, 13, 17, 18, 19},
-}
-
-const (
-	hoursPerWeek  = 168
-	maxHoursParam = 2000 // characters
-)
+const maxHoursParam = 2000 // characters
 
 // ParseFilter validates the hours= and metric= query parameters; other
 // parameters are ignored. hours is a comma list of hours of week (0..167),
@@ -61,60 +51,15 @@ func ParseFilter(q url.Values) (Filter, error) {
 	if len(raw) > maxHoursParam {
 		return Filter{}, fmt.Errorf("hours: longer than %d characters", maxHoursParam)
 	}
-	var sel [hoursPerWeek]bool
-	given := false
-	for _, item := range strings.Split(raw, ",") {
-		item = strings.ToLower(strings.TrimSpace(item))
-		if item == "" {
-			continue
-		}
-		given = true
-		if hs, ok := namedHours[item]; ok {
-			for d := range 7 {
-				for _, h := range hs {
-					sel[d*24+int(h)] = true
-				}
-			}
-			continue
-		}
-		lo, hi, isRange := strings.Cut(item, "-")
-		a, err := parseHow(lo)
-		if err != nil {
-			return Filter{}, fmt.Errorf("hours: %q: %v", truncate(item), err)
-		}
-		b := a
-		if isRange {
-			if b, err = parseHow(hi); err != nil {
-				return Filter{}, fmt.Errorf("hours: %q: %v", truncate(item), err)
-			}
-			if a > b {
-				return Filter{}, fmt.Errorf("hours: range %q starts after it ends; split it, e.g. %d-167,0-%d", truncate(item), a, b)
-			}
-		}
-		for h := a; h <= b; h++ {
-			sel[h] = true
-		}
+	if strings.Trim(raw, " ,") == "" {
+		return f, nil // no hours given: the whole week
 	}
-	if !given {
-		return f, nil
+	hs, err := activity.ParseHours(raw)
+	if err != nil {
+		return Filter{}, err
 	}
-	for h, ok := range sel {
-		if ok {
-			f.Hours = append(f.Hours, int16(h))
-		}
-	}
-	if len(f.Hours) == hoursPerWeek {
-		f.Hours = nil
-	}
+	f.Hours = hs
 	return f, nil
-}
-
-func parseHow(s string) (int, error) {
-	n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 8)
-	if err != nil || n >= hoursPerWeek {
-		return 0, fmt.Errorf("want an hour of week 0..167 or breakfast, lunch, dinner, night, peak")
-	}
-	return int(n), nil
 }
 
 func truncate(s string) string {

@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"slices"
 	"testing"
+
+	"github.com/hexcover/hexcover/internal/activity"
 )
 
 func TestParseTilePath(t *testing.T) {
@@ -110,11 +112,11 @@ func FuzzParseFilter(f *testing.F) {
 		default:
 			t.Fatalf("metric %q", fl.Metric)
 		}
-		if len(fl.Hours) >= hoursPerWeek || !slices.IsSorted(fl.Hours) {
+		if len(fl.Hours) >= activity.HoursPerWeek || !slices.IsSorted(fl.Hours) {
 			t.Fatalf("hours %v", fl.Hours)
 		}
 		for i, h := range fl.Hours {
-			if h < 0 || h >= hoursPerWeek || (i > 0 && fl.Hours[i-1] == h) {
+			if h < 0 || h >= activity.HoursPerWeek || (i > 0 && fl.Hours[i-1] == h) {
 				t.Fatalf("hours %v", fl.Hours)
 			}
 		}

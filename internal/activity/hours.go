@@ -1,0 +1,96 @@
+package activity
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// HoursPerWeek is the number of hours of week (How 0..167).
+const HoursPerWeek = 168
+
+// namedHours are local clock hours applied to every day of the week.
+var namedHours = map[string][]int{
+	"breakfast": {7, 8, 9},
+	"lunch":     {11, 12, 13}, // 11:00–13:30
+	"dinner":    {17, 18, 19},
+	"night":     {21, 22, 23, 0},
+	"peak":      {11, 12, 13, 17, 18, 19},
+}
+
+// NamedRanges lists the named hour ranges ParseHours accepts, in display order.
+var NamedRanges = []string{"breakfast", "lunch", "dinner", "night", "peak"}
+
+// ParseHours parses an hours-of-week filter, the hours= parameter of the
+// tiles and the API: a comma list of hours of week (0 = Monday 00:00 local ..
+// 167 = Sunday 23:00), inclusive ranges of them ("11-13,35-37"), and named
+// daily ranges applied to every day (breakfast 07–09, lunch 11–13, dinner
+// 17–19, night 21–00, peak = lunch + dinner). It returns the sorted distinct
+// hours; "", "all" and a selection of all 168 hours mean the whole week and
+// give nil.
+func ParseHours(s string) ([]int16, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.EqualFold(s, "all") {
+		return nil, nil
+	}
+	var set [HoursPerWeek]bool
+	for _, item := range strings.Split(s, ",") {
+		item = strings.ToLower(strings.TrimSpace(item))
+		if item == "" {
+			continue
+		}
+		if hs, ok := namedHours[item]; ok {
+			for day := range 7 {
+				for _, h := range hs {
+					set[day*24+h] = true
+				}
+			}
+			continue
+		}
+		lo, hi, isRange := strings.Cut(item, "-")
+		a, err := parseHow(lo)
+		if err != nil {
+			return nil, fmt.Errorf("hours %q: %w", truncate(item), err)
+		}
+		b := a
+		if isRange {
+			if b, err = parseHow(hi); err != nil {
+				return nil, fmt.Errorf("hours %q: %w", truncate(item), err)
+			}
+			if a > b {
+				return nil, fmt.Errorf("hours: range %q starts after it ends; split it, e.g. %d-167,0-%d", truncate(item), a, b)
+			}
+		}
+		for h := a; h <= b; h++ {
+			set[h] = true
+		}
+	}
+	var out []int16
+	for h, ok := range set {
+		if ok {
+			out = append(out, int16(h))
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("hours %q: no hours given", truncate(s))
+	}
+	if len(out) == HoursPerWeek {
+		return nil, nil // the whole week: the precomputed how = -1 rows
+	}
+	return out, nil
+}
+
+func parseHow(s string) (int, error) {
+	n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 8)
+	if err != nil || n >= HoursPerWeek {
+		return 0, fmt.Errorf("want an hour of week 0..167 or breakfast, lunch, dinner, night, peak")
+	}
+	return int(n), nil
+}
+
+func truncate(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
