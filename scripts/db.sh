@@ -5,9 +5,11 @@
 #
 # - If DATABASE_URL is set and reachable with PostGIS available, it only makes
 #   sure the postgis extension exists there, and prints the URL.
-# - Otherwise, on Debian as root, it installs PostgreSQL 15 and PostGIS 3 with
-#   apt when missing, starts (or creates) the local cluster, creates a superuser
-#   role for the current OS user, the database and the postgis extension.
+# - Otherwise, on Debian as root, it installs PostgreSQL 15, PostGIS 3 and
+#   pgRouting with apt when missing, starts (or creates) the local cluster,
+#   creates a superuser role for the current OS user, the database and the
+#   postgis and pgrouting extensions (pgRouting measures network coverage,
+#   HEXCOVER_COVERAGE=network; where it is unavailable coverage stays radius-based).
 # Idempotent and fast when everything is there. The last line printed on
 # stdout is the connection URL to use; everything else goes to stderr.
 set -euo pipefail
@@ -29,6 +31,8 @@ if [ -n "${DATABASE_URL:-}" ]; then
 		die "PostGIS is not available on the server at DATABASE_URL; install it there (Debian: apt-get install postgresql-$PGVER-postgis-3) or unset DATABASE_URL"
 	psql "$DATABASE_URL" -XAtqc 'create extension if not exists postgis' >/dev/null ||
 		die "cannot create the postgis extension at DATABASE_URL; run 'CREATE EXTENSION postgis' there as a superuser"
+	psql "$DATABASE_URL" -XAtqc 'create extension if not exists pgrouting' >/dev/null 2>&1 ||
+		say "pgRouting is not available at DATABASE_URL: network coverage (HEXCOVER_COVERAGE=network) stays off; install postgresql-$PGVER-pgrouting there to use it"
 	echo "$DATABASE_URL"
 	exit 0
 fi
@@ -40,6 +44,7 @@ URL="postgres:///${DBNAME}?host=${SOCKET}"
 need_apt=()
 command -v pg_ctlcluster >/dev/null && [ -x "/usr/lib/postgresql/$PGVER/bin/postgres" ] || need_apt+=("postgresql-$PGVER")
 [ -f "/usr/share/postgresql/$PGVER/extension/postgis.control" ] || need_apt+=("postgresql-$PGVER-postgis-3")
+[ -f "/usr/share/postgresql/$PGVER/extension/pgrouting.control" ] || need_apt+=("postgresql-$PGVER-pgrouting")
 if [ "${#need_apt[@]}" -gt 0 ]; then
 	if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
 		die "missing ${need_apt[*]}; as root on Debian run: apt-get install -y ${need_apt[*]} — or set DATABASE_URL to a PostgreSQL server with PostGIS"
@@ -83,4 +88,6 @@ if [ "$(as_pg psql -XAtqc "select count(*) from pg_database where datname = '$DB
 fi
 psql "$URL" -XAtqc 'create extension if not exists postgis' >/dev/null 2>&1 ||
 	die "cannot create the postgis extension in $DBNAME; is postgresql-$PGVER-postgis-3 installed?"
+psql "$URL" -XAtqc 'create extension if not exists pgrouting' >/dev/null 2>&1 ||
+	die "cannot create the pgrouting extension in $DBNAME; is postgresql-$PGVER-pgrouting installed?"
 echo "$URL"

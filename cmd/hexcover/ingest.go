@@ -21,7 +21,10 @@ import (
 )
 
 func runIngest(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "ingest", "pings|grids|sites|areas FILE... [flags]",
+	if len(args) > 0 && args[0] == "osm" {
+		return runIngestOSM(ctx, e, args[1:])
+	}
+	fs := newFlags(e, "ingest", "pings|grids|sites|areas|osm FILE... [flags]",
 		"import files: each file is one batch; a failed file leaves nothing behind and a re-import of the same file is a no-op")
 	crs := fs.String("crs", "wgs84", "coordinate system of the input: wgs84, gcj02 (Amap, Tencent) or bd09 (Baidu)")
 	format := fs.String("format", "", "csv, ndjson or geojson (default: from the file extension; .gz is read transparently)")
@@ -36,13 +39,13 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if len(pos) < 2 {
-		return usageError{"want a kind (pings, grids, sites, areas) and at least one file"}
+		return usageError{"want a kind (pings, grids, sites, areas, osm) and at least one file"}
 	}
 	kind := pos[0]
 	switch kind {
 	case ingest.KindPings, ingest.KindGrids, ingest.KindSites, ingest.KindAreas:
 	default:
-		return usageError{fmt.Sprintf("unknown kind %q: want pings, grids, sites or areas", kind)}
+		return usageError{fmt.Sprintf("unknown kind %q: want pings, grids, sites, areas or osm", kind)}
 	}
 	c, err := geo.ParseCRS(*crs)
 	if err != nil {

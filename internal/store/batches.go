@@ -131,6 +131,8 @@ func deleteBatchRows(ctx context.Context, tx pgx.Tx, old *Batch) error {
 		q = `DELETE FROM sites WHERE batch_id = $1`
 	case "areas":
 		q = `DELETE FROM admin_areas WHERE batch_id = $1`
+	case "osm":
+		return deleteOSMRows(ctx, tx, old.ID)
 	default:
 		return fmt.Errorf("unknown batch kind %q", old.Kind)
 	}
