@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -11,13 +10,15 @@ import (
 
 	"github.com/hexcover/hexcover/internal/activity"
 	"github.com/hexcover/hexcover/internal/coverage"
-	"github.com/hexcover/hexcover/internal/server"
+	"github.com/hexcover/hexcover/internal/errs"
+	"github.com/hexcover/hexcover/internal/httpkit"
+	"github.com/hexcover/hexcover/internal/model"
 	"github.com/hexcover/hexcover/internal/siting"
 )
 
 // analysisRoutes builds the coverage, gaps, summary, siting and scenario
 // routes over one shared coverage engine (one cache).
-func analysisRoutes(eng *coverage.Engine) []server.Route {
+func analysisRoutes(eng *coverage.Engine) []httpkit.Route {
 	h := &coverage.Handlers{Engine: eng}
 	svc := siting.NewService(eng, siting.DefaultConcurrency)
 	return append(h.Routes(), svc.Routes()...)
@@ -51,7 +52,11 @@ func runGaps(ctx context.Context, e *env, args []string) error {
 	}
 	defer st.Close()
 	eng := coverage.New(st, coverage.DefaultSettings(e.cfg))
-	g, err := eng.Gaps(ctx, p, coverage.Viewer{Admin: *admin}, *limit)
+	v := model.Viewer{Name: "cli"}
+	if *admin {
+		v.Role = model.RoleAdmin
+	}
+	g, err := eng.Gaps(ctx, p, v, *limit)
 	if err != nil {
 		return err
 	}
@@ -144,7 +149,7 @@ func runSite(ctx context.Context, e *env, args []string) error {
 	}
 	req.Remove = splitList(*remove)
 	if err := req.Validate(); err != nil {
-		return usageError{strings.TrimPrefix(err.Error(), siting.ErrBadRequest.Error()+": ")}
+		return usageError{errs.Message(err)}
 	}
 	st, err := openReady(ctx, e)
 	if err != nil {
@@ -153,8 +158,8 @@ func runSite(ctx context.Context, e *env, args []string) error {
 	defer st.Close()
 	svc := siting.NewService(coverage.New(st, coverage.DefaultSettings(e.cfg)), 1)
 	res, err := svc.Run(ctx, req)
-	if errors.Is(err, siting.ErrBadRequest) {
-		return usageError{strings.TrimPrefix(err.Error(), siting.ErrBadRequest.Error()+": ")}
+	if errs.Is(errs.Invalid, err) {
+		return usageError{errs.Message(err)}
 	}
 	if err != nil {
 		return err

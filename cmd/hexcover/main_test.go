@@ -17,6 +17,7 @@ import (
 
 	"github.com/hexcover/hexcover/internal/config"
 	"github.com/hexcover/hexcover/internal/dbtest"
+	"github.com/hexcover/hexcover/internal/model"
 	"github.com/hexcover/hexcover/internal/server"
 )
 
@@ -241,7 +242,7 @@ func TestDemoServeEndToEnd(t *testing.T) {
 	if code, _, _ := get(t, base+"/api/meta"); code != 401 {
 		t.Errorf("/api/meta without a token = %d, want 401", code)
 	}
-	admin := server.DemoToken(config.Default().DemoSecret(), server.RoleAdmin)
+	admin := server.DemoToken(config.Default().DemoSecret(), model.RoleAdmin)
 	if !strings.Contains(out0, admin) {
 		t.Errorf("demo did not print the admin token:\n%s", out0)
 	}

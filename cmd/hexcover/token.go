@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hexcover/hexcover/internal/model"
 	"github.com/hexcover/hexcover/internal/server"
 	"github.com/hexcover/hexcover/internal/store"
 )
@@ -101,9 +102,9 @@ func runToken(ctx context.Context, e *env, args []string) error {
 // the secret, so the map's demo logins can find them) and prints them.
 func createDemoTokens(ctx context.Context, e *env, st *store.Store, gridScope string) error {
 	fmt.Fprintln(e.stdout, "demo tokens (Authorization: Bearer <token>):")
-	for _, role := range store.Roles {
+	for _, role := range model.Roles {
 		var scope []string
-		if role == server.RoleGridManager {
+		if role == model.RoleGridManager {
 			scope = []string{gridScope}
 		}
 		tok := server.DemoToken(e.cfg.DemoSecret(), role)

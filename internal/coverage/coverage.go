@@ -118,10 +118,6 @@ func (s Settings) Threshold(m Metric) float64 {
 	return s.GapMinRiderHours
 }
 
-// Viewer is who asks; outside the admin role small zones and areas are
-// suppressed (k-anonymity). Authentication comes later.
-type Viewer struct{ Admin bool }
-
 // Params select what an analysis covers.
 type Params struct {
 	Hours  []int16 // hours of week; nil = the whole week

@@ -141,7 +141,7 @@ func TestDemoCity(t *testing.T) {
 	})
 
 	t.Run("top gap zone is at an unserved cluster", func(t *testing.T) {
-		g, err := eng.Gaps(ctx, coverage.Params{}, coverage.Viewer{}, 10)
+		g, err := eng.Gaps(ctx, coverage.Params{}, model.Viewer{}, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -206,7 +206,7 @@ func TestDemoCity(t *testing.T) {
 		if n != g.GapCells {
 			t.Errorf("gap cells %d, want %d", g.GapCells, n)
 		}
-		adm, err := eng.Gaps(ctx, coverage.Params{}, coverage.Viewer{Admin: true}, 0)
+		adm, err := eng.Gaps(ctx, coverage.Params{}, model.Viewer{Role: model.RoleAdmin}, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -218,7 +218,7 @@ func TestDemoCity(t *testing.T) {
 
 	t.Run("summary adds up", func(t *testing.T) {
 		for _, level := range coverage.Levels {
-			s, err := eng.Summary(ctx, coverage.Params{}, level, coverage.Viewer{Admin: true})
+			s, err := eng.Summary(ctx, coverage.Params{}, level, model.Viewer{Role: model.RoleAdmin})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -277,7 +277,7 @@ func TestDemoCity(t *testing.T) {
 					t.Error(err)
 				}
 				got[i] = a
-				if _, err := eng.Gaps(ctx, coverage.Params{Hours: []int16{40, 41}}, coverage.Viewer{}, 3); err != nil {
+				if _, err := eng.Gaps(ctx, coverage.Params{Hours: []int16{40, 41}}, model.Viewer{}, 3); err != nil {
 					t.Error(err)
 				}
 			})
@@ -295,7 +295,7 @@ func TestDemoCity(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		g, _ := eng.Gaps(ctx, coverage.Params{}, coverage.Viewer{}, 1)
+		g, _ := eng.Gaps(ctx, coverage.Params{}, model.Viewer{}, 1)
 		c := g.Zones[0].Centroid
 		site := demotest.Existing("T-NEW-1", model.KindRestStation, c[0], c[1])
 		demotest.AddSite(t, st, site)

@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/hexcover/hexcover/geo"
+	"github.com/hexcover/hexcover/internal/model"
 )
 
 // GapZone is a connected set of gap cells (uncovered cells with demand at
@@ -137,7 +138,7 @@ func (a *Analysis) zones(gap []bool) [][]int {
 // is dropped from the list (counted in Suppressed). It is not merged into a
 // neighbour: zones are by definition not adjacent, and a merged outline would
 // draw a gap where there is none. Its demand stays in every total.
-func (e *Engine) Gaps(ctx context.Context, p Params, v Viewer, limit int) (*Gaps, error) {
+func (e *Engine) Gaps(ctx context.Context, p Params, v model.Viewer, limit int) (*Gaps, error) {
 	a, err := e.Analyze(ctx, p)
 	if err != nil {
 		return nil, err
@@ -146,7 +147,7 @@ func (e *Engine) Gaps(ctx context.Context, p Params, v Viewer, limit int) (*Gaps
 }
 
 // Gaps is Engine.Gaps on an analysis already made.
-func (a *Analysis) Gaps(ctx context.Context, e *Engine, v Viewer, limit int) (*Gaps, error) {
+func (a *Analysis) Gaps(ctx context.Context, e *Engine, v model.Viewer, limit int) (*Gaps, error) {
 	gap := a.GapCells()
 	comps := a.zones(gap)
 	g := &Gaps{Version: a.Version, Metric: a.Params.Metric, Hours: a.Params.Hours, Threshold: a.GapThreshold(),
@@ -195,7 +196,7 @@ func (a *Analysis) Gaps(ctx context.Context, e *Engine, v Viewer, limit int) (*G
 	k := int64(a.Settings.MinRiders)
 	var listed []int
 	for _, z := range idx {
-		if !v.Admin && zones[z].Riders < k {
+		if !v.Admin() && zones[z].Riders < k {
 			g.Suppressed++
 			g.SuppressedDemand += zones[z].Demand
 			continue

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hexcover/hexcover/geo"
 	"github.com/hexcover/hexcover/internal/activity"
+	"github.com/hexcover/hexcover/internal/model"
 	"github.com/hexcover/hexcover/internal/store"
 )
 
@@ -46,7 +47,7 @@ type Summary struct {
 
 // Summary reports activity, coverage and gaps per area of a level
 // (district, street or community).
-func (e *Engine) Summary(ctx context.Context, p Params, level string, v Viewer) (*Summary, error) {
+func (e *Engine) Summary(ctx context.Context, p Params, level string, v model.Viewer) (*Summary, error) {
 	switch level {
 	case "district", "street", "community":
 	default:
@@ -110,7 +111,7 @@ func (e *Engine) Summary(ctx context.Context, p Params, level string, v Viewer) 
 		r := AreaSummary{Code: ar.Code, Name: ar.Name, NameEn: ar.NameEn, Parent: ar.Parent, BBox: ar.BBox,
 			CoveragePct: round3(CoverPct(x.covered, x.demand)), Cells: x.cells, GapCells: x.gapCells, GapZones: len(x.zones)}
 		n := riders[int32(j)]
-		if !v.Admin && n < int64(a.Settings.MinRiders) {
+		if !v.Admin() && n < int64(a.Settings.MinRiders) {
 			r.Suppressed = true
 		} else {
 			pings, rh, dh, d, cv := x.pings, round3(x.rh), round3(x.dh), round3(x.demand), round3(x.covered)

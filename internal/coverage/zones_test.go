@@ -9,6 +9,7 @@ import (
 	"github.com/hexcover/hexcover/internal/config"
 	"github.com/hexcover/hexcover/internal/coverage"
 	"github.com/hexcover/hexcover/internal/demo/demotest"
+	"github.com/hexcover/hexcover/internal/model"
 )
 
 // The gaps tile layer's zone ids are those of /api/gaps.
@@ -16,7 +17,7 @@ func TestTileZonesMatchGaps(t *testing.T) {
 	st, _ := demotest.LoadDemo(t, demotest.Params())
 	ctx := context.Background()
 	eng := coverage.New(st, coverage.DefaultSettings(config.Default()))
-	g, err := eng.Gaps(ctx, coverage.Params{}, coverage.Viewer{Admin: true}, 0)
+	g, err := eng.Gaps(ctx, coverage.Params{}, model.Viewer{Role: model.RoleAdmin}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hexcover/hexcover/internal/errs"
 	"github.com/hexcover/hexcover/internal/store"
 )
 
@@ -60,19 +61,17 @@ const (
 	MaxMaxGrids  = 5
 )
 
-// Errors the HTTP layer maps to statuses.
+// Errors of the service, with their kinds (errs): a request about
+// something that does not exist, a decision on an assignment no longer
+// proposed, and too much work at once.
 var (
-	ErrNotFound    = errors.New("not found")
+	ErrNotFound    = errs.E(errs.NotFound, "not found")
 	ErrNotProposed = store.ErrNotProposed
-	ErrBusy        = errors.New("too many assignment computations at once; retry shortly")
+	ErrBusy        = errs.E(errs.Unavailable, "too many assignment computations at once; retry shortly")
 )
 
-// InputError is a request that cannot be served as asked (HTTP 400).
-type InputError struct{ Msg string }
-
-func (e *InputError) Error() string { return e.Msg }
-
-func inputErr(format string, a ...any) error { return &InputError{Msg: fmt.Sprintf(format, a...)} }
+// inputErr is a request that cannot be served as asked (errs.Invalid).
+func inputErr(format string, a ...any) error { return errs.Errorf(errs.Invalid, format, a...) }
 
 // NewService builds a Service on st.
 func NewService(st *store.Store, o ServiceOptions) *Service {
@@ -273,7 +272,7 @@ func explain(c CandidateView, b Basis) Explanation {
 func (s *Service) Grid(ctx context.Context, code string) (GridView, error) {
 	g, err := s.st.GridByCode(ctx, code)
 	if errors.Is(err, store.ErrNotFound) {
-		return g, fmt.Errorf("%w: grid %q", ErrNotFound, code)
+		return g, errs.E(ErrNotFound, fmt.Sprintf("not found: grid %q", code))
 	}
 	return g, err
 }
@@ -406,10 +405,10 @@ func (s *Service) selectGrids(ctx context.Context, sel store.GridSelection) ([]G
 		return nil, err
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("%w: grid %s", ErrNotFound, strings.Join(missing, ", "))
+		return nil, errs.E(ErrNotFound, fmt.Sprintf("not found: grid %s", strings.Join(missing, ", ")))
 	}
 	if len(grids) == 0 {
-		return nil, fmt.Errorf("%w: no grids match the selection", ErrNotFound)
+		return nil, errs.E(ErrNotFound, "not found: no grids match the selection")
 	}
 	return grids, nil
 }
@@ -610,7 +609,7 @@ type ProposalView struct {
 func (s *Service) Proposal(ctx context.Context, id int64) (*ProposalView, error) {
 	rec, err := s.st.Proposal(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("%w: proposal %d", ErrNotFound, id)
+		return nil, errs.E(ErrNotFound, fmt.Sprintf("not found: proposal %d", id))
 	}
 	if err != nil {
 		return nil, err
@@ -645,9 +644,9 @@ func (s *Service) Decide(ctx context.Context, id int64, accept bool, actor strin
 	a, err := s.st.DecideAssignment(ctx, id, status, actor)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return MemberView{}, fmt.Errorf("%w: assignment %d", ErrNotFound, id)
+		return MemberView{}, errs.E(ErrNotFound, fmt.Sprintf("not found: assignment %d", id))
 	case errors.Is(err, store.ErrNotProposed):
-		return memberView(a), fmt.Errorf("%w: assignment %d is %s", ErrNotProposed, id, a.Status)
+		return memberView(a), errs.E(ErrNotProposed, fmt.Sprintf("assignment %d is %s; only proposed assignments can be accepted or declined", id, a.Status))
 	case err != nil:
 		return MemberView{}, err
 	}
@@ -659,7 +658,7 @@ func (s *Service) Decide(ctx context.Context, id int64, accept bool, actor strin
 func (s *Service) AssignmentGrid(ctx context.Context, id int64) (GridView, error) {
 	a, err := s.st.AssignmentByID(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return GridView{}, fmt.Errorf("%w: assignment %d", ErrNotFound, id)
+		return GridView{}, errs.E(ErrNotFound, fmt.Sprintf("not found: assignment %d", id))
 	}
 	if err != nil {
 		return GridView{}, err
@@ -719,7 +718,7 @@ func (s *Service) Roster(ctx context.Context, code, street string) ([]RosterEntr
 			return nil, err
 		}
 		if len(gs) == 0 {
-			return nil, fmt.Errorf("%w: street %q has no grids", ErrNotFound, street)
+			return nil, errs.E(ErrNotFound, fmt.Sprintf("not found: street %q has no grids", street))
 		}
 		for _, g := range gs {
 			codes = append(codes, g.Code)

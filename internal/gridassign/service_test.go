@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -22,25 +21,17 @@ import (
 	"github.com/hexcover/hexcover/internal/demo"
 	"github.com/hexcover/hexcover/internal/demo/demotest"
 	"github.com/hexcover/hexcover/internal/gridassign"
-	"github.com/hexcover/hexcover/internal/server"
+	"github.com/hexcover/hexcover/internal/httpkit"
+	"github.com/hexcover/hexcover/internal/model"
 	"github.com/hexcover/hexcover/internal/store"
 )
 
-// mux mounts the routes with a minimal error mapping (the real one is the
-// server's): *server.Error status and message, else 500.
-func mux(routes []server.Route) http.Handler {
+// mux mounts the routes with the real error mapping (httpkit); the server
+// adds authentication, which do replaces with a viewer in the context.
+func mux(routes []httpkit.Route) http.Handler {
 	m := http.NewServeMux()
 	for _, rt := range routes {
-		m.HandleFunc(rt.Pattern, func(w http.ResponseWriter, r *http.Request) {
-			if err := rt.Handler(w, r); err != nil {
-				code, msg := 500, err.Error()
-				var he *server.Error
-				if errors.As(err, &he) {
-					code, msg = he.Status, he.Msg
-				}
-				_ = server.WriteJSON(w, code, map[string]string{"error": msg})
-			}
-		})
+		m.Handle(rt.Pattern, httpkit.Handler(rt.Handler, nil))
 	}
 	return m
 }
@@ -53,14 +44,14 @@ func do(t *testing.T, h http.Handler, method, url, actor, body string) (int, []b
 	}
 	// The server authenticates; here the viewer is an admin named actor,
 	// or a role given as "role:name[:scope]".
-	v := server.Viewer{Role: server.RoleAdmin, Name: actor}
+	v := model.Viewer{Role: model.RoleAdmin, Name: actor}
 	if parts := strings.SplitN(actor, ":", 3); len(parts) >= 2 {
-		v = server.Viewer{Role: parts[0], Name: parts[1]}
+		v = model.Viewer{Role: parts[0], Name: parts[1]}
 		if len(parts) == 3 {
 			v.Scope = []string{parts[2]}
 		}
 	}
-	req = req.WithContext(server.WithViewer(req.Context(), v))
+	req = req.WithContext(httpkit.WithViewer(req.Context(), v))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec.Code, rec.Body.Bytes()

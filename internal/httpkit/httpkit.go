@@ -14,6 +14,7 @@
 package httpkit
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -151,34 +152,53 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, v any, limit int64) erro
 	if r.ContentLength > limit {
 		return tooLarge(limit)
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	rr := &readRecorder{r: http.MaxBytesReader(w, r.Body, limit)}
+	if err := decode(rr, v); err != nil {
+		if rr.err != nil && rr.err != io.EOF {
+			return readErr(rr.err, limit)
+		}
+		return err
+	}
+	return nil
+}
+
+// UnmarshalJSON decodes b into v under the same rules as DecodeJSON (for a
+// JSON value nested in a body, such as a saved scenario's request).
+func UnmarshalJSON(b []byte, v any) error { return decode(bytes.NewReader(b), v) }
+
+// decode reads one JSON value into v: unknown fields, an empty input and
+// anything after the value are errs.Invalid errors saying so.
+func decode(r io.Reader, v any) error {
+	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return bodyErr(err, limit)
+		switch {
+		case errors.Is(err, io.EOF):
+			return errs.E(errs.Invalid, "empty request body; send a JSON object")
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return errs.E(errs.Invalid, "invalid JSON body: unexpected end of data", err)
+		}
+		return errs.E(errs.Invalid, "invalid JSON body: "+strings.TrimPrefix(err.Error(), "json: "), err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		if err != nil && !isSyntax(err) {
-			return bodyErr(err, limit)
-		}
 		return errs.E(errs.Invalid, "invalid JSON body: data after the value")
 	}
 	return nil
 }
 
-// ReadBody reads r's body of at most limit bytes, for handlers that decode
-// it in parts; the same content-type, size and timeout rules apply.
-func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	if err := checkContentType(r); err != nil {
-		return nil, err
+// readRecorder remembers the error of the underlying reader, telling a
+// failed read (too large, too slow) from bad JSON.
+type readRecorder struct {
+	r   io.Reader
+	err error
+}
+
+func (rr *readRecorder) Read(p []byte) (int, error) {
+	n, err := rr.r.Read(p)
+	if err != nil && rr.err == nil {
+		rr.err = err
 	}
-	if r.ContentLength > limit {
-		return nil, tooLarge(limit)
-	}
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	if err != nil {
-		return nil, bodyErr(err, limit)
-	}
-	return b, nil
+	return n, err
 }
 
 func checkContentType(r *http.Request) error {
@@ -207,13 +227,8 @@ func sizeText(n int64) string {
 	return strconv.FormatInt(n, 10) + " bytes"
 }
 
-func isSyntax(err error) bool {
-	var se *json.SyntaxError
-	return errors.As(err, &se)
-}
-
-// bodyErr classifies a failure to read or decode a body.
-func bodyErr(err error, limit int64) error {
+// readErr classifies a failure to read a body.
+func readErr(err error, limit int64) error {
 	var mbe *http.MaxBytesError
 	var ne net.Error
 	switch {
@@ -221,15 +236,6 @@ func bodyErr(err error, limit int64) error {
 		return tooLarge(limit)
 	case errors.As(err, &ne) && ne.Timeout():
 		return errs.E(errs.Invalid, "request body not received within the server's read timeout", err)
-	case errors.Is(err, io.EOF):
-		return errs.E(errs.Invalid, "empty request body; send a JSON object")
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return errs.E(errs.Invalid, "invalid JSON body: unexpected end of data")
-	}
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &se) || errors.As(err, &te) || strings.HasPrefix(err.Error(), "json: ") {
-		return errs.E(errs.Invalid, "invalid JSON body: "+strings.TrimPrefix(err.Error(), "json: "), err)
 	}
 	return errs.E(errs.Invalid, "could not read the request body", err)
 }

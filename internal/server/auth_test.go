@@ -12,25 +12,27 @@ import (
 
 	"github.com/hexcover/hexcover/internal/config"
 	"github.com/hexcover/hexcover/internal/dbtest"
+	"github.com/hexcover/hexcover/internal/httpkit"
+	"github.com/hexcover/hexcover/internal/model"
 	"github.com/hexcover/hexcover/internal/server"
 	"github.com/hexcover/hexcover/internal/store"
 )
 
 func TestViewerCanGrid(t *testing.T) {
 	cases := []struct {
-		v                       server.Viewer
+		v                       model.Viewer
 		code, street, community string
 		want                    bool
 	}{
-		{server.Viewer{Role: "admin"}, "G1", "S1", "C1", true},
-		{server.Viewer{Role: "planner"}, "G1", "S1", "C1", false},
-		{server.Viewer{Role: "leader"}, "G1", "S1", "C1", false},
-		{server.Viewer{Role: "grid_manager", Scope: []string{"G1"}}, "G1", "S1", "C1", true},
-		{server.Viewer{Role: "grid_manager", Scope: []string{"G1"}}, "G2", "S1", "C1", false},
-		{server.Viewer{Role: "grid_manager", Scope: []string{"street:S1"}}, "G2", "S1", "C1", true},
-		{server.Viewer{Role: "grid_manager", Scope: []string{"street:S1"}}, "G3", "S2", "C9", false},
-		{server.Viewer{Role: "grid_manager", Scope: []string{"community:C1"}}, "G2", "S1", "C1", true},
-		{server.Viewer{Role: "grid_manager", Scope: []string{"street:"}}, "G2", "", "", false},
+		{model.Viewer{Role: "admin"}, "G1", "S1", "C1", true},
+		{model.Viewer{Role: "planner"}, "G1", "S1", "C1", false},
+		{model.Viewer{Role: "leader"}, "G1", "S1", "C1", false},
+		{model.Viewer{Role: "grid_manager", Scope: []string{"G1"}}, "G1", "S1", "C1", true},
+		{model.Viewer{Role: "grid_manager", Scope: []string{"G1"}}, "G2", "S1", "C1", false},
+		{model.Viewer{Role: "grid_manager", Scope: []string{"street:S1"}}, "G2", "S1", "C1", true},
+		{model.Viewer{Role: "grid_manager", Scope: []string{"street:S1"}}, "G3", "S2", "C9", false},
+		{model.Viewer{Role: "grid_manager", Scope: []string{"community:C1"}}, "G2", "S1", "C1", true},
+		{model.Viewer{Role: "grid_manager", Scope: []string{"street:"}}, "G2", "", "", false},
 	}
 	for _, c := range cases {
 		if got := c.v.CanGrid(c.code, c.street, c.community); got != c.want {
@@ -43,7 +45,7 @@ func TestAuthRoles(t *testing.T) {
 	st := dbtest.New(t)
 	ctx := context.Background()
 	tokens := map[string]string{}
-	for _, role := range store.Roles {
+	for _, role := range model.Roles {
 		sec, _ := store.NewTokenSecret()
 		var scope []string
 		if role == "grid_manager" {
@@ -61,13 +63,13 @@ func TestAuthRoles(t *testing.T) {
 		t.Error("unknown role accepted")
 	}
 	ok := func(w http.ResponseWriter, r *http.Request) error {
-		return server.WriteJSON(w, 200, server.ViewerFrom(r.Context()))
+		return httpkit.WriteJSON(w, 200, httpkit.ViewerFrom(r.Context()))
 	}
 	cfg := config.Default()
 	srv := server.New(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)), fstest.MapFS{},
-		server.Route{Pattern: "GET /api/plan", Name: "plan", Handler: ok, Roles: []string{"admin", "planner"}},
-		server.Route{Pattern: "GET /api/any", Name: "any", Handler: ok},
-		server.Route{Pattern: "GET /api/open", Name: "open", Handler: ok, Public: true},
+		httpkit.Route{Pattern: "GET /api/plan", Name: "plan", Handler: ok, Roles: []string{"admin", "planner"}},
+		httpkit.Route{Pattern: "GET /api/any", Name: "any", Handler: ok},
+		httpkit.Route{Pattern: "GET /api/open", Name: "open", Handler: ok, Public: true},
 	)
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
@@ -151,7 +153,7 @@ func TestAuthRoles(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv2 := server.New(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)), fstest.MapFS{},
-		server.Route{Pattern: "GET /api/plan", Name: "plan", Handler: ok, Roles: []string{"admin", "planner"}})
+		httpkit.Route{Pattern: "GET /api/plan", Name: "plan", Handler: ok, Roles: []string{"admin", "planner"}})
 	rec := httptest.NewRecorder()
 	r := httptest.NewRequest("GET", "/api/plan", nil)
 	r.Header.Set("Authorization", "Bearer "+tokens["planner"])

@@ -4,7 +4,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io/fs"
 	"log/slog"
@@ -18,6 +17,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hexcover/hexcover/internal/config"
+	"github.com/hexcover/hexcover/internal/errs"
+	"github.com/hexcover/hexcover/internal/httpkit"
+	"github.com/hexcover/hexcover/internal/model"
 	"github.com/hexcover/hexcover/internal/store"
 )
 
@@ -28,27 +30,15 @@ type Server struct {
 	store   *store.Store
 	log     *slog.Logger
 	assets  fs.FS
-	extra   []Route
+	extra   []httpkit.Route
 	reg     *prometheus.Registry
 	metrics *metrics
 	auth    *authenticator
-	mux     *http.ServeMux
-}
-
-// Route is an extra handler mounted by another package (tiles, analyses).
-// Every route needs a valid token unless Public; Roles restricts it to those
-// roles (empty: any role). Finer checks (a grid manager's scope) are the
-// handler's, with ViewerFrom(r.Context()).
-type Route struct {
-	Pattern string // net/http ServeMux pattern, e.g. "GET /tiles/{layer}/{z}/{x}/{y}"
-	Name    string // route label in metrics
-	Handler HandlerFunc
-	Roles   []string
-	Public  bool
+	mux     *httpkit.Mux
 }
 
 // New builds the server. assets is the built web map (web.Assets()).
-func New(cfg config.Config, st *store.Store, log *slog.Logger, assets fs.FS, extra ...Route) *Server {
+func New(cfg config.Config, st *store.Store, log *slog.Logger, assets fs.FS, extra ...httpkit.Route) *Server {
 	s := &Server{cfg: cfg, store: st, log: log, assets: assets, extra: extra, reg: prometheus.NewRegistry(),
 		auth: &authenticator{st: st, cache: map[string]authEntry{}}}
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -64,10 +54,10 @@ func (s *Server) Registry() *prometheus.Registry { return s.reg }
 func (s *Server) Handler() http.Handler { return s.mux }
 
 func (s *Server) routes() {
-	m := http.NewServeMux()
+	m := httpkit.NewMux()
 	s.mux = m
 	m.Handle("GET /healthz", s.wrap("healthz", func(w http.ResponseWriter, r *http.Request) error {
-		return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		return httpkit.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	}))
 	m.Handle("GET /readyz", s.wrap("readyz", s.readyz))
 	m.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
@@ -76,8 +66,8 @@ func (s *Server) routes() {
 	m.Handle("POST /api/logout", s.wrap("logout", s.logout))
 	m.Handle("GET /api/me", s.wrap("me", s.authorize(nil, false, s.me)))
 	m.Handle("GET /api/demo-logins", s.wrap("demo-logins", s.demoLogins))
-	m.Handle("GET /api/riders/{pid}/range", s.wrap("rider_range", s.authorize([]string{RoleAdmin}, false, s.riderRange)))
-	m.Handle("GET /api/audit", s.wrap("audit", s.authorize([]string{RoleAdmin}, false, s.auditLog)))
+	m.Handle("GET /api/riders/{pid}/range", s.wrap("rider_range", s.authorize([]string{model.RoleAdmin}, false, s.riderRange)))
+	m.Handle("GET /api/audit", s.wrap("audit", s.authorize([]string{model.RoleAdmin}, false, s.auditLog)))
 	s.Mount(s.extra...)
 	static := http.FileServerFS(s.assets)
 	m.Handle("GET /", s.wrap("static", func(w http.ResponseWriter, r *http.Request) error {
@@ -88,20 +78,20 @@ func (s *Server) routes() {
 		}
 		if r.URL.Path != "/" {
 			if _, err := fs.Stat(s.assets, r.URL.Path[1:]); err != nil {
-				return NotFound("no such page")
+				return errs.E(errs.NotFound, "no such page")
 			}
 		}
 		static.ServeHTTP(w, r)
 		return nil
 	}))
 	m.Handle("GET /api/", s.wrap("api", func(w http.ResponseWriter, r *http.Request) error {
-		return NotFound("no such endpoint: " + r.Method + " " + r.URL.Path)
+		return errs.E(errs.NotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	}))
 }
 
 // Mount registers more routes (for services built after the server, such as
 // tiles, which register their metrics on Registry()).
-func (s *Server) Mount(routes ...Route) {
+func (s *Server) Mount(routes ...httpkit.Route) {
 	for _, rt := range routes {
 		s.mux.Handle(rt.Pattern, s.wrap(rt.Name, s.authorize(rt.Roles, rt.Public, rt.Handler)))
 	}
@@ -110,9 +100,9 @@ func (s *Server) Mount(routes ...Route) {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	if err := s.store.Ready(r.Context()); err != nil {
 		s.log.Warn("not ready", "err", err)
-		return &Error{Status: http.StatusServiceUnavailable, Msg: "database not ready"}
+		return errs.E(errs.Unavailable, "database not ready", err)
 	}
-	return writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	return httpkit.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
 func (s *Server) meta(w http.ResponseWriter, r *http.Request) error {
@@ -120,20 +110,11 @@ func (s *Server) meta(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, m)
+	return httpkit.WriteJSON(w, http.StatusOK, m)
 }
 
-// Run serves on cfg.Addr until ctx is cancelled, then shuts down gracefully,
+// Serve serves on ln until ctx is cancelled, then shuts down gracefully,
 // letting in-flight requests finish for up to 20 s.
-func (s *Server) Run(ctx context.Context) error {
-	ln, err := net.Listen("tcp", s.cfg.Addr)
-	if err != nil {
-		return &ListenError{Addr: s.cfg.Addr, Err: err}
-	}
-	return s.Serve(ctx, ln)
-}
-
-// Serve is Run on an existing listener.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler: s.mux,
@@ -184,14 +165,3 @@ func (e *ListenError) Error() string {
 }
 
 func (e *ListenError) Unwrap() error { return e.Err }
-
-func writeJSON(w http.ResponseWriter, status int, v any) error {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
-}
-
-// WriteJSON writes v as a JSON response; for handlers in other packages.
-func WriteJSON(w http.ResponseWriter, status int, v any) error { return writeJSON(w, status, v) }

@@ -6,11 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
-	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -19,8 +16,8 @@ import (
 
 	"github.com/hexcover/hexcover/internal/activity"
 	"github.com/hexcover/hexcover/internal/coverage"
+	"github.com/hexcover/hexcover/internal/errs"
 	"github.com/hexcover/hexcover/internal/model"
-	"github.com/hexcover/hexcover/internal/server"
 	"github.com/hexcover/hexcover/internal/store"
 )
 
@@ -38,12 +35,9 @@ const (
 // names none.
 var DefaultCandidateKinds = []string{string(model.KindFuelStation), string(model.KindCandidate)}
 
-// ErrBadRequest is wrapped by every error that is the request's fault.
-var ErrBadRequest = errors.New("bad siting request")
-
-func badf(format string, a ...any) error {
-	return fmt.Errorf("%w: %s", ErrBadRequest, fmt.Sprintf(format, a...))
-}
+// badf is an error that is the request's fault (errs.Invalid), its
+// message for the user.
+func badf(format string, a ...any) error { return errs.Errorf(errs.Invalid, format, a...) }
 
 // Request is a siting what-if: choose K new sites (Add among them) from the
 // candidate kinds after removing some existing ones.
@@ -95,20 +89,6 @@ func (a AddSite) MarshalJSON() ([]byte, error) {
 	}
 	type plain AddSite
 	return json.Marshal(plain(a))
-}
-
-// DecodeRequest reads a request, rejecting unknown fields and trailing data.
-func DecodeRequest(b []byte) (Request, error) {
-	var req Request
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return req, badf("invalid JSON: %v", err)
-	}
-	if dec.More() {
-		return req, badf("invalid JSON: data after the request object")
-	}
-	return req, nil
 }
 
 // Validate checks the request's own fields (not what needs the data).
@@ -361,7 +341,7 @@ func (s *Service) Run(ctx context.Context, req Request) (*Result, error) {
 	sol, err := Solve(ctx, b.p, s.Options)
 	if err != nil {
 		if errors.Is(err, ErrInvalid) {
-			return nil, fmt.Errorf("%w: %v", ErrBadRequest, err)
+			return nil, errs.E(errs.Invalid, err.Error(), err)
 		}
 		return nil, err
 	}
@@ -494,79 +474,6 @@ func (r Request) Describe() string {
 	return b.String()
 }
 
-// Roles allowed to run siting what-ifs and read scenarios, and to save them.
-var (
-	SitingRoles = []string{server.RoleAdmin, server.RolePlanner, server.RoleLeader}
-	SaveRoles   = []string{server.RoleAdmin, server.RolePlanner}
-)
-
-// Routes returns the siting and scenario routes.
-func (s *Service) Routes() []server.Route {
-	return []server.Route{
-		{Pattern: "POST /api/siting", Name: "siting", Handler: s.handleSiting, Roles: SitingRoles},
-		{Pattern: "POST /api/scenarios", Name: "scenarios_save", Handler: s.handleSave, Roles: SaveRoles},
-		{Pattern: "GET /api/scenarios", Name: "scenarios_list", Handler: s.handleList, Roles: SitingRoles},
-		{Pattern: "GET /api/scenarios/{id}", Name: "scenarios_get", Handler: s.handleGet, Roles: SitingRoles},
-		{Pattern: "GET /api/scenarios/{id}/compare", Name: "scenarios_compare", Handler: s.handleCompare, Roles: SitingRoles},
-	}
-}
-
-// readBody reads a JSON body of at most MaxRequestSize bytes.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestSize))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, server.BadRequest(fmt.Sprintf("request body larger than %d KiB", MaxRequestSize>>10))
-		}
-		return nil, err
-	}
-	return b, nil
-}
-
-// httpErr maps the request's faults to 400.
-func httpErr(err error) error {
-	if errors.Is(err, ErrBadRequest) {
-		return server.BadRequest(strings.TrimPrefix(err.Error(), ErrBadRequest.Error()+": "))
-	}
-	return err
-}
-
-// runLimited runs a request if a solve slot is free, else answers 503.
-func (s *Service) runLimited(ctx context.Context, req Request) (*Result, error) {
-	if err := req.Validate(); err != nil {
-		return nil, httpErr(err)
-	}
-	if !s.tryAcquire() {
-		return nil, server.Unavailable("siting is busy with other requests; retry shortly", 5*time.Second)
-	}
-	defer s.release()
-	res, err := s.Run(ctx, req)
-	return res, httpErr(err)
-}
-
-func (s *Service) handleSiting(w http.ResponseWriter, r *http.Request) error {
-	b, err := readBody(w, r)
-	if err != nil {
-		return err
-	}
-	req, err := DecodeRequest(b)
-	if err != nil {
-		return httpErr(err)
-	}
-	res, err := s.runLimited(r.Context(), req)
-	if err != nil {
-		return err
-	}
-	return server.WriteJSON(w, http.StatusOK, res)
-}
-
-// saveRequest is the body of POST /api/scenarios.
-type saveRequest struct {
-	Name    string          `json:"name"`
-	Request json.RawMessage `json:"request"`
-}
-
 // MaxScenarioName bounds a scenario's name, in characters.
 const MaxScenarioName = 200
 
@@ -596,91 +503,16 @@ func (s *Service) save(ctx context.Context, name, createdBy string, req Request,
 	return sc, res, err
 }
 
-func (s *Service) handleSave(w http.ResponseWriter, r *http.Request) error {
-	b, err := readBody(w, r)
-	if err != nil {
-		return err
+// RunLimited is Run if a solve slot is free, else an errs.Unavailable
+// error (HTTP 503 with Retry-After): the HTTP handlers use it so a burst of
+// what-ifs cannot take every core.
+func (s *Service) RunLimited(ctx context.Context, req Request) (*Result, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
 	}
-	var body saveRequest
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&body); err != nil || dec.More() {
-		if err == nil {
-			err = errors.New("data after the object")
-		}
-		return server.BadRequest("invalid JSON: " + err.Error())
+	if !s.tryAcquire() {
+		return nil, errs.E(errs.Unavailable, "siting is busy with other requests; retry shortly", 5*time.Second)
 	}
-	name := strings.TrimSpace(body.Name)
-	if name == "" || utf8.RuneCountInString(name) > MaxScenarioName {
-		return server.BadRequest(fmt.Sprintf("name: want 1 to %d characters", MaxScenarioName))
-	}
-	if len(body.Request) == 0 {
-		return server.BadRequest("request: missing (a siting request such as {\"k\": 5})")
-	}
-	req, err := DecodeRequest(body.Request)
-	if err != nil {
-		return httpErr(err)
-	}
-	res, err := s.runLimited(r.Context(), req)
-	if err != nil {
-		return err
-	}
-	v := server.ViewerFrom(r.Context())
-	sc, _, err := s.save(r.Context(), name, v.Actor(), req, res)
-	if err != nil {
-		return err
-	}
-	// The audit trail records who saved which what-if; a failure to write
-	// it does not undo the saved scenario.
-	_ = s.Coverage.Store().Audit(r.Context(), v.Actor(), "scenario.save", strconv.FormatInt(sc.ID, 10),
-		map[string]any{"name": sc.Name, "k": req.K})
-	return server.WriteJSON(w, http.StatusCreated, sc)
-}
-
-func (s *Service) handleList(w http.ResponseWriter, r *http.Request) error {
-	limit := 100
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			return server.BadRequest("limit: want an integer from 1 to 1000")
-		}
-		limit = n
-	}
-	scs, err := s.Coverage.Store().Scenarios(r.Context(), limit)
-	if err != nil {
-		return err
-	}
-	return server.WriteJSON(w, http.StatusOK, scs)
-}
-
-func (s *Service) scenario(r *http.Request) (store.Scenario, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id < 1 {
-		return store.Scenario{}, server.BadRequest("scenario id: want a positive integer")
-	}
-	sc, err := s.Coverage.Store().Scenario(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		return sc, server.NotFound(fmt.Sprintf("no scenario %d", id))
-	}
-	return sc, err
-}
-
-func (s *Service) handleGet(w http.ResponseWriter, r *http.Request) error {
-	sc, err := s.scenario(r)
-	if err != nil {
-		return err
-	}
-	return server.WriteJSON(w, http.StatusOK, sc)
-}
-
-func (s *Service) handleCompare(w http.ResponseWriter, r *http.Request) error {
-	sc, err := s.scenario(r)
-	if err != nil {
-		return err
-	}
-	cmp, err := s.Compare(r.Context(), sc)
-	if err != nil {
-		return err
-	}
-	return server.WriteJSON(w, http.StatusOK, cmp)
+	defer s.release()
+	return s.Run(ctx, req)
 }

@@ -168,7 +168,7 @@ func TestService(t *testing.T) {
 		big := `{"k": 5, "remove": [` + strings.Repeat(`"x",`, 20000) + `"x"]}`
 		for _, body := range []string{
 			`{"k": 0}`, `{"k": 201}`, `{"k": 5, "candidates": ["castle"]}`, `{"k": 5, "colour": "red"}`, `{"k": 5`,
-			`{"k": 5} {"k": 6}`, big, `{"k": 5, "remove": ["NOPE"]}`, `{"k": 5, "add": ["NOPE"]}`, `{"k": 1, "add": ["a", "b"]}`,
+			`{"k": 5} {"k": 6}`, `{"k": 5, "remove": ["NOPE"]}`, `{"k": 5, "add": ["NOPE"]}`, `{"k": 1, "add": ["a", "b"]}`,
 			`{"k": 5, "hours": "brunch"}`, `{"k": 5, "metric": "pings"}`, `{"k": 5, "add": [{"lng": 121.4}]}`,
 			`{"k": 5, "add": [{"lng": 121.4, "lat": 31.2, "kind": "castle"}]}`, `{"k": 5, "add": [{"lng": 121.4, "lat": 31.2, "kind": "rest_station", "x": 1}]}`,
 		} {
@@ -177,6 +177,10 @@ func TestService(t *testing.T) {
 			if code != 400 || json.Unmarshal(resp, &e) != nil || e.Error == "" {
 				t.Errorf("POST %.60s = %d %s, want 400 with a JSON error", body, code, resp)
 			}
+		}
+		// A body over MaxRequestSize is 413, whatever it holds.
+		if code, resp, _ := api.do("POST", "/api/siting", big); code != 413 || !strings.Contains(string(resp), `"error"`) {
+			t.Errorf("POST of %d bytes = %d %s, want 413 with a JSON error", len(big), code, resp)
 		}
 	})
 
@@ -192,7 +196,7 @@ func TestService(t *testing.T) {
 				break
 			}
 		}
-		g, err := eng.Gaps(ctx, coverage.Params{}, coverage.Viewer{}, 1)
+		g, err := eng.Gaps(ctx, coverage.Params{}, model.Viewer{}, 1)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hexcover/hexcover/internal/errs"
+
 	"github.com/jackc/pgx/v5"
 )
 
@@ -25,7 +27,7 @@ type Batch struct {
 
 // ErrAlreadyImported is returned when the same file (same kind and sha256)
 // was imported before; the returned Batch is the earlier one.
-var ErrAlreadyImported = errors.New("already imported")
+var ErrAlreadyImported = errs.E(errs.Conflict, "already imported")
 
 // FindDoneBatch returns the completed batch with this kind and content hash,
 // or nil.

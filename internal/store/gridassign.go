@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hexcover/hexcover/internal/errs"
+
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hexcover/hexcover/internal/activity"
@@ -33,7 +35,7 @@ func ShortPID(pid string) string {
 
 // ErrNotProposed is returned when an assignment is decided that is no longer
 // proposed (already accepted, declined or withdrawn).
-var ErrNotProposed = errors.New("assignment is not open for a decision")
+var ErrNotProposed = errs.E(errs.Conflict, "assignment is not open for a decision; only proposed assignments can be accepted or declined")
 
 // assignLockKey serializes proposal writes (pg_advisory_xact_lock).
 const assignLockKey = 0x6865786173736e // "hexassn"

@@ -3,8 +3,9 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"time"
+
+	"github.com/hexcover/hexcover/internal/errs"
 )
 
 // RiderRangeFeature is one period of a rider's activity range as a GeoJSON
@@ -35,7 +36,7 @@ type RangeProps struct {
 }
 
 // ErrNotFound is returned when the thing asked for does not exist.
-var ErrNotFound = errors.New("not found")
+var ErrNotFound = errs.E(errs.NotFound, "not found")
 
 // RiderRange returns every stored range period of the rider with this
 // pseudonym (or its unambiguous prefix of at least 12 hex characters),
@@ -81,7 +82,7 @@ func (s *Store) RiderRange(ctx context.Context, pid string) ([]RiderRangeFeature
 		return nil, err
 	}
 	if n > 1 {
-		return nil, errors.New("rider id prefix is ambiguous; give more characters")
+		return nil, errs.E(errs.Invalid, "rider id prefix is ambiguous; give more characters")
 	}
 	if len(out) == 0 {
 		return nil, ErrNotFound

@@ -6,15 +6,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 
+	"github.com/hexcover/hexcover/internal/errs"
 	"github.com/hexcover/hexcover/migrations"
 )
 
@@ -25,7 +24,7 @@ type Store struct {
 }
 
 // ErrUnavailable wraps failures to reach the database.
-var ErrUnavailable = errors.New("database unavailable")
+var ErrUnavailable = errs.E(errs.Unavailable, "database unavailable; retry shortly")
 
 // ErrNoPostGIS says the server lacks the PostGIS extension.
 var ErrNoPostGIS = errors.New("PostGIS is not available")
@@ -188,19 +187,4 @@ func (s *Store) DataVersions(ctx context.Context) (map[string]int64, error) {
 func bumpVersion(ctx context.Context, tx pgx.Tx, layers ...string) error {
 	_, err := tx.Exec(ctx, `UPDATE data_versions SET version = version + 1, changed_at = now() WHERE layer = ANY($1)`, layers)
 	return err
-}
-
-// IsUnavailable tells whether err means the database could not be reached
-// (as opposed to a query being wrong).
-func IsUnavailable(err error) bool {
-	if errors.Is(err, ErrUnavailable) {
-		return true
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		// Class 08: connection exception; 57P: operator intervention (shutdown).
-		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P")
-	}
-	var ce *pgconn.ConnectError
-	return errors.As(err, &ce) || pgconn.SafeToRetry(err)
 }

@@ -12,10 +12,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-)
 
-// Roles a token can have.
-var Roles = []string{"admin", "planner", "leader", "grid_manager"}
+	"github.com/hexcover/hexcover/internal/model"
+)
 
 // Token is an API token as stored (never the secret itself).
 type Token struct {
@@ -46,11 +45,11 @@ func NewTokenSecret() (string, error) {
 // CreateToken stores a token for secret (as its hash) and returns it.
 func (s *Store) CreateToken(ctx context.Context, name, role string, scope []string, secret string) (*Token, error) {
 	ok := false
-	for _, r := range Roles {
+	for _, r := range model.Roles {
 		ok = ok || r == role
 	}
 	if !ok {
-		return nil, fmt.Errorf("unknown role %q: want %s", role, strings.Join(Roles, ", "))
+		return nil, fmt.Errorf("unknown role %q: want %s", role, strings.Join(model.Roles, ", "))
 	}
 	if role == "grid_manager" && len(scope) == 0 {
 		return nil, errors.New("a grid_manager token needs a scope: grid codes, street:CODE or community:CODE")

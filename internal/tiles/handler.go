@@ -1,14 +1,10 @@
 package tiles
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"io"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -16,82 +12,13 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
-	"github.com/hexcover/hexcover/internal/server"
+	"github.com/hexcover/hexcover/internal/errs"
+	"github.com/hexcover/hexcover/internal/model"
 )
-
-// MVTContentType is the media type of a vector tile.
-const MVTContentType = "application/vnd.mapbox-vector-tile"
-
-func (s *Service) serveTile(w http.ResponseWriter, r *http.Request) error {
-	l, t, err := ParseTilePath(r.PathValue("layer"), r.PathValue("z"), r.PathValue("x"), r.PathValue("y"))
-	if err != nil {
-		return server.BadRequest(err.Error())
-	}
-	f, err := ParseFilter(r.URL.Query())
-	if err != nil {
-		return server.BadRequest(err.Error())
-	}
-	f = f.forLayer(l)
-	ctx := r.Context()
-	v := ViewerFrom(ctx)
-	ver, err := s.data.version(ctx, l)
-	if err != nil {
-		return err
-	}
-	key := tileKey(l, t, f, ver, v)
-	etag := etagOf(key)
-	h := w.Header()
-	if v.Admin {
-		h.Set("Cache-Control", "private, max-age=60")
-	} else {
-		h.Set("Cache-Control", "public, max-age=60")
-	}
-	h.Set("Vary", "Accept-Encoding")
-	if etagMatches(r.Header.Get("If-None-Match"), etag) {
-		s.metrics.requests.WithLabelValues(string(l), resultNotModified).Inc()
-		h.Set("ETag", etag)
-		w.WriteHeader(http.StatusNotModified)
-		return nil
-	}
-	data, ok, err := s.data.dataBounds(ctx, l, ver)
-	if err != nil {
-		return err
-	}
-	if _, in := tileQueryBound(t, data); !ok || !in {
-		s.metrics.requests.WithLabelValues(string(l), resultOutside).Inc()
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	}
-	e, hit, err := s.tile(ctx, key, l, t, f, v, ver, data)
-	if err != nil {
-		return err
-	}
-	if hit {
-		s.metrics.requests.WithLabelValues(string(l), resultHit).Inc()
-	} else {
-		s.metrics.requests.WithLabelValues(string(l), resultMiss).Inc()
-	}
-	if e.gz == nil {
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	}
-	h.Set("ETag", etag)
-	h.Set("Content-Type", MVTContentType)
-	body := e.gz
-	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
-		h.Set("Content-Encoding", "gzip")
-	} else if body, err = gunzip(e.gz); err != nil {
-		return err
-	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
-	return nil
-}
 
 // tile returns the finished tile for key from the cache or computes it,
 // once however many ask at the same time.
-func (s *Service) tile(ctx context.Context, key string, l Layer, t maptile.Tile, f Filter, v Viewer, ver string, data orb.Bound) (*entry, bool, error) {
+func (s *Service) tile(ctx context.Context, key string, l Layer, t maptile.Tile, f Filter, v model.Viewer, ver string, data orb.Bound) (*entry, bool, error) {
 	if e, ok := s.cache.get(key); ok {
 		return e, true, nil
 	}
@@ -147,15 +74,15 @@ func (s *Service) acquire(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-tm.C:
-		return server.Unavailable("tile server busy; retry shortly", time.Second)
+		return errs.E(errs.Unavailable, "tile server busy; retry shortly", time.Second)
 	}
 }
 
 // tileKey names a tile exactly: layer, position, normalised filter, data
 // version and role.
-func tileKey(l Layer, t maptile.Tile, f Filter, ver string, v Viewer) string {
+func tileKey(l Layer, t maptile.Tile, f Filter, ver string, v model.Viewer) string {
 	role := "public"
-	if v.Admin {
+	if v.Admin() {
 		role = "admin"
 	}
 	var b strings.Builder
@@ -180,42 +107,4 @@ func tileKey(l Layer, t maptile.Tile, f Filter, ver string, v Viewer) string {
 func etagOf(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return `"` + hex.EncodeToString(sum[:16]) + `"`
-}
-
-// etagMatches reports whether an If-None-Match header names etag (or *).
-func etagMatches(header, etag string) bool {
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimSpace(t)
-		t = strings.TrimPrefix(t, "W/") // weak comparison is what If-None-Match uses
-		if t == etag || t == "*" {
-			return true
-		}
-	}
-	return false
-}
-
-// acceptsGzip reports whether an Accept-Encoding header allows gzip.
-func acceptsGzip(header string) bool {
-	for _, part := range strings.Split(header, ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		name = strings.ToLower(strings.TrimSpace(name))
-		if name != "gzip" && name != "x-gzip" && name != "*" {
-			continue
-		}
-		if q, ok := strings.CutPrefix(strings.ReplaceAll(params, " ", ""), "q="); ok {
-			if v, err := strconv.ParseFloat(q, 64); err == nil && v == 0 {
-				continue
-			}
-		}
-		return true
-	}
-	return false
-}
-
-func gunzip(b []byte) ([]byte, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, err
-	}
-	return io.ReadAll(zr)
 }

@@ -11,7 +11,8 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/hexcover/hexcover/geo"
-	"github.com/hexcover/hexcover/internal/server"
+	"github.com/hexcover/hexcover/internal/errs"
+	"github.com/hexcover/hexcover/internal/model"
 	"github.com/hexcover/hexcover/internal/store"
 )
 
@@ -48,7 +49,7 @@ func checkCellCount(q orb.Bound, res int) error {
 	area := geo.Haversine(q.Min, orb.Point{q.Max[0], q.Min[1]}) * geo.Haversine(q.Min, orb.Point{q.Min[0], q.Max[1]})
 	edge := geo.EdgeLengthM(res)
 	if est := area / (2.6 * edge * edge); est > maxCellsPerTile {
-		return server.BadRequest("too many hexagons at this zoom for the data's extent; zoom in")
+		return errs.E(errs.Invalid, "too many hexagons at this zoom for the data's extent; zoom in")
 	}
 	return nil
 }
@@ -95,7 +96,7 @@ var hexScratchPool = sync.Pool{New: func() any { return new(hexScratch) }}
 // activity (one per resolution and data version) and, without an hours
 // filter, so do their stats: such a tile needs no database round trip.
 // With an hours filter the stats of those cells are read by primary key.
-func (s *Service) buildHex(ctx context.Context, l Layer, t maptile.Tile, f Filter, v Viewer, ver string, data orb.Bound) ([]byte, error) {
+func (s *Service) buildHex(ctx context.Context, l Layer, t maptile.Tile, f Filter, v model.Viewer, ver string, data orb.Bound) ([]byte, error) {
 	q, ok := tileQueryBound(t, data)
 	if !ok {
 		return nil, nil
@@ -121,7 +122,7 @@ func (s *Service) buildHex(ctx context.Context, l Layer, t maptile.Tile, f Filte
 		hexScratchPool.Put(sc)
 	}()
 	rows := sc.rows[:0]
-	keep := func(h *store.HexStat) bool { return v.Admin || h.Riders >= s.o.MinRiders }
+	keep := func(h *store.HexStat) bool { return v.Admin() || h.Riders >= s.o.MinRiders }
 	switch {
 	case idx != nil && len(f.Hours) == 0:
 		sc.sel = idx.query(q, sc.sel[:0])

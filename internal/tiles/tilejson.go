@@ -1,12 +1,5 @@
 package tiles
 
-import (
-	"net/http"
-	"strings"
-
-	"github.com/hexcover/hexcover/internal/server"
-)
-
 // TileJSON is a TileJSON 3.0.0 document.
 type TileJSON struct {
 	TileJSON     string        `json:"tilejson"`
@@ -77,63 +70,4 @@ var layerInfos = map[Layer]layerInfo{
 			"amenities": str},
 		maxZoom: MaxZoom,
 	},
-}
-
-func (s *Service) serveTileJSON(w http.ResponseWriter, r *http.Request) error {
-	name, ok := strings.CutSuffix(r.PathValue("file"), ".json")
-	if !ok {
-		return server.BadRequest("want /tiles/{layer}.json or /tiles/{layer}/{z}/{x}/{y}.mvt")
-	}
-	l, err := ParseLayer(name)
-	if err != nil {
-		return server.BadRequest(err.Error())
-	}
-	f, err := ParseFilter(r.URL.Query())
-	if err != nil {
-		return server.BadRequest(err.Error())
-	}
-	f = f.forLayer(l)
-	ctx := r.Context()
-	ver, err := s.data.version(ctx, l)
-	if err != nil {
-		return err
-	}
-	b, ok, err := s.data.dataBounds(ctx, l, ver)
-	if err != nil {
-		return err
-	}
-	bounds := [4]float64{-180, -85.0511, 180, 85.0511}
-	if ok {
-		bounds = [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
-	}
-	info := layerInfos[l]
-	u := baseURL(r) + "/tiles/" + string(l) + "/{z}/{x}/{y}.mvt"
-	if q := f.Query().Encode(); q != "" {
-		u += "?" + q
-	}
-	tj := TileJSON{
-		TileJSON: "3.0.0", Name: info.name, Description: info.description, Version: ver,
-		Attribution: "hexcover", Scheme: "xyz", Tiles: []string{u}, Bounds: bounds,
-		Center:  [3]float64{(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 12},
-		MinZoom: 0, MaxZoom: info.maxZoom,
-		VectorLayers: []VectorLayer{{ID: string(l), Description: info.description, Fields: info.fields,
-			MinZoom: 0, MaxZoom: info.maxZoom}},
-	}
-	w.Header().Set("Cache-Control", "public, max-age=60")
-	w.Header().Set("Vary", "X-Forwarded-Proto")
-	return server.WriteJSON(w, http.StatusOK, tj)
-}
-
-// baseURL is the scheme and host the client used, honouring a proxy's
-// X-Forwarded-Proto.
-func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	switch p := strings.ToLower(strings.TrimSpace(strings.Split(r.Header.Get("X-Forwarded-Proto"), ",")[0])); p {
-	case "http", "https":
-		scheme = p
-	}
-	return scheme + "://" + r.Host
 }

@@ -16,7 +16,6 @@ package tiles
 
 import (
 	"context"
-	"net/http"
 	"runtime"
 	"slices"
 	"time"
@@ -25,7 +24,6 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/hexcover/hexcover/geo"
-	"github.com/hexcover/hexcover/internal/server"
 	"github.com/hexcover/hexcover/internal/store"
 )
 
@@ -116,43 +114,10 @@ func New(st *store.Store, o Options) *Service {
 	return s
 }
 
-// Routes are the tile endpoints, for server.New. They need a signed-in
-// viewer of any role (the map's session cookie); only admins see cells
-// below k riders.
-func (s *Service) Routes() []server.Route {
-	return []server.Route{
-		{Pattern: "GET /tiles/{layer}/{z}/{x}/{y}", Name: "tiles", Handler: s.serveTile},
-		{Pattern: "GET /tiles/{file}", Name: "tilejson", Handler: s.serveTileJSON},
-		{Pattern: "GET /tiles/", Name: "tiles", Handler: func(w http.ResponseWriter, r *http.Request) error {
-			return server.BadRequest("want /tiles/{layer}/{z}/{x}/{y}.mvt or /tiles/{layer}.json")
-		}},
-	}
-}
-
 // Invalidate drops the cached data versions, bounds and features, so the
 // next request reads them again: call it after an import. Cached tiles of
 // an older version are never served again, since their keys hold the version.
 func (s *Service) Invalidate() { s.data.invalidate() }
-
-// Viewer is who asks for a tile; only admins see cells with fewer than k
-// distinct riders.
-type Viewer struct{ Admin bool }
-
-type viewerKey struct{}
-
-// WithViewer returns ctx carrying v; requests without one are non-admin.
-func WithViewer(ctx context.Context, v Viewer) context.Context {
-	return context.WithValue(ctx, viewerKey{}, v)
-}
-
-// ViewerFrom returns the viewer of ctx: the one WithViewer set, else the
-// server's authenticated viewer (admin role → Admin), else non-admin.
-func ViewerFrom(ctx context.Context) Viewer {
-	if v, ok := ctx.Value(viewerKey{}).(Viewer); ok {
-		return v
-	}
-	return Viewer{Admin: server.ViewerFrom(ctx).Admin()}
-}
 
 func presenceKinds(radii map[string]float64) []string {
 	ks := make([]string, 0, len(radii))

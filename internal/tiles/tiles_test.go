@@ -824,14 +824,14 @@ func TestHexIndex(t *testing.T) {
 	}
 	for _, hours := range [][]int16{nil, {11, 12}} {
 		f := Filter{Metric: MetricRiderHours, Hours: hours}
-		with, err := e.svc.buildHex(ctx, LayerActivity, tile, f, Viewer{}, ver, data)
+		with, err := e.svc.buildHex(ctx, LayerActivity, tile, f, model.Viewer{}, ver, data)
 		if err != nil {
 			t.Fatal(err)
 		}
 		e.svc.data.mu.Lock()
 		e.svc.data.hex[10] = hexEntry{ver: ver} // as if too many cells to keep
 		e.svc.data.mu.Unlock()
-		without, err := e.svc.buildHex(ctx, LayerActivity, tile, f, Viewer{}, ver, data)
+		without, err := e.svc.buildHex(ctx, LayerActivity, tile, f, model.Viewer{}, ver, data)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -864,11 +864,11 @@ func TestHexIndexBudget(t *testing.T) {
 	ver, _ := e.svc.data.version(ctx, LayerActivity)
 	data, _, _ := e.svc.data.dataBounds(ctx, LayerActivity, ver)
 	f := Filter{Metric: MetricRiderHours}
-	a, err := e.svc.buildHex(ctx, LayerActivity, tile, f, Viewer{}, ver, data)
+	a, err := e.svc.buildHex(ctx, LayerActivity, tile, f, model.Viewer{}, ver, data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := small.buildHex(ctx, LayerActivity, tile, f, Viewer{}, ver, data)
+	b, err := small.buildHex(ctx, LayerActivity, tile, f, model.Viewer{}, ver, data)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,34 @@
+package coverage
+
+import (
+	"net/url"
+	"strconv"
+
+	"github.com/hexcover/hexcover/internal/activity"
+	"github.com/hexcover/hexcover/internal/errs"
+)
+
+// Query limits of the API.
+const (
+	DefaultGapLimit = 50
+	MaxGapLimit     = 500
+)
+
+// ParamsFromQuery reads hours=, metric= and planned= (true/1); a bad
+// value is an errs.Invalid error saying which.
+func ParamsFromQuery(q url.Values) (Params, error) {
+	var p Params
+	var err error
+	if p.Hours, err = activity.ParseHours(q.Get("hours")); err != nil {
+		return p, errs.E(errs.Invalid, err.Error())
+	}
+	if p.Metric, err = ParseMetric(q.Get("metric")); err != nil {
+		return p, errs.E(errs.Invalid, err.Error())
+	}
+	if v := q.Get("planned"); v != "" {
+		if p.Planned, err = strconv.ParseBool(v); err != nil {
+			return p, errs.E(errs.Invalid, "planned: want true or false")
+		}
+	}
+	return p, nil
+}
