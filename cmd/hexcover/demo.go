@@ -15,11 +15,13 @@ import (
 
 func runDemo(ctx context.Context, e *env, args []string) error {
 	p := demo.DefaultParams()
-	fs := newFlags(e, "demo", "[--seed N] [--riders N] [--days N] [--out DIR] [--if-empty]",
+	fs := newFlags(e, "demo", "[--seed N] [--riders N] [--days N] [--couriers-share F] [--ping-interval D] [--out DIR] [--if-empty]",
 		"generate the synthetic demo city (a Shanghai inner district) and load it, or write its files with --out")
 	fs.Int64Var(&p.Seed, "seed", p.Seed, "random seed; the same seed gives the same city")
 	fs.IntVar(&p.Riders, "riders", p.Riders, "number of riders")
-	fs.IntVar(&p.Days, "days", p.Days, "number of days of pings")
+	fs.IntVar(&p.Days, "days", p.Days, "number of days of pings (from Monday 2026-11-02)")
+	fs.Float64Var(&p.CourierShare, "couriers-share", p.CourierShare, "share of the riders who are express couriers with fixed territories (0 = food-delivery riders only)")
+	fs.DurationVar(&p.PingInterval, "ping-interval", p.PingInterval, "mean time between two pings of a rider")
 	out := fs.String("out", "", "write the city as import files into this directory instead of loading it")
 	ifEmpty := fs.Bool("if-empty", false, "load only when the database holds no data yet (used by make run)")
 	e.cfg.BindFlags(fs)
@@ -44,7 +46,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		for _, f := range files {
 			fmt.Fprintln(e.stdout, f)
 		}
-		fmt.Fprintf(e.stderr, "demo city (seed %d, %d riders, %d days) written to %s in %s\n", p.Seed, p.Riders, p.Days, *out, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(e.stderr, "demo city (%s) written to %s in %s\n", describe(p), *out, time.Since(start).Round(time.Millisecond))
 		return nil
 	}
 
@@ -100,6 +102,12 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err := createDemoTokens(ctx, e, st, "street:"+city.Grids[0].StreetCode); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "demo city loaded (seed %d, %d riders, %d days) in %s\n", p.Seed, p.Riders, p.Days, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(e.stdout, "demo city loaded (%s) in %s\n", describe(p), time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// describe says which demo city p is, in one line.
+func describe(p demo.Params) string {
+	return fmt.Sprintf("seed %d, %d riders of whom %d express couriers, %d days from %s, a ping every %s",
+		p.Seed, p.Riders, p.Couriers(), p.Days, p.Start.Format("2006-01-02"), p.PingIntervalOrDefault())
 }

@@ -13,6 +13,7 @@ package demo
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -22,8 +23,21 @@ import (
 
 // Limits of Params.
 const (
-	MaxRiders = 200000
-	MaxDays   = 60
+	MaxRiders       = 200000
+	MaxDays         = 60
+	MinPingInterval = 10 * time.Second
+	MaxPingInterval = 5 * time.Minute
+)
+
+// Defaults of `hexcover demo` (see docs/DEMO.md for where each comes from).
+const (
+	DefaultRiders       = 1000
+	DefaultDays         = 7
+	DefaultCourierShare = 0.25
+	DefaultPingInterval = 60 * time.Second
+	// legacyPingInterval is the interval when Params.PingInterval is zero:
+	// the 30 s most platforms report at.
+	legacyPingInterval = 30 * time.Second
 )
 
 // CST is China Standard Time (Asia/Shanghai has had no daylight saving since
@@ -32,9 +46,17 @@ var cst = time.FixedZone("CST", 8*3600)
 
 // Params says which city to generate.
 type Params struct {
-	Seed   int64
+	Seed int64
+	// Riders is everyone in the data: food-delivery riders and express
+	// couriers.
 	Riders int
 	Days   int
+	// CourierShare is the share of Riders who are express couriers with a
+	// fixed territory of a few grids (0 = none: only food-delivery riders).
+	CourierShare float64
+	// PingInterval is the mean time between two pings of one rider (±10%);
+	// zero means 30 s.
+	PingInterval time.Duration
 	// Start is the first day; only its date in Asia/Shanghai counts (the day
 	// runs from 00:00 +08:00). The zero time means the default, 2026-11-02.
 	Start time.Time
@@ -42,8 +64,25 @@ type Params struct {
 
 // DefaultParams returns the parameters of `hexcover demo` without flags.
 func DefaultParams() Params {
-	return Params{Seed: 1, Riders: 2000, Days: 2, Start: defaultStart()}
+	return Params{Seed: 1, Riders: DefaultRiders, Days: DefaultDays, CourierShare: DefaultCourierShare,
+		PingInterval: DefaultPingInterval, Start: defaultStart()}
 }
+
+// Couriers is how many of Riders are express couriers.
+func (p Params) Couriers() int {
+	return int(math.Round(p.CourierShare * float64(p.Riders)))
+}
+
+// PingIntervalOrDefault is PingInterval, or 30 s when it is zero.
+func (p Params) PingIntervalOrDefault() time.Duration {
+	if p.PingInterval == 0 {
+		return legacyPingInterval
+	}
+	return p.PingInterval
+}
+
+// interval is the mean ping interval in whole seconds.
+func (p Params) interval() int { return int(p.PingIntervalOrDefault() / time.Second) }
 
 func defaultStart() time.Time { return time.Date(2026, 11, 2, 0, 0, 0, 0, cst) }
 
@@ -55,6 +94,12 @@ func (p Params) Validate() error {
 	}
 	if p.Days < 1 || p.Days > MaxDays {
 		errs = append(errs, fmt.Errorf("demo: days must be between 1 and %d, got %d", MaxDays, p.Days))
+	}
+	if !(p.CourierShare >= 0 && p.CourierShare <= 1) {
+		errs = append(errs, fmt.Errorf("demo: couriers share must be between 0 and 1, got %g", p.CourierShare))
+	}
+	if p.PingInterval != 0 && (p.PingInterval < MinPingInterval || p.PingInterval > MaxPingInterval) {
+		errs = append(errs, fmt.Errorf("demo: ping interval must be between %s and %s, got %s", MinPingInterval, MaxPingInterval, p.PingInterval))
 	}
 	return errors.Join(errs...)
 }
@@ -94,10 +139,22 @@ type Cluster struct {
 // IsMerchant reports whether riders pick up orders at the cluster.
 func (c Cluster) IsMerchant() bool { return c.Kind == ClusterMall || c.Kind == ClusterFoodStreet }
 
+// Kinds of riders.
+const (
+	KindFood    = "food"    // a food-delivery rider roaming between merchant clusters and homes
+	KindCourier = "courier" // an express courier working a fixed territory of a few grids
+)
+
 // RawRider is a rider as a platform knows him, before pseudonymization.
 type RawRider struct {
 	PlatformID, Platform string
-	Home                 int // index into City.Clusters of his home merchant cluster
+	Kind                 string // KindFood or KindCourier
+	// Home is the index into City.Clusters of a food rider's home merchant
+	// cluster; -1 for a courier.
+	Home int
+	// Territory is a courier's grids (indices into City.Grids), the one he
+	// spends most time in first; nil for a food rider.
+	Territory []int
 }
 
 // RawPing is one ping as a platform exports it.
@@ -118,8 +175,9 @@ type City struct {
 	Clusters []Cluster // merchant clusters, residences and offices
 	Riders   []RawRider
 
-	world *world      // geometry the generator samples against
-	plans []riderPlan // per rider, parallel to Riders
+	world    *world        // geometry the generator samples against
+	plans    []riderPlan   // per food rider, parallel to Riders[:len(plans)]
+	couriers []courierPlan // per courier, parallel to Riders[len(plans):]
 	day0  time.Time   // midnight of the first day
 }
 
@@ -156,5 +214,6 @@ func Generate(p Params) (*City, error) {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	c.makeRiders()
+	c.makeCouriers()
 	return c, nil
 }

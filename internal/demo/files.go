@@ -311,7 +311,7 @@ func floorDiv(a, b int64) int64 {
 func (c *City) Checksum() (string, error) {
 	h := sha256.New()
 	e := &hashEncoder{w: bufio.NewWriterSize(h, 1<<16)}
-	e.str("hexcover-demo-v1")
+	e.str("hexcover-demo-v2")
 	e.int(int64(len(c.Areas)))
 	for _, a := range c.Areas {
 		e.str(a.Code, a.Name, a.NameEn, string(a.Level), a.ParentCode)
@@ -342,8 +342,11 @@ func (c *City) Checksum() (string, error) {
 	}
 	e.int(int64(len(c.Riders)))
 	for _, r := range c.Riders {
-		e.str(r.PlatformID, r.Platform)
-		e.int(int64(r.Home))
+		e.str(r.PlatformID, r.Platform, r.Kind)
+		e.int(int64(r.Home), int64(len(r.Territory)))
+		for _, g := range r.Territory {
+			e.int(int64(g))
+		}
 	}
 	err := c.Pings(func(p RawPing) error {
 		e.str(p.PlatformID, p.Platform, p.Status)

@@ -76,8 +76,8 @@ func (c *City) makeRiders() {
 	idOffset := splitmix64(uint64(c.Params.Seed)) % 1e8
 
 	c.Riders = make([]RawRider, c.Params.Riders)
-	c.plans = make([]riderPlan, c.Params.Riders)
-	for i := range c.Riders {
+	c.plans = make([]riderPlan, c.Params.Riders-c.Params.Couriers())
+	for i := range c.plans {
 		r := newRand(c.Params.Seed, streamRiderPlan, i)
 		pl := platforms[pickWeighted(r, platCum)]
 		// (48271·i + offset) mod 10⁸ is a bijection, so ids are unique.
@@ -85,6 +85,7 @@ func (c *City) makeRiders() {
 		c.Riders[i] = RawRider{
 			PlatformID: fmt.Sprintf("%s%08d", pl.prefix, n),
 			Platform:   pl.name,
+			Kind:       KindFood,
 			Home:       pickWeighted(r, merchCum),
 		}
 		// Work radius: log-normal, median 2.2 km (mean about 2.4 km), most
@@ -96,10 +97,17 @@ func (c *City) makeRiders() {
 			combo:  pickWeighted(r, comboCum),
 			days:   make([]bool, c.Params.Days),
 		}
+		// Three in four riders work every day; the others two days in
+		// three on weekdays and four in five at weekends, when more
+		// orders come (docs/DEMO.md).
 		everyDay := r.Float64() < 0.75
 		active := false
 		for d := range plan.days {
-			plan.days[d] = everyDay || r.Float64() < 0.65
+			p := 0.65
+			if c.weekend(d) {
+				p = 0.8
+			}
+			plan.days[d] = everyDay || r.Float64() < p
 			active = active || plan.days[d]
 		}
 		if !active {
@@ -185,16 +193,28 @@ type sim struct {
 	next  int64   // time of the next ping, unix seconds
 	pos   xy
 
+	interval int // mean ping interval, seconds
+
 	home             xy
 	merch, res       []int // clusters within reach
 	merchCum, resCum []float64
 	clusters         []Cluster
 }
 
+// weekend reports whether day d of the data is a Saturday or Sunday.
+func (c *City) weekend(d int) bool {
+	wd := c.day0.AddDate(0, 0, d).Weekday()
+	return wd == time.Saturday || wd == time.Sunday
+}
+
 func (c *City) riderPings(i int, out []RawPing) []RawPing {
+	if i >= len(c.plans) {
+		return c.courierPings(i, out)
+	}
 	s := &sim{
 		w: c.world, r: newRand(c.Params.Seed, streamRiderMove, i),
 		rider: c.Riders[i], plan: c.plans[i], out: out, clusters: c.Clusters,
+		interval: c.Params.interval(),
 	}
 	s.home = toXY(c.Clusters[s.rider.Home].Location)
 	s.reach()
@@ -212,13 +232,22 @@ func (c *City) riderPings(i int, out []RawPing) []RawPing {
 		}
 		var shifts []shift
 		total := 0.0
+		weekend := c.weekend(d)
 		for _, k := range combo {
 			pk := peaks[k]
+			// At weekends breakfast orders are few (most riders skip
+			// that peak) and lunch and dinner run longer.
+			if weekend && k == 0 && len(combo) > 1 && s.r.Float64() < 0.6 {
+				continue
+			}
 			var pre, post float64
 			if len(combo) == 2 {
 				pre, post = uniform(s.r, 30, 75)*60, uniform(s.r, 0, 40)*60
 			} else {
 				pre, post = uniform(s.r, 10, 30)*60, uniform(s.r, 0, 15)*60
+			}
+			if weekend && (k == 1 || k == 2) {
+				post += uniform(s.r, 10, 30) * 60
 			}
 			sh := shift{pk.start - pre, math.Min(pk.end+post, 25*hour), pk}
 			total += sh.end - sh.start
@@ -376,11 +405,12 @@ func (s *sim) ride(b xy, speed float64, status string) {
 }
 
 // emit records a ping at s.next at p with GPS noise and advances s.next by
-// 30 s ± 3 s. A ping the noise would put outside the district is recorded
-// without noise, or not at all.
+// the interval ± 10% (30 s ± 3 s by default). A ping the noise would put
+// outside the district is recorded without noise, or not at all.
 func (s *sim) emit(p xy, status string) {
 	ts := s.next
-	s.next += 27 + int64(s.r.IntN(7))
+	j := s.interval / 10
+	s.next += int64(s.interval-j) + int64(s.r.IntN(2*j+1))
 	lim := 3 * s.plan.noise
 	nx := math.Max(-lim, math.Min(lim, s.r.NormFloat64()*s.plan.noise))
 	ny := math.Max(-lim, math.Min(lim, s.r.NormFloat64()*s.plan.noise))

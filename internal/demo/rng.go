@@ -12,6 +12,10 @@ const (
 	streamSites
 	streamRiderPlan
 	streamRiderMove
+	streamCourierPlan
+	streamCourierMove
+	streamTerritories
+	streamDepots
 )
 
 // splitmix64 is a strong 64-bit mixer (Steele, Lea, Flood 2014).
