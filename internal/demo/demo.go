@@ -178,7 +178,7 @@ type City struct {
 	world    *world        // geometry the generator samples against
 	plans    []riderPlan   // per food rider, parallel to Riders[:len(plans)]
 	couriers []courierPlan // per courier, parallel to Riders[len(plans):]
-	day0  time.Time   // midnight of the first day
+	day0     time.Time     // midnight of the first day
 }
 
 // UnservedClusters returns the indices into Clusters of the merchant clusters
