@@ -191,7 +191,7 @@ func (c *City) courierPings(i int, out []RawPing) []RawPing {
 	s := &sim{
 		w: c.world, r: newRand(c.Params.Seed, streamCourierMove, k),
 		rider: c.Riders[i], plan: riderPlan{noise: cp.noise}, out: out, clusters: c.Clusters,
-		interval: c.Params.interval(),
+		interval: c.Params.interval(), end: c.end(),
 	}
 	day0 := c.day0.Unix()
 	for d := range c.Params.Days {

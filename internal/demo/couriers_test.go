@@ -141,3 +141,22 @@ func TestWeekendDiffers(t *testing.T) {
 		t.Errorf("couriers' pings after 17:00 per day = %v, want some on weekdays and none at weekends", evening)
 	}
 }
+
+func TestPingsWithinWholeDays(t *testing.T) {
+	p := weekParams()
+	p.Riders = 120
+	c, by := weekCity(t, p)
+	dates := map[string]bool{}
+	end := c.day0.AddDate(0, 0, p.Days)
+	for _, ps := range by {
+		for _, r := range ps {
+			if r.Time.Before(c.day0) || !r.Time.Before(end) {
+				t.Fatalf("ping at %v, want within %v – %v", r.Time, c.day0, end)
+			}
+			dates[r.Time.Format(time.DateOnly)] = true
+		}
+	}
+	if len(dates) != p.Days {
+		t.Errorf("local dates with pings = %d, want %d (whole days, as platforms export them)", len(dates), p.Days)
+	}
+}

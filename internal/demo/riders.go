@@ -193,13 +193,17 @@ type sim struct {
 	next  int64   // time of the next ping, unix seconds
 	pos   xy
 
-	interval int // mean ping interval, seconds
+	interval int   // mean ping interval, seconds
+	end      int64 // end of the data period (unix seconds): later pings are not exported
 
 	home             xy
 	merch, res       []int // clusters within reach
 	merchCum, resCum []float64
 	clusters         []Cluster
 }
+
+// end is the end of the data period: midnight after the last day.
+func (c *City) end() int64 { return c.day0.AddDate(0, 0, c.Params.Days).Unix() }
 
 // weekend reports whether day d of the data is a Saturday or Sunday.
 func (c *City) weekend(d int) bool {
@@ -214,7 +218,7 @@ func (c *City) riderPings(i int, out []RawPing) []RawPing {
 	s := &sim{
 		w: c.world, r: newRand(c.Params.Seed, streamRiderMove, i),
 		rider: c.Riders[i], plan: c.plans[i], out: out, clusters: c.Clusters,
-		interval: c.Params.interval(),
+		interval: c.Params.interval(), end: c.end(),
 	}
 	s.home = toXY(c.Clusters[s.rider.Home].Location)
 	s.reach()
@@ -414,6 +418,11 @@ func (s *sim) emit(p xy, status string) {
 	lim := 3 * s.plan.noise
 	nx := math.Max(-lim, math.Min(lim, s.r.NormFloat64()*s.plan.noise))
 	ny := math.Max(-lim, math.Min(lim, s.r.NormFloat64()*s.plan.noise))
+	if ts >= s.end {
+		// The platform exports whole days: the last night's pings
+		// after midnight are not in the data.
+		return
+	}
 	lng, lat := round6(lng0+(p.X+nx)/mPerDegLng), round6(lat0+(p.Y+ny)/mPerDegLat)
 	if !s.w.contains(lng, lat) {
 		lng, lat = round6(lng0+p.X/mPerDegLng), round6(lat0+p.Y/mPerDegLat)
