@@ -42,7 +42,7 @@ import_run() { # dir → "rows seconds maxrss_kb"
 	DATABASE_URL="$url" "$OUT/hexcover" migrate >/dev/null
 	local t0 t1
 	t0=$(date +%s.%N)
-	DATABASE_URL="$url" HEXCOVER_SECRET=bench-secret-0123456789 /usr/bin/time -f '%M' -o "$OUT/rss" \
+	DATABASE_URL="$url" HEXCOVER_SECRET=bench-secret-5e1b9c0d7a3f28e46c9a /usr/bin/time -f '%M' -o "$OUT/rss" \
 		"$OUT/hexcover" ingest pings "$1/pings.csv" --json >"$OUT/sum.json" 2>/dev/null
 	t1=$(date +%s.%N)
 	psql "$admin" -XAtqc "drop database $db with (force)" >/dev/null

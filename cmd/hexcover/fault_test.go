@@ -107,7 +107,7 @@ func countRows(t *testing.T, url string) (pings, batchesDone int64) {
 // absent, and the running server answers again by itself.
 func TestFaultRestartDuringImportAndTiles(t *testing.T) {
 	pg := startPrivatePG(t)
-	env := []string{"DATABASE_URL=" + pg.url("hexcover"), "HEXCOVER_SECRET=fault-test-secret-0123456789"}
+	env := []string{"DATABASE_URL=" + pg.url("hexcover"), "HEXCOVER_SECRET=fault-test-secret-5e1b9c0d7a3f28e4"}
 	if _, stderr, code := hexcover(t, env, "migrate"); code != 0 {
 		t.Fatalf("migrate: %s", stderr)
 	}

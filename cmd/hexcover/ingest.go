@@ -16,6 +16,7 @@ import (
 
 	"github.com/hexcover/hexcover/geo"
 	"github.com/hexcover/hexcover/internal/activity"
+	"github.com/hexcover/hexcover/internal/config"
 	"github.com/hexcover/hexcover/internal/ingest"
 	"github.com/hexcover/hexcover/internal/store"
 )
@@ -71,8 +72,8 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	}
 	var pz *ingest.Pseudonymizer
 	if kind == ingest.KindPings {
-		if e.cfg.Secret == "" {
-			return fmt.Errorf("HEXCOVER_SECRET is not set: rider ids are pseudonymized with it at import; set it to a random string of at least 16 bytes (for example: export HEXCOVER_SECRET=$(head -c 24 /dev/urandom | base64)) and keep it, or the same rider gets another pseudonym next time")
+		if err := config.CheckSecret(e.cfg.Secret); err != nil {
+			return err
 		}
 		if pz, err = ingest.NewPseudonymizer([]byte(e.cfg.Secret)); err != nil {
 			return err

@@ -1,6 +1,9 @@
 package config
 
 import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
 	"strings"
 	"testing"
 	"time"
@@ -53,6 +56,54 @@ func TestUsageListsEverySetting(t *testing.T) {
 	for _, s := range Settings {
 		if !strings.Contains(u, s.Env) {
 			t.Errorf("usage lacks %s", s.Env)
+		}
+	}
+}
+
+func TestCheckSecret(t *testing.T) {
+	refused := map[string]string{
+		"":                 "not set",
+		demoSecret:         "public demo key",
+		"aaaaaaaaaaaaaaaa": "shorter than 32",
+		"0123456789abcdef": "shorter than 32",
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa":                       "distinct characters",
+		"0123456789abcdef0123456789abcdef":                               "repeats a pattern",
+		"hexcover-key-hexcover-key-hexcover-key":                         "repeats a pattern",
+		"abcdefghijklmnopqrstuvwxyz0123456789":                           "runs such as",
+		"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz": "runs such as",
+	}
+	for s, want := range refused {
+		err := CheckSecret(s)
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "openssl rand -hex 32") {
+			t.Errorf("CheckSecret(%q) = %v, want a refusal saying %q and how to make a secret", s, err, want)
+		}
+	}
+	for _, s := range []string{
+		"3f1c9a0b7e6d45c2a8b19e0f4d7c6a2b",                                 // openssl rand -hex 16
+		"9c2f4e1a7b3d8c6e0f5a2b9d4c7e1f3a6b8d0c2e4f6a8b1d3c5e7f9a0b2c4d6e", // openssl rand -hex 32
+		"q8Yx1FfN0m3TzK9bV2cLw7pR5sHj4uAe6DgXoIiZkE0=",                     // head -c32 /dev/urandom | base64
+		"riders' secret: 夜班骑手-普陀-2026-k7Q!",
+	} {
+		if err := CheckSecret(s); err != nil {
+			t.Errorf("CheckSecret(%q) = %v, want accepted", s, err)
+		}
+	}
+}
+
+// TestCheckSecretRandom: random secrets of the suggested forms always pass.
+func TestCheckSecretRandom(t *testing.T) {
+	for i := 0; i < 2000; i++ {
+		b := make([]byte, 16+i%17)
+		if _, err := rand.Read(b); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []string{hex.EncodeToString(b), base64.StdEncoding.EncodeToString(append(b, b[:len(b)/2]...))} {
+			if len(s) < MinSecretLen {
+				continue
+			}
+			if err := CheckSecret(s); err != nil {
+				t.Fatalf("random secret %q refused: %v", s, err)
+			}
 		}
 	}
 }
