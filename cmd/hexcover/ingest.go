@@ -87,7 +87,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	if err := requireSchema(ctx, st); err != nil {
 		return err
 	}
-	l := &ingest.Loader{Store: st, Pseudo: pz, Activity: activity.DefaultSettings(), Log: e.log}
+	l := &ingest.Loader{Store: st, Pseudo: pz, Activity: activity.DefaultSettings(), Log: e.log, Limits: e.cfg.Ingest}
 	var sums []ingest.Summary
 	for _, f := range pos[1:] {
 		o := ingest.Options{Kind: kind, Format: *format, CRS: c, Replace: *replace, Bounds: b, Platform: *platform,

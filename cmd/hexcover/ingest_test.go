@@ -1,8 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/hexcover/hexcover/internal/dbtest"
 )
@@ -25,5 +34,112 @@ func TestIngestRefusesWeakSecrets(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want 1 and a refusal saying %q and how to make a secret", code, stderr, c.want)
 			}
 		})
+	}
+}
+
+// gzipMembers writes a gzip file of header, then body n times, as
+// concatenated gzip members: a file of a few hundred KiB can hold GiBs.
+func gzipMembers(t *testing.T, path string, header string, body []byte, n int) {
+	t.Helper()
+	var member bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&member, gzip.BestCompression)
+	zw.Write(body)
+	zw.Close()
+	var out bytes.Buffer
+	zw = gzip.NewWriter(&out)
+	zw.Write([]byte(header))
+	zw.Close()
+	for i := 0; i < n; i++ {
+		out.Write(member.Bytes())
+	}
+	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// hexcoverRSS is hexcover() that also returns the process's peak resident
+// memory in bytes.
+func hexcoverRSS(t *testing.T, env []string, args ...string) (stderr string, code int, rss int64) {
+	t.Helper()
+	cmd := exec.Command(binPath, args...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
+	var e bytes.Buffer
+	cmd.Stderr = &e
+	err := cmd.Run()
+	if err != nil {
+		if _, ok := err.(*exec.ExitError); !ok {
+			t.Fatalf("run hexcover %v: %v", args, err)
+		}
+	}
+	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if ru != nil {
+		rss = ru.Maxrss << 10 // KiB on Linux
+	}
+	return e.String(), cmd.ProcessState.ExitCode(), rss
+}
+
+// TestIngestCapsEndToEnd: hostile files fail fast through hexcover ingest,
+// in bounded memory, with an error naming the setting, and leave nothing.
+func TestIngestCapsEndToEnd(t *testing.T) {
+	url := dbtest.NewURL(t)
+	env := []string{"DATABASE_URL=" + url, "HEXCOVER_SECRET=9f2c4e6a8b0d1f3e5a7c9e1b3d5f7a9c"}
+	if _, stderr, code := hexcover(t, env, "migrate"); code != 0 {
+		t.Fatalf("migrate: %s", stderr)
+	}
+	dir := t.TempDir()
+	const maxRSS = 200 << 20
+	row := []byte("r1,2024-05-01T08:00:00Z,31.2,121.4\n")
+	cases := []struct {
+		name, kind, file string
+		env              []string
+		write            func(path string)
+		want             string
+	}{
+		// 512 MiB in one line, in a 600 KiB .csv.gz (the ratio check is
+		// lifted so that the record cap is what stops it).
+		{"one huge line", "pings", "line.csv.gz", []string{"HEXCOVER_INGEST_MAX_RATIO=1000000"},
+			func(p string) {
+				gzipMembers(t, p, "rider_id,ts,lat,lng\nr1,2024-05-01T08:00:00Z,31.2,121.4\n", bytes.Repeat([]byte("x"), 1<<20), 512)
+			},
+			"line 3: a record is longer than 64 KiB (HEXCOVER_INGEST_MAX_RECORD)"},
+		// 1 GiB of valid rows: the first 16 MiB are copied, then the ratio
+		// check fails the file and the batch rolls back.
+		{"gzip bomb", "pings", "bomb.csv.gz", nil,
+			func(p string) {
+				gzipMembers(t, p, "rider_id,ts,lat,lng\n", bytes.Repeat(row, (1<<20)/len(row)), 1024)
+			},
+			"a ratio over 100 (HEXCOVER_INGEST_MAX_RATIO)"},
+		{"2 GiB GeoJSON property", "grids", "grids.geojson.gz", []string{"HEXCOVER_INGEST_MAX_RATIO=1000000"},
+			func(p string) {
+				gzipMembers(t, p, `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"g1","name":"`, bytes.Repeat([]byte("网格"), 1<<18), 1400)
+			},
+			"feature 1 is larger than 16 MiB (HEXCOVER_INGEST_MAX_FEATURE)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(dir, c.file)
+			c.write(path)
+			start := time.Now()
+			stderr, code, rss := hexcoverRSS(t, append(c.env, env...), "ingest", c.kind, path)
+			if code != 1 || !strings.Contains(stderr, c.want) || !strings.Contains(stderr, "nothing was imported") {
+				t.Errorf("exit %d, stderr %q; want 1 and %q, nothing was imported", code, stderr, c.want)
+			}
+			if rss > maxRSS {
+				t.Errorf("peak memory %d MiB, want under %d MiB", rss>>20, maxRSS>>20)
+			}
+			t.Logf("failed in %v, peak memory %d MiB", time.Since(start).Round(time.Millisecond), rss>>20)
+		})
+	}
+	db, err := pgx.Connect(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(t.Context())
+	var pings, done int
+	if err := db.QueryRow(t.Context(), `SELECT (SELECT count(*) FROM pings), (SELECT count(*) FROM ingest_batches WHERE status = 'done')`).Scan(&pings, &done); err != nil {
+		t.Fatal(err)
+	}
+	if pings != 0 || done != 0 {
+		t.Errorf("after failed imports: %d pings, %d done batches; want none", pings, done)
 	}
 }

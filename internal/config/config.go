@@ -28,6 +28,44 @@ type Config struct {
 	LogLevel       string // HEXCOVER_LOG_LEVEL: debug, info, warn, error
 	// DemoLogin lets the map offer the demo city's tokens (HEXCOVER_DEMO_LOGIN).
 	DemoLogin bool
+	// Ingest bounds what one imported file may hold (HEXCOVER_INGEST_*).
+	Ingest IngestLimits
+}
+
+// IngestLimits bound what the importer reads and keeps of one file, so that
+// a malformed or hostile file (a gzip bomb, a 3 GiB line, a 2 GiB GeoJSON
+// property) fails fast in bounded memory instead of exhausting the machine.
+// A zero field means its default.
+type IngestLimits struct {
+	MaxRecordBytes  int     // HEXCOVER_INGEST_MAX_RECORD: one CSV record or NDJSON line
+	MaxFeatureBytes int     // HEXCOVER_INGEST_MAX_FEATURE: one GeoJSON feature (or other top-level member)
+	MaxFieldBytes   int     // HEXCOVER_INGEST_MAX_FIELD: one CSV field or JSON property value, geometry excepted
+	MaxIDBytes      int     // HEXCOVER_INGEST_MAX_ID: rider_id, platform, status, site ids and kinds, area and grid codes
+	MaxColumns      int     // HEXCOVER_INGEST_MAX_COLUMNS: fields of one CSV record
+	MaxFileBytes    int64   // HEXCOVER_INGEST_MAX_BYTES: decompressed bytes of one file
+	MaxRatio        float64 // HEXCOVER_INGEST_MAX_RATIO: decompressed bytes per compressed byte of a gzip file
+}
+
+// OrDefault returns l with every zero field set to its default.
+func (l IngestLimits) OrDefault() IngestLimits {
+	d := Default().Ingest
+	set := func(v *int, dv int) {
+		if *v <= 0 {
+			*v = dv
+		}
+	}
+	set(&l.MaxRecordBytes, d.MaxRecordBytes)
+	set(&l.MaxFeatureBytes, d.MaxFeatureBytes)
+	set(&l.MaxFieldBytes, d.MaxFieldBytes)
+	set(&l.MaxIDBytes, d.MaxIDBytes)
+	set(&l.MaxColumns, d.MaxColumns)
+	if l.MaxFileBytes <= 0 {
+		l.MaxFileBytes = d.MaxFileBytes
+	}
+	if l.MaxRatio <= 0 {
+		l.MaxRatio = d.MaxRatio
+	}
+	return l
 }
 
 // demoSecret pseudonymizes the demo's synthetic rider ids and derives its
@@ -52,7 +90,7 @@ type Setting struct {
 var Settings = []Setting{
 	{"DATABASE_URL", "postgres:///hexcover?host=/var/run/postgresql", "PostgreSQL connection string (PostGIS required)"},
 	{"HEXCOVER_ADDR", ":8080", "listen address of `hexcover serve`"},
-	{"HEXCOVER_SECRET", "", "key of the HMAC that pseudonymizes rider ids (≥ 16 bytes); required for `ingest pings`; the demo uses a fixed demo key when unset"},
+	{"HEXCOVER_SECRET", "", "key of the HMAC that pseudonymizes rider ids; required for `ingest pings`, which refuses the demo key, fewer than 32 characters and visibly low entropy (make one with `openssl rand -hex 32`); the demo's synthetic riders use a fixed demo key when unset"},
 	{"HEXCOVER_QUERY_TIMEOUT", "10s", "statement timeout of every database query"},
 	{"HEXCOVER_K", "5", "k-anonymity: cells and zones with fewer distinct riders are not shown outside the admin role"},
 	{"HEXCOVER_RETENTION_DAYS", "30", "raw pings older than this are dropped by partition; aggregates stay"},
@@ -60,6 +98,13 @@ var Settings = []Setting{
 	{"HEXCOVER_BASEMAP_STYLE", "", "URL of an external MapLibre style to draw under our layers (empty: our own offline basemap)"},
 	{"HEXCOVER_LOG_LEVEL", "info", "log level: debug, info, warn, error"},
 	{"HEXCOVER_DEMO_LOGIN", "off", "on: the map offers one-click logins with the demo city's tokens (make run sets it; never on real data)"},
+	{"HEXCOVER_INGEST_MAX_RECORD", "64KiB", "bytes of one CSV record or NDJSON line; a longer one fails the file"},
+	{"HEXCOVER_INGEST_MAX_FEATURE", "16MiB", "bytes of one GeoJSON feature; a larger one fails the file"},
+	{"HEXCOVER_INGEST_MAX_FIELD", "4KiB", "bytes of one CSV field or JSON property value (geometry excepted); a longer one rejects its row"},
+	{"HEXCOVER_INGEST_MAX_ID", "128", "bytes of rider_id, platform, status, site id and kind, area and grid codes; a longer one rejects its row"},
+	{"HEXCOVER_INGEST_MAX_COLUMNS", "256", "fields of one CSV row; a header with more fails the file, a row with more is rejected"},
+	{"HEXCOVER_INGEST_MAX_BYTES", "64GiB", "decompressed bytes of one file; a larger file fails"},
+	{"HEXCOVER_INGEST_MAX_RATIO", "100", "decompressed bytes per compressed byte of a gzip file (checked past 16 MiB); a higher ratio fails the file"},
 }
 
 // Default returns the configuration with every default applied.
@@ -117,7 +162,62 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if c.ServiceRadiusM, err = ParseRadii(get("HEXCOVER_RADII")); err != nil {
 		errs = append(errs, fmt.Errorf("HEXCOVER_RADII: %w", err))
 	}
+	errs = append(errs, c.Ingest.fromEnv(get)...)
 	return c, errors.Join(errs...)
+}
+
+func (l *IngestLimits) fromEnv(get func(string) string) []error {
+	var errs []error
+	size := func(name string, lo, hi int64) int64 {
+		n, err := ParseSize(get(name))
+		if err != nil || n < lo || n > hi {
+			errs = append(errs, fmt.Errorf("%s=%q: want a size from %d to %d bytes, such as 64KiB or 16MiB", name, get(name), lo, hi))
+		}
+		return n
+	}
+	l.MaxRecordBytes = int(size("HEXCOVER_INGEST_MAX_RECORD", 256, 1<<30))
+	l.MaxFeatureBytes = int(size("HEXCOVER_INGEST_MAX_FEATURE", 1<<10, 1<<31-1))
+	l.MaxFieldBytes = int(size("HEXCOVER_INGEST_MAX_FIELD", 16, 1<<30))
+	l.MaxIDBytes = int(size("HEXCOVER_INGEST_MAX_ID", 8, 1<<20))
+	l.MaxFileBytes = size("HEXCOVER_INGEST_MAX_BYTES", 1<<10, 1<<50)
+	var err error
+	if l.MaxColumns, err = strconv.Atoi(get("HEXCOVER_INGEST_MAX_COLUMNS")); err != nil || l.MaxColumns < 4 || l.MaxColumns > 100000 {
+		errs = append(errs, fmt.Errorf("HEXCOVER_INGEST_MAX_COLUMNS=%q: want an integer from 4 to 100000", get("HEXCOVER_INGEST_MAX_COLUMNS")))
+	}
+	if l.MaxRatio, err = strconv.ParseFloat(get("HEXCOVER_INGEST_MAX_RATIO"), 64); err != nil || !(l.MaxRatio >= 2 && l.MaxRatio <= 1e6) {
+		errs = append(errs, fmt.Errorf("HEXCOVER_INGEST_MAX_RATIO=%q: want a number from 2 to 1000000", get("HEXCOVER_INGEST_MAX_RATIO")))
+	}
+	return errs
+}
+
+// ParseSize parses a byte count: an integer, optionally followed by KiB,
+// MiB or GiB (or K, M, G, KB, MB, GB, all powers of 1024).
+func ParseSize(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	n, err := strconv.ParseInt(s[:i], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a size", s)
+	}
+	var shift uint
+	switch strings.ToUpper(strings.TrimSpace(s[i:])) {
+	case "", "B":
+	case "K", "KB", "KIB":
+		shift = 10
+	case "M", "MB", "MIB":
+		shift = 20
+	case "G", "GB", "GIB":
+		shift = 30
+	default:
+		return 0, fmt.Errorf("%q: unknown unit (want KiB, MiB or GiB)", s)
+	}
+	if n > 1<<(62-shift) {
+		return 0, fmt.Errorf("%q is too large", s)
+	}
+	return n << shift, nil
 }
 
 // Load reads the configuration from the process environment.

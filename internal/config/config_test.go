@@ -107,3 +107,26 @@ func TestCheckSecretRandom(t *testing.T) {
 		}
 	}
 }
+
+func TestIngestLimits(t *testing.T) {
+	d := Default().Ingest
+	if d.MaxRecordBytes != 64<<10 || d.MaxFeatureBytes != 16<<20 || d.MaxFieldBytes != 4<<10 || d.MaxIDBytes != 128 ||
+		d.MaxColumns != 256 || d.MaxFileBytes != 64<<30 || d.MaxRatio != 100 {
+		t.Errorf("ingest defaults = %+v", d)
+	}
+	if got := (IngestLimits{MaxIDBytes: 64}).OrDefault(); got.MaxIDBytes != 64 || got.MaxRecordBytes != d.MaxRecordBytes {
+		t.Errorf("OrDefault = %+v", got)
+	}
+	c, err := FromEnv(env(map[string]string{"HEXCOVER_INGEST_MAX_RECORD": "1MiB", "HEXCOVER_INGEST_MAX_BYTES": "2G", "HEXCOVER_INGEST_MAX_ID": "256"}))
+	if err != nil || c.Ingest.MaxRecordBytes != 1<<20 || c.Ingest.MaxFileBytes != 2<<30 || c.Ingest.MaxIDBytes != 256 {
+		t.Errorf("overrides: %+v %v", c.Ingest, err)
+	}
+	for _, bad := range []map[string]string{
+		{"HEXCOVER_INGEST_MAX_RECORD": "lots"}, {"HEXCOVER_INGEST_MAX_FIELD": "1TiB"}, {"HEXCOVER_INGEST_MAX_COLUMNS": "2"},
+		{"HEXCOVER_INGEST_MAX_RATIO": "1"}, {"HEXCOVER_INGEST_MAX_ID": "-5"},
+	} {
+		if _, err := FromEnv(env(bad)); err == nil {
+			t.Errorf("FromEnv(%v) accepted", bad)
+		}
+	}
+}

@@ -17,6 +17,12 @@ import (
 // or a street without parent_code is rejected; a code seen before in the
 // file is rejected too.
 func ReadAreas(src io.Reader, file string, f Format, crs geo.CRS, fn func(model.Area) error, rej func(Reject) error) error {
+	return readAreas(src, file, f, crs, Limits{}, fn, rej)
+}
+
+// readAreas is ReadAreas with limits (zero fields mean the defaults).
+func readAreas(src io.Reader, file string, f Format, crs geo.CRS, lim Limits, fn func(model.Area) error, rej func(Reject) error) error {
+	lim = lim.OrDefault()
 	if f != GeoJSON {
 		return fmt.Errorf("ingest %s: areas are read from GeoJSON, not %q", file, f)
 	}
@@ -24,8 +30,8 @@ func ReadAreas(src io.Reader, file string, f Format, crs geo.CRS, fn func(model.
 		return err
 	}
 	seen := make(map[string]int)
-	return readFeatures(src, file, func(n int, raw json.RawMessage) error {
-		a, why := area(raw, crs)
+	return readFeatures(src, file, lim, func(n int, raw json.RawMessage) error {
+		a, why := area(raw, crs, lim)
 		if why == "" {
 			if at, dup := seen[a.Code]; dup {
 				why = fmt.Sprintf("duplicate code %q (first seen on line %d)", a.Code, at)
@@ -40,8 +46,8 @@ func ReadAreas(src io.Reader, file string, f Format, crs geo.CRS, fn func(model.
 	})
 }
 
-func area(raw json.RawMessage, crs geo.CRS) (model.Area, string) {
-	f, p, why := decodeFeature(raw)
+func area(raw json.RawMessage, crs geo.CRS, lim Limits) (model.Area, string) {
+	f, p, why := decodeFeature(raw, lim)
 	if why != "" {
 		return model.Area{}, why
 	}
@@ -50,10 +56,11 @@ func area(raw json.RawMessage, crs geo.CRS) (model.Area, string) {
 	for _, kv := range []struct {
 		key string
 		dst *string
-	}{{"code", &a.Code}, {"name", &a.Name}, {"name_en", &a.NameEn}, {"level", &level}, {"parent_code", &a.ParentCode}} {
-		s, err := p.str(kv.key)
-		if err != nil {
-			return model.Area{}, err.Error()
+		id  bool
+	}{{"code", &a.Code, true}, {"name", &a.Name, false}, {"name_en", &a.NameEn, false}, {"level", &level, true}, {"parent_code", &a.ParentCode, true}} {
+		s, why := p.text(kv.key, kv.id, lim)
+		if why != "" {
+			return model.Area{}, why
 		}
 		*kv.dst = s
 	}
@@ -85,6 +92,12 @@ func area(raw json.RawMessage, crs geo.CRS) (model.Area, string) {
 // lacking code, with a bad target or an empty or invalid geometry, or with
 // a code seen before in the file is rejected.
 func ReadGrids(src io.Reader, file string, f Format, crs geo.CRS, fn func(model.Grid) error, rej func(Reject) error) error {
+	return readGrids(src, file, f, crs, Limits{}, fn, rej)
+}
+
+// readGrids is ReadGrids with limits (zero fields mean the defaults).
+func readGrids(src io.Reader, file string, f Format, crs geo.CRS, lim Limits, fn func(model.Grid) error, rej func(Reject) error) error {
+	lim = lim.OrDefault()
 	if f != GeoJSON {
 		return fmt.Errorf("ingest %s: grids are read from GeoJSON, not %q", file, f)
 	}
@@ -92,8 +105,8 @@ func ReadGrids(src io.Reader, file string, f Format, crs geo.CRS, fn func(model.
 		return err
 	}
 	seen := make(map[string]int)
-	return readFeatures(src, file, func(n int, raw json.RawMessage) error {
-		g, why := grid(raw, crs)
+	return readFeatures(src, file, lim, func(n int, raw json.RawMessage) error {
+		g, why := grid(raw, crs, lim)
 		if why == "" {
 			if at, dup := seen[g.Code]; dup {
 				why = fmt.Sprintf("duplicate code %q (first seen on line %d)", g.Code, at)
@@ -108,8 +121,8 @@ func ReadGrids(src io.Reader, file string, f Format, crs geo.CRS, fn func(model.
 	})
 }
 
-func grid(raw json.RawMessage, crs geo.CRS) (model.Grid, string) {
-	f, p, why := decodeFeature(raw)
+func grid(raw json.RawMessage, crs geo.CRS, lim Limits) (model.Grid, string) {
+	f, p, why := decodeFeature(raw, lim)
 	if why != "" {
 		return model.Grid{}, why
 	}
@@ -117,10 +130,11 @@ func grid(raw json.RawMessage, crs geo.CRS) (model.Grid, string) {
 	for _, kv := range []struct {
 		key string
 		dst *string
-	}{{"code", &g.Code}, {"name", &g.Name}, {"community_code", &g.CommunityCode}, {"street_code", &g.StreetCode}, {"district_code", &g.DistrictCode}, {"manager", &g.Manager}} {
-		s, err := p.str(kv.key)
-		if err != nil {
-			return model.Grid{}, err.Error()
+		id  bool
+	}{{"code", &g.Code, true}, {"name", &g.Name, false}, {"community_code", &g.CommunityCode, true}, {"street_code", &g.StreetCode, true}, {"district_code", &g.DistrictCode, true}, {"manager", &g.Manager, false}} {
+		s, why := p.text(kv.key, kv.id, lim)
+		if why != "" {
+			return model.Grid{}, why
 		}
 		*kv.dst = s
 	}

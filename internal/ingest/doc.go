@@ -5,7 +5,10 @@
 // The readers stream: they hold one row (or one GeoJSON feature) at a time,
 // hand each valid value to a callback and each rejected row to another, and
 // return an error only for problems with the file as a whole. Loading into
-// the database is done elsewhere in this package (load.go).
+// the database is done elsewhere in this package (load.go). What a reader
+// holds and accepts is capped by Limits (limits.go): a record over its cap
+// fails the file before it is read whole; a field over its cap, invalid
+// UTF-8 or a NUL character rejects its row.
 //
 // Ping CSV columns (header required; any order; names trimmed and matched
 // case-insensitively; extra columns ignored):

@@ -38,11 +38,18 @@ func checkPing(t *testing.T, p model.Ping) {
 	}
 }
 
+// fuzzLimits are small enough for fuzzed inputs to pass them.
+var fuzzLimits = Limits{MaxRecordBytes: 256, MaxFeatureBytes: 1024, MaxFieldBytes: 48, MaxIDBytes: 12, MaxColumns: 8}
+
 // readEvents reads pings and returns every row event in order.
 func readEvents(t *testing.T, data []byte, f Format, crs geo.CRS) ([]event, error) {
+	return readEventsLimited(t, data, f, crs, Limits{})
+}
+
+func readEventsLimited(t *testing.T, data []byte, f Format, crs geo.CRS, lim Limits) ([]event, error) {
 	var evs []event
 	pz := testPZ(t)
-	err := readPings(bytes.NewReader(data), "fuzz", f, pz, PingOptions{CRS: crs},
+	err := readPings(bytes.NewReader(data), "fuzz", f, pz, PingOptions{CRS: crs, Limits: lim},
 		func(line int, p model.Ping) error {
 			checkPing(t, p)
 			evs = append(evs, event{line, true})
@@ -91,6 +98,7 @@ func csvRecords(data []byte) int {
 func FuzzReadPingsCSV(f *testing.F) {
 	f.Add([]byte(hdr + "r1,2024-05-01T08:00:00+08:00,31.23,121.47,mt,idle\n"))
 	f.Add([]byte("\ufefflng,LAT,time,rider_id\r\n121.4,31.2,1714521600123,r\r\n0,0,1714521600,r\r\n"))
+	f.Add([]byte(hdr + strings.Repeat("r", 20) + ",2024-05-01T08:00:00Z,31.2,121.4,mt," + strings.Repeat("s", 300) + "\n"))
 	f.Add([]byte(hdr + "\"r,1\",2024-05-01T08:00:00.5Z,\"31.2\",121.4,\"m\"\"t\",\"a\nb\"\nx,y\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, crs := range []geo.CRS{geo.WGS84, geo.GCJ02} {
@@ -105,7 +113,44 @@ func FuzzReadPingsCSV(f *testing.F) {
 				t.Fatalf("got %d row events, want %d (one per row)", len(evs), want)
 			}
 		}
+		// With small limits: a limit error only when a record (as
+		// encoding/csv reads it) or the header passes one.
+		_, err := readEventsLimited(t, data, CSV, geo.WGS84, fuzzLimits)
+		longest, cols, name := csvLongestRecord(data)
+		if errors.Is(err, ErrLimit) && longest <= fuzzLimits.MaxRecordBytes && cols <= fuzzLimits.MaxColumns && name <= fuzzLimits.MaxFieldBytes {
+			t.Fatalf("limit error %v, but the longest record is %d bytes and the header %d columns, the longest name %d bytes", err, longest, cols, name)
+		}
+		if err == nil && longest > fuzzLimits.MaxRecordBytes+2 {
+			t.Fatalf("no limit error (%v), but a record is %d bytes", err, longest)
+		}
 	})
+}
+
+// csvLongestRecord returns the length of the longest record as
+// encoding/csv reads it (with its line end), the header's fields and the
+// length of its longest name.
+func csvLongestRecord(data []byte) (longest, cols, name int) {
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = -1
+	var last int64
+	for i := 0; ; i++ {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return longest, cols, name
+		}
+		var pe *csv.ParseError
+		if err != nil && !errors.As(err, &pe) {
+			return longest, cols, name
+		}
+		if i == 0 {
+			cols = len(rec)
+			for _, f := range rec {
+				name = max(name, len(f))
+			}
+		}
+		longest = max(longest, int(r.InputOffset()-last))
+		last = r.InputOffset()
+	}
 }
 
 func FuzzReadPingsNDJSON(f *testing.F) {
@@ -128,6 +173,16 @@ func FuzzReadPingsNDJSON(f *testing.F) {
 		if len(evs) != want {
 			t.Fatalf("got %d row events, want %d (one per non-blank line)", len(evs), want)
 		}
+		// With small limits: a limit error exactly when a line passes the
+		// record limit; rejects otherwise.
+		_, err = readEventsLimited(t, data, NDJSON, geo.WGS84, fuzzLimits)
+		longest := 0
+		for _, l := range bytes.Split(data, []byte("\n")) {
+			longest = max(longest, len(bytes.TrimSpace(l)))
+		}
+		if (longest > fuzzLimits.MaxRecordBytes+3) && !errors.Is(err, ErrLimit) || longest <= fuzzLimits.MaxRecordBytes && err != nil {
+			t.Fatalf("longest line %d bytes, limit %d: error %v", longest, fuzzLimits.MaxRecordBytes, err)
+		}
 	})
 }
 
@@ -148,6 +203,7 @@ func geojsonFeatures(data []byte) int {
 func FuzzReadGeoJSON(f *testing.F) {
 	f.Add([]byte(collection(feat(poly(square), `{"code":"a","name":"x","level":"street","parent_code":"p","rider_id":"r","ts":1714521600,"id":"s","kind":"branch"}`))))
 	f.Add([]byte(collection(feat(`{"type":"Point","coordinates":[121.4,31.2]}`, `{"code":"a","name":"x","level":"district","rider_id":"r","ts":"2024-05-01T08:00:00Z","id":1,"kind":"branch","amenities":["a"]}`), `7`)))
+	f.Add([]byte(collection(feat(`{"type":"Point","coordinates":[121.4,31.2]}`, `{"rider_id":"a-rider-id-that-is-too-long","ts":1714521600,"note":"`+strings.Repeat("x", 60)+`"}`))))
 	f.Add([]byte(`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"MultiPolygon","coordinates":[[[[1,1],[2,1],[2,2],[1,1]]]]},"properties":{"code":"g","target":"2"}}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		type run struct {
@@ -237,6 +293,15 @@ func FuzzReadGeoJSON(f *testing.F) {
 			if err != nil && !strings.Contains(err.Error(), "malformed GeoJSON") {
 				t.Fatalf("%s: unexpected error %v", r.name, err)
 			}
+		}
+		// With small limits: a limit error only for input larger than the
+		// feature limit; accepted pings are valid either way.
+		evs, err := readEventsLimited(t, data, GeoJSON, geo.WGS84, fuzzLimits)
+		if errors.Is(err, ErrLimit) && len(data) <= fuzzLimits.MaxFeatureBytes {
+			t.Fatalf("limit error %v for %d bytes of input", err, len(data))
+		}
+		if err == nil && len(evs) != want {
+			t.Fatalf("limited: got %d feature events, want %d", len(evs), want)
 		}
 	})
 }

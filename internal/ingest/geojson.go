@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 
@@ -30,10 +31,28 @@ type geometry struct {
 // number (index+1) and raw JSON. A feature that is valid JSON but not an
 // object reaches fn too (its decoder rejects it); a syntax error anywhere,
 // a top level that is not a FeatureCollection, or a missing "features"
-// array is an error.
-func readFeatures(src io.Reader, file string, fn func(n int, raw json.RawMessage) error) error {
-	dec := json.NewDecoder(src)
-	bad := func(err error) error { return fmt.Errorf("ingest %s: malformed GeoJSON: %w", file, err) }
+// array is an error. So is a feature (or any other member of the top-level
+// object) larger than lim.MaxFeatureBytes: it fails as soon as the limit is
+// passed, without being read whole.
+func readFeatures(src io.Reader, file string, lim Limits, fn func(n int, raw json.RawMessage) error) error {
+	lr := &jsonLimiter{r: src}
+	dec := json.NewDecoder(lr)
+	n := 0
+	inFeatures := false
+	bad := func(err error) error {
+		if errors.Is(err, errValueTooLarge) {
+			what := "a member of the top-level object"
+			if inFeatures {
+				what = fmt.Sprintf("feature %d", n+1)
+			}
+			return newLimitError("ingest %s: %s is larger than %s (HEXCOVER_INGEST_MAX_FEATURE): not a GeoJSON file of this kind, or raise the limit",
+				file, what, size(int64(lim.MaxFeatureBytes)))
+		}
+		return fmt.Errorf("ingest %s: malformed GeoJSON: %w", file, err)
+	}
+	// Each token or value read next may take at most MaxFeatureBytes.
+	next := func() { lr.limit = dec.InputOffset() + int64(lim.MaxFeatureBytes) }
+	next()
 	tok, err := dec.Token()
 	if err != nil {
 		if err == io.EOF {
@@ -45,8 +64,7 @@ func readFeatures(src io.Reader, file string, fn func(n int, raw json.RawMessage
 		return bad(errors.New("the top level is not an object"))
 	}
 	seenFeatures := false
-	n := 0
-	for dec.More() {
+	for next(); dec.More(); next() {
 		tok, err := dec.Token()
 		if err != nil {
 			return bad(err)
@@ -54,6 +72,7 @@ func readFeatures(src io.Reader, file string, fn func(n int, raw json.RawMessage
 		key, _ := tok.(string)
 		switch key {
 		case "type":
+			next()
 			var t string
 			if err := dec.Decode(&t); err != nil {
 				return bad(fmt.Errorf("type: %w", err))
@@ -66,6 +85,7 @@ func readFeatures(src io.Reader, file string, fn func(n int, raw json.RawMessage
 				return bad(errors.New("features given twice"))
 			}
 			seenFeatures = true
+			next()
 			tok, err := dec.Token()
 			if err != nil {
 				return bad(err)
@@ -76,9 +96,13 @@ func readFeatures(src io.Reader, file string, fn func(n int, raw json.RawMessage
 				}
 				return bad(errors.New("features is not an array"))
 			}
-			for dec.More() {
+			inFeatures = true
+			for next(); dec.More(); next() {
 				var raw json.RawMessage
 				if err := dec.Decode(&raw); err != nil {
+					if errors.Is(err, errValueTooLarge) {
+						return bad(err)
+					}
 					return bad(fmt.Errorf("feature %d: %w", n+1, err))
 				}
 				n++
@@ -86,10 +110,12 @@ func readFeatures(src io.Reader, file string, fn func(n int, raw json.RawMessage
 					return err
 				}
 			}
+			inFeatures = false
 			if _, err := dec.Token(); err != nil { // ]
 				return bad(err)
 			}
 		default:
+			next()
 			var skip json.RawMessage
 			if err := dec.Decode(&skip); err != nil {
 				return bad(err)
@@ -108,11 +134,16 @@ func readFeatures(src io.Reader, file string, fn func(n int, raw json.RawMessage
 	return nil
 }
 
-// decodeFeature decodes a feature's envelope and properties.
-func decodeFeature(raw json.RawMessage) (feature, props, string) {
+// decodeFeature decodes a feature's envelope and properties. A feature that
+// is not valid UTF-8 (encoding/json would silently replace the bad bytes)
+// or has a property value longer than lim.MaxFieldBytes is rejected.
+func decodeFeature(raw json.RawMessage, lim Limits) (feature, props, string) {
 	t := bytes.TrimSpace(raw)
 	if len(t) == 0 || t[0] != '{' {
 		return feature{}, nil, "feature is not a JSON object"
+	}
+	if !utf8.Valid(t) {
+		return feature{}, nil, "feature is not valid UTF-8"
 	}
 	var f feature
 	if err := json.Unmarshal(raw, &f); err != nil {
@@ -128,6 +159,11 @@ func decodeFeature(raw json.RawMessage) (feature, props, string) {
 		}
 		if err := json.Unmarshal(pt, &p); err != nil {
 			return feature{}, nil, "properties: " + err.Error()
+		}
+		for k, v := range p {
+			if len(v) > lim.MaxFieldBytes {
+				return feature{}, nil, fmt.Sprintf("property %s is %d bytes, longer than %d (%s)", shortJSON(quoteJSON(k)), len(v), lim.MaxFieldBytes, settingField)
+			}
 		}
 	}
 	return f, p, ""

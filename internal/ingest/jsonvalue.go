@@ -42,6 +42,21 @@ func (p props) str(key string) (string, error) {
 	return strings.TrimSpace(s), nil
 }
 
+// text returns a trimmed string or number property ("" when missing or
+// null), or why it is rejected: not a string or number, longer than the
+// limit for ids (id) or other text, not valid UTF-8, or holding a NUL.
+func (p props) text(key string, id bool, lim Limits) (string, string) {
+	s, err := p.str(key)
+	if err != nil {
+		return "", err.Error()
+	}
+	max, setting := lim.MaxFieldBytes, settingField
+	if id {
+		max, setting = lim.MaxIDBytes, settingID
+	}
+	return s, checkText(key, s, max, setting)
+}
+
 // count returns an integer ≥ 0 property (a number or a numeric string),
 // or 0 when missing.
 func (p props) count(key string) (int, error) {

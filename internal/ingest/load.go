@@ -37,7 +37,8 @@ type Loader struct {
 	Pseudo   *Pseudonymizer // required for pings
 	Activity activity.Settings
 	Log      *slog.Logger
-	Workers  int // H3 and aggregation workers; 0 = GOMAXPROCS
+	Workers  int    // H3 and aggregation workers; 0 = GOMAXPROCS
+	Limits   Limits // caps on what one file may hold; zero fields mean the defaults
 }
 
 // Options say how to import one file.
@@ -103,7 +104,7 @@ func (l *Loader) Import(ctx context.Context, path string, o Options) (Summary, e
 			return sum, nil
 		}
 	}
-	src, err := Open(path)
+	src, err := OpenContext(ctx, path, l.Limits)
 	if err != nil {
 		return sum, err
 	}
@@ -174,11 +175,11 @@ func (l *Loader) importFeatures(ctx context.Context, src *Source, name, sha stri
 	rej := func(r Reject) error { return rw.write(r) }
 	switch o.Kind {
 	case KindAreas:
-		err = ReadAreas(src, name, f, o.CRS, func(a model.Area) error { ok++; return load.Area(ctx, a) }, rej)
+		err = readAreas(src, name, f, o.CRS, l.Limits, func(a model.Area) error { ok++; return load.Area(ctx, a) }, rej)
 	case KindGrids:
-		err = ReadGrids(src, name, f, o.CRS, func(g model.Grid) error { ok++; return load.Grid(ctx, g) }, rej)
+		err = readGrids(src, name, f, o.CRS, l.Limits, func(g model.Grid) error { ok++; return load.Grid(ctx, g) }, rej)
 	case KindSites:
-		err = ReadSites(src, name, f, SiteOptions{CRS: o.CRS, DefaultStatus: model.StatusExisting},
+		err = ReadSites(src, name, f, SiteOptions{CRS: o.CRS, DefaultStatus: model.StatusExisting, Limits: l.Limits},
 			func(s model.Site) error { ok++; return load.Site(ctx, s) }, rej)
 	}
 	if err == nil && src.SHA256() != sha {
@@ -248,7 +249,7 @@ func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string,
 				return false
 			}
 		}
-		err := ReadPings(src, name, f, l.Pseudo, PingOptions{CRS: o.CRS, Bounds: o.Bounds, Platform: o.Platform},
+		err := ReadPings(src, name, f, l.Pseudo, PingOptions{CRS: o.CRS, Bounds: o.Bounds, Platform: o.Platform, Limits: l.Limits},
 			func(p model.Ping) error {
 				buf = append(buf, p)
 				if len(buf) == chunkSize && !send() {

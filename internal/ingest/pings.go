@@ -19,6 +19,7 @@ type PingOptions struct {
 	CRS      geo.CRS    // coordinate system of the input ("" means WGS-84); pings are converted to WGS-84
 	Bounds   *orb.Bound // optional configured area (WGS-84): pings outside it are rejected
 	Platform string     // platform of rows that have no platform column or an empty one
+	Limits   Limits     // caps on records, fields and ids; zero fields mean the defaults
 
 	// MinTime and MaxTime bound plausible ping times; a zero MinTime means
 	// 2000-01-01 UTC and a zero MaxTime one day after the read starts.
@@ -70,6 +71,7 @@ type pingCheck struct {
 	min, max time.Time
 	window   string // for messages
 	strs     map[string]string
+	lim      Limits
 }
 
 func newPingCheck(file string, pz *Pseudonymizer, o PingOptions) *pingCheck {
@@ -83,6 +85,7 @@ func newPingCheck(file string, pz *Pseudonymizer, o PingOptions) *pingCheck {
 		min:      o.MinTime,
 		max:      o.MaxTime,
 		strs:     make(map[string]string),
+		lim:      o.Limits.OrDefault(),
 	}
 	if c.min.IsZero() {
 		c.min = defaultMinTime
@@ -117,6 +120,13 @@ func (c *pingCheck) build(rider, platform, status, ts, lat, lng string) (model.P
 	if rider == "" {
 		return model.Ping{}, "empty rider_id"
 	}
+	platform = strings.TrimSpace(platform)
+	status = strings.TrimSpace(status)
+	for _, f := range [...]struct{ name, v string }{{"rider_id", rider}, {"platform", platform}, {"status", status}} {
+		if why := checkText(f.name, f.v, c.lim.MaxIDBytes, settingID); why != "" {
+			return model.Ping{}, why
+		}
+	}
 	y, why := coord("lat", lat, 90)
 	if why != "" {
 		return model.Ping{}, why
@@ -148,7 +158,6 @@ func (c *pingCheck) build(rider, platform, status, ts, lat, lng string) (model.P
 	if c.bounds != nil && !c.bounds.Contains(orb.Point{x, y}) {
 		return model.Ping{}, fmt.Sprintf("lat %s, lng %s is outside the configured area", strconv.FormatFloat(y, 'f', -1, 64), strconv.FormatFloat(x, 'f', -1, 64))
 	}
-	platform = strings.TrimSpace(platform)
 	if platform == "" {
 		platform = c.platform
 	}
@@ -158,7 +167,7 @@ func (c *pingCheck) build(rider, platform, status, ts, lat, lng string) (model.P
 		Time:     t,
 		Lat:      y,
 		Lng:      x,
-		Status:   c.intern(strings.TrimSpace(status)),
+		Status:   c.intern(status),
 	}, ""
 }
 

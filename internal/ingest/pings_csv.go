@@ -74,8 +74,10 @@ func field(rec []string, i int) string {
 }
 
 // newCSVReader skips a UTF-8 byte order mark and returns a reader that
-// reuses its record slice and accepts rows of any length.
-func newCSVReader(src io.Reader) (*csv.Reader, error) {
+// reuses its record slice and accepts rows of any number of fields. A
+// record longer than lim.MaxRecordBytes fails the read with a limitError.
+func newCSVReader(src io.Reader, file string, lim Limits) (*csv.Reader, error) {
+	src = newCSVLimiter(src, file, lim.MaxRecordBytes)
 	br := bufio.NewReaderSize(src, 64<<10) // csv.NewReader reuses it
 	if b, err := br.Peek(3); err == nil && string(b) == "\ufeff" {
 		br.Discard(3)
@@ -89,16 +91,52 @@ func newCSVReader(src io.Reader) (*csv.Reader, error) {
 	return r, nil
 }
 
-// readHeader reads the first record of r.
-func readHeader(r *csv.Reader, file string) ([]string, error) {
+// readHeader reads the first record of r: at most lim.MaxColumns names of
+// at most lim.MaxFieldBytes each.
+func readHeader(r *csv.Reader, file string, lim Limits) ([]string, error) {
 	rec, err := r.Read()
 	if err == io.EOF {
 		return nil, fmt.Errorf("ingest %s: empty file, a header is required", file)
 	}
+	if errors.Is(err, ErrLimit) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("ingest %s line 1: header: %w", file, err)
 	}
+	if len(rec) > lim.MaxColumns {
+		return nil, newLimitError("ingest %s line 1: the header has %d columns, more than %d (HEXCOVER_INGEST_MAX_COLUMNS)", file, len(rec), lim.MaxColumns)
+	}
+	for i, name := range rec {
+		if len(name) > lim.MaxFieldBytes {
+			return nil, newLimitError("ingest %s line 1: the name of column %d is longer than %d bytes (%s)", file, i+1, lim.MaxFieldBytes, settingField)
+		}
+	}
 	return append([]string(nil), rec...), nil
+}
+
+// readErr turns an error of csv.Reader.Read that is not about one row into
+// the file's error.
+func readErr(file string, err error) error {
+	if errors.Is(err, ErrLimit) {
+		return err
+	}
+	return fmt.Errorf("ingest %s: %w", file, err)
+}
+
+// checkRow says why a row of a file with header hdr is rejected before its
+// fields are read: a field count other than the header's (which is at most
+// lim.MaxColumns), or a field longer than lim.MaxFieldBytes.
+func checkRow(rec, hdr []string, lim Limits) string {
+	if len(rec) != len(hdr) {
+		return fmt.Sprintf("row has %d fields, header has %d", len(rec), len(hdr))
+	}
+	for i, f := range rec {
+		if len(f) > lim.MaxFieldBytes {
+			return fmt.Sprintf("%s is %d bytes, longer than %d (%s)", strings.TrimSpace(hdr[i]), len(f), lim.MaxFieldBytes, settingField)
+		}
+	}
+	return ""
 }
 
 // csvParseReject turns a CSV syntax error in one row into a reject. It
@@ -135,11 +173,11 @@ func rawRow(rec []string) string {
 }
 
 func readPingsCSV(src io.Reader, c *pingCheck, fn func(int, model.Ping) error, rej func(Reject) error) error {
-	r, err := newCSVReader(src)
+	r, err := newCSVReader(src, c.file, c.lim)
 	if err != nil {
 		return fmt.Errorf("ingest %s: %w", c.file, err)
 	}
-	hrec, err := readHeader(r, c.file)
+	hrec, err := readHeader(r, c.file, c.lim)
 	if err != nil {
 		return err
 	}
@@ -161,11 +199,11 @@ func readPingsCSV(src io.Reader, c *pingCheck, fn func(int, model.Ping) error, r
 				}
 				continue
 			}
-			return fmt.Errorf("ingest %s: %w", c.file, err)
+			return readErr(c.file, err)
 		}
 		line, _ := r.FieldPos(0)
-		if len(rec) != h.n {
-			err = rej(Reject{File: c.file, Line: line, Reason: fmt.Sprintf("row has %d fields, header has %d", len(rec), h.n), Raw: rawRow(rec)})
+		if why := checkRow(rec, hrec, c.lim); why != "" {
+			err = rej(Reject{File: c.file, Line: line, Reason: why, Raw: rawRow(rec)})
 		} else {
 			p, why := c.build(rec[iRider], field(rec, iPlatform), field(rec, iStatus), rec[iTS], rec[iLat], rec[iLng])
 			if why != "" {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode/utf8"
 
 	"github.com/hexcover/hexcover/internal/model"
 )
@@ -69,24 +70,26 @@ func (c *pingCheck) buildJSON(p *pingJSON, lat, lng json.RawMessage) (model.Ping
 	return c.build(v[0], v[1], v[2], v[3], v[4], v[5])
 }
 
-// maxLine bounds an NDJSON line; longer lines are rejected.
-const maxLine = 1 << 20
-
+// readPingsNDJSON reads one JSON object per line. A line longer than
+// c.lim.MaxRecordBytes fails the file as soon as the limit is passed; a
+// line that is not valid UTF-8, not a JSON object, or has a value longer
+// than c.lim.MaxFieldBytes is rejected.
 func readPingsNDJSON(src io.Reader, c *pingCheck, fn func(int, model.Ping) error, rej func(Reject) error) error {
+	max := c.lim.MaxRecordBytes
 	br := bufio.NewReaderSize(src, 64<<10)
 	var long []byte
 	for line := 1; ; line++ {
 		b, err := br.ReadSlice('\n')
-		tooLong := false
 		if err == bufio.ErrBufferFull {
 			long = append(long[:0], b...)
 			for err == bufio.ErrBufferFull {
-				b, err = br.ReadSlice('\n')
-				if len(long) <= maxLine {
-					long = append(long, b...)
+				if len(long) > max+2 { // + "\r\n"
+					return newLimitError("ingest %s line %d: the line is longer than %s (%s): not an NDJSON file of pings, or raise the limit",
+						c.file, line, size(int64(max)), settingRecord)
 				}
+				b, err = br.ReadSlice('\n')
+				long = append(long, b...)
 			}
-			tooLong = len(long) > maxLine
 			b = long
 		}
 		if err != nil && err != io.EOF {
@@ -95,19 +98,27 @@ func readPingsNDJSON(src io.Reader, c *pingCheck, fn func(int, model.Ping) error
 		if line == 1 {
 			b = bytes.TrimPrefix(b, []byte("\ufeff"))
 		}
-		if t := bytes.TrimSpace(b); len(t) > 0 {
+		if t := bytes.TrimSpace(b); len(t) > max {
+			return newLimitError("ingest %s line %d: the line is longer than %s (%s): not an NDJSON file of pings, or raise the limit",
+				c.file, line, size(int64(max)), settingRecord)
+		} else if len(t) > 0 {
 			var werr error
+			reject := func(why string) error {
+				return rej(Reject{File: c.file, Line: line, Reason: why, Raw: truncRaw(string(t))})
+			}
 			switch {
-			case tooLong:
-				werr = rej(Reject{File: c.file, Line: line, Reason: fmt.Sprintf("line is longer than %d bytes", maxLine), Raw: truncRaw(string(t[:min(len(t), maxRaw)]))})
 			case t[0] != '{':
-				werr = rej(Reject{File: c.file, Line: line, Reason: "line is not a JSON object", Raw: truncRaw(string(t))})
+				werr = reject("line is not a JSON object")
+			case !utf8.Valid(t):
+				werr = reject("line is not valid UTF-8")
 			default:
 				var p pingJSON
 				if jerr := json.Unmarshal(t, &p); jerr != nil {
-					werr = rej(Reject{File: c.file, Line: line, Reason: "invalid JSON object: " + jsonErr(jerr), Raw: truncRaw(string(t))})
+					werr = reject("invalid JSON object: " + jsonErr(jerr))
+				} else if why := p.check(c.lim); why != "" {
+					werr = reject(why)
 				} else if ping, why := c.buildJSON(&p, nil, nil); why != "" {
-					werr = rej(Reject{File: c.file, Line: line, Reason: why, Raw: truncRaw(string(t))})
+					werr = reject(why)
 				} else {
 					werr = fn(line, ping)
 				}
@@ -122,6 +133,21 @@ func readPingsNDJSON(src io.Reader, c *pingCheck, fn func(int, model.Ping) error
 	}
 }
 
+// check says why a ping object is rejected for a value longer than
+// lim.MaxFieldBytes, or "".
+func (p *pingJSON) check(lim Limits) string {
+	for _, f := range [...]struct {
+		name string
+		v    json.RawMessage
+	}{{"rider_id", p.RiderID}, {"ts", p.TS}, {"time", p.Time}, {"timestamp", p.Timestamp}, {"lat", p.Lat}, {"latitude", p.Latitude},
+		{"lng", p.Lng}, {"lon", p.Lon}, {"longitude", p.Longitude}, {"platform", p.Platform}, {"status", p.Status}} {
+		if len(f.v) > lim.MaxFieldBytes {
+			return fmt.Sprintf("%s is %d bytes, longer than %d (%s)", f.name, len(f.v), lim.MaxFieldBytes, settingField)
+		}
+	}
+	return ""
+}
+
 // jsonErr describes a JSON decoding error briefly.
 func jsonErr(err error) string {
 	var te *json.UnmarshalTypeError
@@ -132,8 +158,8 @@ func jsonErr(err error) string {
 }
 
 func readPingsGeoJSON(src io.Reader, c *pingCheck, fn func(int, model.Ping) error, rej func(Reject) error) error {
-	return readFeatures(src, c.file, func(n int, raw json.RawMessage) error {
-		f, _, why := decodeFeature(raw)
+	return readFeatures(src, c.file, c.lim, func(n int, raw json.RawMessage) error {
+		f, _, why := decodeFeature(raw, c.lim)
 		var ping model.Ping
 		if why == "" {
 			var lng, lat string

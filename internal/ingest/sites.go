@@ -16,6 +16,7 @@ import (
 type SiteOptions struct {
 	CRS           geo.CRS          // coordinate system of the input ("" means WGS-84)
 	DefaultStatus model.SiteStatus // status of sites that give none; "" means existing
+	Limits        Limits           // caps on records, features, fields and ids; zero fields mean the defaults
 }
 
 var siteColumnNames = columnNames{
@@ -37,13 +38,13 @@ func ReadSites(src io.Reader, file string, f Format, o SiteOptions, fn func(mode
 	if err != nil {
 		return err
 	}
-	b := siteBuilder{o: o, convert: convert, seen: make(map[string]int)}
+	b := siteBuilder{o: o, convert: convert, seen: make(map[string]int), lim: o.Limits.OrDefault()}
 	if b.o.DefaultStatus == "" {
 		b.o.DefaultStatus = model.StatusExisting
 	}
 	switch f {
 	case GeoJSON:
-		return readFeatures(src, file, func(n int, raw json.RawMessage) error {
+		return readFeatures(src, file, b.lim, func(n int, raw json.RawMessage) error {
 			s, why := b.geojson(n, raw)
 			if why != "" {
 				return rej(geojsonReject(file, n, why, raw))
@@ -60,6 +61,7 @@ type siteBuilder struct {
 	o       SiteOptions
 	convert bool
 	seen    map[string]int // id → line
+	lim     Limits
 }
 
 // siteFields is the text of a site's fields.
@@ -72,6 +74,17 @@ func (b *siteBuilder) build(line int, f siteFields) (model.Site, string) {
 	s := model.Site{ExtID: strings.TrimSpace(f.id), Name: strings.TrimSpace(f.name), Amenities: f.amenities}
 	if s.ExtID == "" {
 		return model.Site{}, "missing id"
+	}
+	if why := checkText("id", s.ExtID, b.lim.MaxIDBytes, settingID); why != "" {
+		return model.Site{}, why
+	}
+	if why := checkText("name", s.Name, b.lim.MaxFieldBytes, settingField); why != "" {
+		return model.Site{}, why
+	}
+	for _, a := range s.Amenities {
+		if why := checkText("amenities", a, b.lim.MaxFieldBytes, settingField); why != "" {
+			return model.Site{}, why
+		}
 	}
 	if s.Name == "" {
 		return model.Site{}, "missing name"
@@ -130,7 +143,7 @@ func splitAmenities(s string) []string {
 }
 
 func (b *siteBuilder) geojson(n int, raw json.RawMessage) (model.Site, string) {
-	f, p, why := decodeFeature(raw)
+	f, p, why := decodeFeature(raw, b.lim)
 	if why != "" {
 		return model.Site{}, why
 	}
@@ -167,11 +180,11 @@ func (b *siteBuilder) geojson(n int, raw json.RawMessage) (model.Site, string) {
 }
 
 func (b *siteBuilder) csv(src io.Reader, file string, fn func(model.Site) error, rej func(Reject) error) error {
-	r, err := newCSVReader(src)
+	r, err := newCSVReader(src, file, b.lim)
 	if err != nil {
 		return fmt.Errorf("ingest %s: %w", file, err)
 	}
-	hrec, err := readHeader(r, file)
+	hrec, err := readHeader(r, file, b.lim)
 	if err != nil {
 		return err
 	}
@@ -193,14 +206,12 @@ func (b *siteBuilder) csv(src io.Reader, file string, fn func(model.Site) error,
 				}
 				continue
 			}
-			return fmt.Errorf("ingest %s: %w", file, err)
+			return readErr(file, err)
 		}
 		line, _ := r.FieldPos(0)
 		var s model.Site
-		why := ""
-		if len(rec) != h.n {
-			why = fmt.Sprintf("row has %d fields, header has %d", len(rec), h.n)
-		} else {
+		why := checkRow(rec, hrec, b.lim)
+		if why == "" {
 			s, why = b.build(line, siteFields{
 				id: rec[iID], kind: rec[iKind], status: field(rec, iStatus), name: rec[iName],
 				capacity: field(rec, iCap), amenities: splitAmenities(field(rec, iAm)),

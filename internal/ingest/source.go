@@ -3,6 +3,7 @@ package ingest
 import (
 	"bufio"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -16,6 +17,12 @@ import (
 // gunzipped when the file starts with the gzip magic bytes (whatever its
 // name). It counts the raw bytes consumed, for progress, and hashes them as
 // they stream so that the file's SHA-256 is known once the content is read.
+//
+// Reading fails with an error matching ErrLimit once the content passes
+// Limits.MaxFileBytes, or, for gzip, once it passes 16 MiB and
+// Limits.MaxRatio times the compressed bytes read (a gzip bomb); and with
+// the context's error once the context given to OpenContext is done, so an
+// import stops within one read of a signal.
 type Source struct {
 	Name string // the path given to Open
 
@@ -26,7 +33,17 @@ type Source struct {
 	r    io.Reader     // buf, or a gzip reader over buf
 	gz   *gzip.Reader
 	sum  atomic.Pointer[string]
+
+	ctx      context.Context
+	out      int64 // content bytes read
+	maxBytes int64
+	maxRatio float64
 }
+
+// ratioFloor is the content size below which the compression ratio is not
+// checked: small, very repetitive files may compress far better than
+// MaxRatio and harm nobody.
+const ratioFloor = 16 << 20
 
 // rawReader hashes and counts the bytes read from the file.
 type rawReader struct {
@@ -44,8 +61,16 @@ func (r *rawReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Open opens the file at path. Gzip is detected by its magic bytes (1f 8b).
+// Open opens the file at path with the default limits. Gzip is detected by
+// its magic bytes (1f 8b).
 func Open(path string) (*Source, error) {
+	return OpenContext(context.Background(), path, Limits{})
+}
+
+// OpenContext opens the file at path; reads fail once ctx is done or the
+// content passes lim (zero fields mean the defaults).
+func OpenContext(ctx context.Context, path string, lim Limits) (*Source, error) {
+	lim = lim.OrDefault()
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -59,7 +84,7 @@ func Open(path string) (*Source, error) {
 		f.Close()
 		return nil, fmt.Errorf("%s is a directory", path)
 	}
-	s := &Source{Name: path, f: f, size: st.Size()}
+	s := &Source{Name: path, f: f, size: st.Size(), ctx: ctx, maxBytes: lim.MaxFileBytes, maxRatio: lim.MaxRatio}
 	s.raw = &rawReader{f: f, h: sha256.New()}
 	s.buf = bufio.NewReaderSize(s.raw, 256<<10)
 	s.r = s.buf
@@ -81,7 +106,26 @@ func Open(path string) (*Source, error) {
 
 // Read reads the (decompressed) content.
 func (s *Source) Read(p []byte) (int, error) {
+	if err := s.ctx.Err(); err != nil {
+		return 0, err
+	}
+	if s.out > s.maxBytes {
+		if s.gz == nil {
+			return 0, newLimitError("ingest %s: the file is larger than %s (HEXCOVER_INGEST_MAX_BYTES)", s.Name, size(s.maxBytes))
+		}
+		return 0, newLimitError("ingest %s: the file decompresses to more than %s (HEXCOVER_INGEST_MAX_BYTES)", s.Name, size(s.maxBytes))
+	}
+	if room := s.maxBytes - s.out + 1; int64(len(p)) > room {
+		p = p[:room] // one byte past the limit tells it from a file of exactly the limit
+	}
 	n, err := s.r.Read(p)
+	s.out += int64(n)
+	if s.gz != nil && s.out > ratioFloor {
+		if in := s.raw.n.Load() - int64(s.buf.Buffered()); float64(s.out) > s.maxRatio*float64(in) {
+			return 0, newLimitError("ingest %s: %s of gzip data decompress to more than %s, a ratio over %g (HEXCOVER_INGEST_MAX_RATIO): a gzip bomb, or raise the limit",
+				s.Name, size(in), size(s.out), s.maxRatio)
+		}
+	}
 	if err == io.EOF && s.sum.Load() == nil {
 		// Hash whatever the decompressor left unread so the sum covers the
 		// whole file.
