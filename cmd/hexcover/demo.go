@@ -43,6 +43,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
+		if files, err = writeDemoRoads(city, *out, files); err != nil {
+			return err
+		}
 		for _, f := range files {
 			fmt.Fprintln(e.stdout, f)
 		}
@@ -98,6 +101,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("load demo %s: %d rows rejected; the generator and the importer disagree", s.kind, sum.RowsRejected)
 		}
 		printSummary(e.stdout, sum)
+	}
+	if err := loadDemoRoads(ctx, e, st, city, dir); err != nil {
+		return err
 	}
 	if err := createDemoTokens(ctx, e, st, "street:"+city.Grids[0].StreetCode); err != nil {
 		return err

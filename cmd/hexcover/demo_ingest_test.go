@@ -48,7 +48,7 @@ func TestDemoOutThenIngestEqualsDemo(t *testing.T) {
 	if _, stderr, code := hexcover(t, env, "migrate"); code != 0 {
 		t.Fatalf("migrate: %s", stderr)
 	}
-	for _, f := range []struct{ kind, file string }{{"areas", "areas.geojson"}, {"grids", "grids.geojson"}, {"sites", "sites.csv"}, {"pings", "pings.csv"}} {
+	for _, f := range []struct{ kind, file string }{{"areas", "areas.geojson"}, {"grids", "grids.geojson"}, {"sites", "sites.csv"}, {"pings", "pings.csv"}, {"osm", "roads.osm"}} {
 		if out, stderr, code := hexcover(t, env, "ingest", f.kind, filepath.Join(dir, f.file)); code != 0 {
 			t.Fatalf("ingest %s: %s %s", f.kind, out, stderr)
 		}

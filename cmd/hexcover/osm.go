@@ -1,15 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"time"
 
+	"github.com/hexcover/hexcover/internal/demo"
 	"github.com/hexcover/hexcover/internal/osm"
+	"github.com/hexcover/hexcover/internal/store"
 )
 
 func runIngestOSM(ctx context.Context, e *env, args []string) error {
@@ -80,4 +84,42 @@ func printOSMSummary(w io.Writer, s osm.Summary) {
 	if s.Read.MissingNodes > 0 {
 		fmt.Fprintf(w, "  %d way nodes were not in the extract (ways clipped at its edge)\n", s.Read.MissingNodes)
 	}
+}
+
+// writeDemoRoads writes the demo city's road network (an OSM extract) into
+// dir and appends its path to files.
+func writeDemoRoads(city *demo.City, dir string, files []string) ([]string, error) {
+	p := filepath.Join(dir, demo.FileRoads)
+	f, err := os.Create(p)
+	if err != nil {
+		return files, err
+	}
+	bw := bufio.NewWriter(f)
+	err = city.WriteRoads(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return files, fmt.Errorf("demo: write %s: %w", p, err)
+	}
+	return append(files, p), nil
+}
+
+// loadDemoRoads imports the demo city's road network through the OSM
+// importer, so the map shows streets.
+func loadDemoRoads(ctx context.Context, e *env, st *store.Store, city *demo.City, dir string) error {
+	files, err := writeDemoRoads(city, dir, nil)
+	if err != nil {
+		return err
+	}
+	im := &osm.Importer{Store: st, Log: e.log}
+	s, err := im.Import(ctx, files[0], false, nil)
+	if err != nil {
+		return fmt.Errorf("load demo roads: %w", err)
+	}
+	printOSMSummary(e.stdout, s)
+	return nil
 }

@@ -258,3 +258,45 @@ func (s *Store) OSMBatch(ctx context.Context) (int64, error) {
 	err := s.Pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM ingest_batches WHERE kind = 'osm' AND status = 'done'`).Scan(&id)
 	return id, err
 }
+
+// basemapLayers are the basemap's MVT layers in drawing order, with the
+// properties each carries.
+var basemapLayers = []struct{ name, props string }{
+	{"water", "class, name, name_en"},
+	{"park", "class, name, name_en"},
+	{"building", "class"},
+	{"rail", "class, name, name_en, bridge, tunnel"},
+	{"road", "class, name, name_en, ref, bridge, tunnel"},
+	{"place", "class, name, name_en"},
+	{"poi", "class, name, name_en"},
+}
+
+// basemapMVTQuery builds one tile of every basemap layer with PostGIS
+// (ST_AsMVT per layer; MVT layers concatenate into one tile). Features below
+// their min zoom are left out (minor roads, small areas at low zoom), and
+// lines and areas are simplified to about a tile unit before clipping.
+var basemapMVTQuery = func() string {
+	q := `WITH env AS (SELECT ST_TileEnvelope($1, $2, $3) AS e3857,
+		ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326) AS e4326,
+		360.0 / (4096 * 2 ^ $1) AS tol)
+	SELECT `
+	for i, l := range basemapLayers {
+		if i > 0 {
+			q += " || "
+		}
+		q += `coalesce((SELECT ST_AsMVT(t, '` + l.name + `', 4096, 'geom') FROM (
+			SELECT ` + l.props + `, ST_AsMVTGeom(ST_Transform(CASE WHEN GeometryType(f.geom) IN ('POINT', 'MULTIPOINT')
+				THEN f.geom ELSE ST_SimplifyPreserveTopology(f.geom, env.tol) END, 3857), env.e3857, 4096, 64, true) AS geom
+			FROM osm_features f, env WHERE f.layer = '` + l.name + `' AND f.minzoom <= $1 AND f.geom && env.e4326
+			ORDER BY f.minzoom DESC, f.id) t WHERE t.geom IS NOT NULL), '')`
+	}
+	return q
+}()
+
+// BasemapMVT returns the basemap tile z/x/y (uncompressed MVT); empty when
+// nothing is drawn there.
+func (s *Store) BasemapMVT(ctx context.Context, z, x, y int) ([]byte, error) {
+	var b []byte
+	err := s.Pool.QueryRow(ctx, basemapMVTQuery, z, x, y).Scan(&b)
+	return b, err
+}

@@ -178,6 +178,7 @@ var boundsQueries = map[string]string{
 	"areas":    `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e FROM admin_areas) x`,
 	"grids":    `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e FROM grids) x`,
 	"sites":    `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e FROM sites) x`,
+	"basemap":  `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e FROM osm_features) x`,
 }
 
 // DataBounds returns the extent of a layer's data ("activity", "areas",

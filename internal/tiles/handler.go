@@ -36,6 +36,8 @@ func (s *Service) tile(ctx context.Context, key string, l Layer, t maptile.Tile,
 			var err error
 			if l.hex() {
 				gz, err = s.buildHex(ctx, l, t, f, v, ver, data)
+			} else if l == LayerBasemap {
+				gz, err = s.buildBasemap(ctx, t)
 			} else {
 				gz, err = s.buildFeatures(ctx, l, t, ver)
 			}

@@ -176,6 +176,9 @@ func (s *Service) serveTileJSON(w http.ResponseWriter, r *http.Request) error {
 		VectorLayers: []VectorLayer{{ID: string(l), Description: info.description, Fields: info.fields,
 			MinZoom: 0, MaxZoom: info.maxZoom}},
 	}
+	if l == LayerBasemap {
+		tj.VectorLayers = basemapVectorLayers()
+	}
 	w.Header().Set("Cache-Control", "public, max-age=60")
 	w.Header().Set("Vary", "X-Forwarded-Proto")
 	return httpkit.WriteJSON(w, http.StatusOK, tj)

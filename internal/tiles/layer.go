@@ -22,7 +22,7 @@ const (
 )
 
 // Layers lists every layer.
-var Layers = []Layer{LayerActivity, LayerGaps, LayerGrids, LayerAreas, LayerSites}
+var Layers = []Layer{LayerActivity, LayerGaps, LayerGrids, LayerAreas, LayerSites, LayerBasemap}
 
 // MaxZoom is the deepest zoom served.
 const MaxZoom = 22
@@ -34,7 +34,7 @@ func ParseLayer(s string) (Layer, error) {
 			return l, nil
 		}
 	}
-	return "", fmt.Errorf("unknown layer %q: want activity, gaps, grids, areas or sites", truncate(s))
+	return "", fmt.Errorf("unknown layer %q: want activity, gaps, grids, areas, sites or basemap", truncate(s))
 }
 
 // hex reports whether the layer is drawn as H3 hexagons.

@@ -70,4 +70,5 @@ var layerInfos = map[Layer]layerInfo{
 			"amenities": str},
 		maxZoom: MaxZoom,
 	},
+	LayerBasemap: basemapInfo,
 }

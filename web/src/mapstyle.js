@@ -3,6 +3,7 @@
 // (with no `glyphs` URL in the style, MapLibre 6 rasterizes every glyph locally with TinySDF).
 
 import { ACTIVITY_RAMP, API, COLORS, GAP_COLOR, HOLLOW_STATUSES, METRICS, OTHER_KIND_COLOR, PICK_COLOR, SITE_KINDS, SOURCES } from './config.js';
+import { BASEMAP_LABEL_LAYERS, BASEMAP_SOURCE, basemapLabels, basemapLayers, basemapSource } from './basemap.js';
 
 /** GeoJSON source of the siting result (picks, hand-added sites) and the selected grid. */
 export const PICKS_SOURCE = 'hexcover-picks';
@@ -46,7 +47,7 @@ export function activityColor(metric = 'rider_hours') {
 }
 
 /** Layer ids whose text follows the UI language. */
-export const LABEL_LAYERS = ['areas-street-label', 'areas-community-label'];
+export const LABEL_LAYERS = ['areas-street-label', 'areas-community-label', ...BASEMAP_LABEL_LAYERS];
 
 /** Builds the whole style for the given language. */
 export function buildStyle(lang, { query = '', metric = 'rider_hours' } = {}) {
@@ -68,6 +69,7 @@ export function buildStyle(lang, { query = '', metric = 'rider_hours' } = {}) {
       [activity.id]: vectorSource(activity, query),
       [gaps.id]: vectorSource(gaps, query),
       [PICKS_SOURCE]: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+      [BASEMAP_SOURCE]: basemapSource(),
     },
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': COLORS.background } },
@@ -81,6 +83,8 @@ export function buildStyle(lang, { query = '', metric = 'rider_hours' } = {}) {
         filter: level('district'),
         paint: { 'fill-color': COLORS.districtFill, 'fill-opacity': 0.7 },
       },
+      ...basemapLayers(), // the OSM basemap (web/src/basemap.js), under the analysis layers
+      ...basemapLabels(labelField(lang), TEXT_FONT),
 
       // Rider activity: hexagons coloured by rider-hours, below all lines.
       {

@@ -39,7 +39,7 @@ const LAUNCH_ARGS = [
 ];
 
 // Layers the feature asserts query (ids from src/mapstyle.js).
-const LAYER = { grids: 'grids-fill', sites: 'sites-circle', district: 'areas-district-fill' };
+const LAYER = { grids: 'grids-fill', sites: 'sites-circle', district: 'areas-district-fill', streets: 'basemap-major' };
 
 const results = [];
 let context;
@@ -152,7 +152,8 @@ async function shot(page, name) {
   const path = join(SHOT_DIR, name);
   await page.screenshot({ path });
   const kb = statSync(path).size / 1024;
-  assert(kb < 300, `${name} is ${kb.toFixed(0)} KB (want < 300 KB)`);
+  // The README's screenshots; streets of the basemap make them larger than hexagons alone.
+  assert(kb < 450, `${name} is ${kb.toFixed(0)} KB (want < 450 KB)`);
 }
 
 async function main() {
