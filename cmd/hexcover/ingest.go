@@ -102,6 +102,9 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 		sums = append(sums, s)
 		if !*asJSON {
 			printSummary(e.stdout, s)
+			if n := int64(e.cfg.Ingest.OrDefault().RejectSamples); s.RowsRejected > n {
+				fmt.Fprintf(e.stdout, "  (the first %d of %d; HEXCOVER_INGEST_REJECT_SAMPLES sets how many are written)\n", n, s.RowsRejected)
+			}
 		}
 	}
 	if *asJSON {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -141,5 +142,45 @@ func TestIngestCapsEndToEnd(t *testing.T) {
 	}
 	if pings != 0 || done != 0 {
 		t.Errorf("after failed imports: %d pings, %d done batches; want none", pings, done)
+	}
+}
+
+// TestIngestRejectRateEndToEnd: hexcover ingest fails a file above the
+// reject rate with a message naming the setting, and loads it when the
+// setting allows, writing only the sampled rejects, owner-only.
+func TestIngestRejectRateEndToEnd(t *testing.T) {
+	url := dbtest.NewURL(t)
+	env := []string{"DATABASE_URL=" + url, "HEXCOVER_SECRET=9f2c4e6a8b0d1f3e5a7c9e1b3d5f7a9c", "HEXCOVER_INGEST_REJECT_SAMPLES=10"}
+	if _, stderr, code := hexcover(t, env, "migrate"); code != 0 {
+		t.Fatalf("migrate: %s", stderr)
+	}
+	var b strings.Builder
+	b.WriteString("rider_id,ts,lat,lng\n")
+	for i := 0; i < 300; i++ {
+		if i%3 == 0 {
+			fmt.Fprintf(&b, "@r%d,not-a-time,31.23,121.40\n", i)
+		} else {
+			fmt.Fprintf(&b, "r%d,2026-11-02T10:%02d:00Z,31.23,121.40\n", i%9, i%60)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "third-bad.csv")
+	os.WriteFile(path, []byte(b.String()), 0o644)
+	_, stderr, code := hexcover(t, env, "ingest", "pings", path)
+	if code != 1 || !strings.Contains(stderr, "100 of 300 rows (33.3%) were rejected, more than HEXCOVER_INGEST_MAX_REJECT_RATE=0.1 allows") ||
+		!strings.Contains(stderr, "nothing was imported") {
+		t.Fatalf("exit %d, stderr %q; want 1 and the reject rate error", code, stderr)
+	}
+	out, stderr, code := hexcover(t, append(env, "HEXCOVER_INGEST_MAX_REJECT_RATE=0.5"), "ingest", "pings", path)
+	if code != 0 || !strings.Contains(out, "200 rows accepted, 100 rejected") || !strings.Contains(out, "the first 10 of 100") {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want the file loaded with 10 of 100 rejects written", code, out, stderr)
+	}
+	rej := path + ".rejects.csv"
+	fi, err := os.Stat(rej)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("rejects file: %v, mode %v; want 0600", err, fi.Mode().Perm())
+	}
+	data, _ := os.ReadFile(rej)
+	if n := strings.Count(string(data), "\n"); n != 11 || !strings.Contains(string(data), "\"'@r0,not-a-time") {
+		t.Errorf("rejects file has %d lines, want a header and 10, with the raw '@r0 neutralized:\n%s", n, data)
 	}
 }

@@ -44,6 +44,8 @@ type IngestLimits struct {
 	MaxColumns      int     // HEXCOVER_INGEST_MAX_COLUMNS: fields of one CSV record
 	MaxFileBytes    int64   // HEXCOVER_INGEST_MAX_BYTES: decompressed bytes of one file
 	MaxRatio        float64 // HEXCOVER_INGEST_MAX_RATIO: decompressed bytes per compressed byte of a gzip file
+	RejectSamples   int     // HEXCOVER_INGEST_REJECT_SAMPLES: rejected rows written to the rejects file (all are counted)
+	MaxRejectRate   float64 // HEXCOVER_INGEST_MAX_REJECT_RATE: a file with a larger share of rejected rows fails
 }
 
 // OrDefault returns l with every zero field set to its default.
@@ -59,11 +61,15 @@ func (l IngestLimits) OrDefault() IngestLimits {
 	set(&l.MaxFieldBytes, d.MaxFieldBytes)
 	set(&l.MaxIDBytes, d.MaxIDBytes)
 	set(&l.MaxColumns, d.MaxColumns)
+	set(&l.RejectSamples, d.RejectSamples)
 	if l.MaxFileBytes <= 0 {
 		l.MaxFileBytes = d.MaxFileBytes
 	}
 	if l.MaxRatio <= 0 {
 		l.MaxRatio = d.MaxRatio
+	}
+	if l.MaxRejectRate <= 0 {
+		l.MaxRejectRate = d.MaxRejectRate
 	}
 	return l
 }
@@ -105,6 +111,8 @@ var Settings = []Setting{
 	{"HEXCOVER_INGEST_MAX_COLUMNS", "256", "fields of one CSV row; a header with more fails the file, a row with more is rejected"},
 	{"HEXCOVER_INGEST_MAX_BYTES", "64GiB", "decompressed bytes of one file; a larger file fails"},
 	{"HEXCOVER_INGEST_MAX_RATIO", "100", "decompressed bytes per compressed byte of a gzip file (checked past 16 MiB); a higher ratio fails the file"},
+	{"HEXCOVER_INGEST_REJECT_SAMPLES", "1000", "rejected rows written to FILE.rejects.csv (the first ones); all are counted"},
+	{"HEXCOVER_INGEST_MAX_REJECT_RATE", "0.1", "share of rejected rows above which a file fails and nothing of it is imported; 1 accepts any share"},
 }
 
 // Default returns the configuration with every default applied.
@@ -186,6 +194,12 @@ func (l *IngestLimits) fromEnv(get func(string) string) []error {
 	}
 	if l.MaxRatio, err = strconv.ParseFloat(get("HEXCOVER_INGEST_MAX_RATIO"), 64); err != nil || !(l.MaxRatio >= 2 && l.MaxRatio <= 1e6) {
 		errs = append(errs, fmt.Errorf("HEXCOVER_INGEST_MAX_RATIO=%q: want a number from 2 to 1000000", get("HEXCOVER_INGEST_MAX_RATIO")))
+	}
+	if l.RejectSamples, err = strconv.Atoi(get("HEXCOVER_INGEST_REJECT_SAMPLES")); err != nil || l.RejectSamples < 1 || l.RejectSamples > 100_000_000 {
+		errs = append(errs, fmt.Errorf("HEXCOVER_INGEST_REJECT_SAMPLES=%q: want an integer from 1 to 100000000", get("HEXCOVER_INGEST_REJECT_SAMPLES")))
+	}
+	if l.MaxRejectRate, err = strconv.ParseFloat(get("HEXCOVER_INGEST_MAX_REJECT_RATE"), 64); err != nil || !(l.MaxRejectRate > 0 && l.MaxRejectRate <= 1) {
+		errs = append(errs, fmt.Errorf("HEXCOVER_INGEST_MAX_REJECT_RATE=%q: want a share above 0 and at most 1, such as 0.1 (0.000001 fails a file on almost any reject)", get("HEXCOVER_INGEST_MAX_REJECT_RATE")))
 	}
 	return errs
 }

@@ -111,7 +111,7 @@ func TestCheckSecretRandom(t *testing.T) {
 func TestIngestLimits(t *testing.T) {
 	d := Default().Ingest
 	if d.MaxRecordBytes != 64<<10 || d.MaxFeatureBytes != 16<<20 || d.MaxFieldBytes != 4<<10 || d.MaxIDBytes != 128 ||
-		d.MaxColumns != 256 || d.MaxFileBytes != 64<<30 || d.MaxRatio != 100 {
+		d.MaxColumns != 256 || d.MaxFileBytes != 64<<30 || d.MaxRatio != 100 || d.RejectSamples != 1000 || d.MaxRejectRate != 0.1 {
 		t.Errorf("ingest defaults = %+v", d)
 	}
 	if got := (IngestLimits{MaxIDBytes: 64}).OrDefault(); got.MaxIDBytes != 64 || got.MaxRecordBytes != d.MaxRecordBytes {
@@ -124,6 +124,7 @@ func TestIngestLimits(t *testing.T) {
 	for _, bad := range []map[string]string{
 		{"HEXCOVER_INGEST_MAX_RECORD": "lots"}, {"HEXCOVER_INGEST_MAX_FIELD": "1TiB"}, {"HEXCOVER_INGEST_MAX_COLUMNS": "2"},
 		{"HEXCOVER_INGEST_MAX_RATIO": "1"}, {"HEXCOVER_INGEST_MAX_ID": "-5"},
+		{"HEXCOVER_INGEST_MAX_REJECT_RATE": "0"}, {"HEXCOVER_INGEST_MAX_REJECT_RATE": "1.5"}, {"HEXCOVER_INGEST_REJECT_SAMPLES": "0"},
 	} {
 		if _, err := FromEnv(env(bad)); err == nil {
 			t.Errorf("FromEnv(%v) accepted", bad)

@@ -2,7 +2,6 @@ package gridassign
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hexcover/hexcover/internal/csvsafe"
 	"github.com/hexcover/hexcover/internal/errs"
 	"github.com/hexcover/hexcover/internal/httpkit"
 	"github.com/hexcover/hexcover/internal/model"
@@ -228,9 +228,10 @@ func (h *handlers) rosterCSV(w http.ResponseWriter, r *http.Request) error {
 // RosterCSVHeader is the header row of the roster CSV.
 var RosterCSVHeader = []string{"grid_code", "grid_name", "rider", "score", "accepted_at", "accepted_by", "assignment_id", "proposal_id", "centroid_lng", "centroid_lat"}
 
-// WriteRosterCSV writes the roster as CSV (UTF-8, header row).
+// WriteRosterCSV writes the roster as CSV (UTF-8, header row), with text
+// cells that a spreadsheet would run as formulas neutralized (csvsafe).
 func WriteRosterCSV(w io.Writer, rs []RosterEntry) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	if err := cw.Write(RosterCSVHeader); err != nil {
 		return err
 	}

@@ -110,7 +110,7 @@ func (l *Loader) Import(ctx context.Context, path string, o Options) (Summary, e
 	}
 	defer src.Close()
 	rejPath := rejectsPath(path, o.RejectsDir)
-	rw, err := newRejectFile(rejPath)
+	rw, err := newRejectFile(rejPath, l.Limits.OrDefault().RejectSamples)
 	if err != nil {
 		return sum, err
 	}
@@ -184,6 +184,9 @@ func (l *Loader) importFeatures(ctx context.Context, src *Source, name, sha stri
 	}
 	if err == nil && src.SHA256() != sha {
 		err = errors.New("the file changed while it was being read")
+	}
+	if err == nil {
+		err = rw.checkRate(ok, l.Limits.OrDefault().MaxRejectRate)
 	}
 	if o.Progress != nil {
 		o.Progress.Update(src.BytesRead(), ok+rw.n)
@@ -434,6 +437,9 @@ func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string,
 	if src.SHA256() != sha {
 		return fail(errors.New("the file changed while it was being read"))
 	}
+	if err := rw.checkRate(rows, l.Limits.OrDefault().MaxRejectRate); err != nil {
+		return fail(err)
+	}
 	var res *activity.Result
 	if aggErr != nil {
 		if !errors.Is(aggErr, activity.ErrOutOfOrder) {
@@ -535,55 +541,6 @@ func (a *aggShard) finish() (*activity.Aggregator, error) {
 	<-a.done
 	return a.agg, a.err
 }
-
-func rejectsPath(path, dir string) string {
-	base := filepath.Base(path) + ".rejects.csv"
-	if dir == "" {
-		return filepath.Join(filepath.Dir(path), base)
-	}
-	return filepath.Join(dir, base)
-}
-
-// rejectFile writes rejects lazily: the file is created at the first reject.
-type rejectFile struct {
-	path string
-	mu   sync.Mutex
-	f    *os.File
-	w    *RejectWriter
-	n    int64
-}
-
-func newRejectFile(path string) (*rejectFile, error) { return &rejectFile{path: path}, nil }
-
-func (r *rejectFile) write(j Reject) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.f == nil {
-		f, err := os.Create(r.path)
-		if err != nil {
-			return fmt.Errorf("rejects file: %w", err)
-		}
-		r.f, r.w = f, NewRejectWriter(f)
-	}
-	r.n++
-	return r.w.Write(j)
-}
-
-func (r *rejectFile) close() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.f == nil {
-		return nil
-	}
-	err := r.w.Flush()
-	if cerr := r.f.Close(); err == nil {
-		err = cerr
-	}
-	r.f = nil
-	return err
-}
-
-func (r *rejectFile) discardIfEmpty() { _ = r.close() }
 
 func fileSHA256(path string) (string, error) {
 	f, err := os.Open(path)

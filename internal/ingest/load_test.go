@@ -365,7 +365,9 @@ func TestImportRejectsFile(t *testing.T) {
 		"c,2026-11-02T10:00:00+08:00,95,121.40\n" +
 		"d,2026-11-02T10:00:30+08:00,31.231,121.401\n"
 	_ = os.WriteFile(path, []byte(content), 0o644)
-	sum, err := newLoader(t, st).Import(ctx, path, ingest.Options{Kind: ingest.KindPings})
+	l := newLoader(t, st)
+	l.Limits.MaxRejectRate = 1 // half the rows are rejected
+	sum, err := l.Import(ctx, path, ingest.Options{Kind: ingest.KindPings})
 	if err != nil {
 		t.Fatal(err)
 	}
