@@ -72,7 +72,7 @@ func cliParams(hours, metric string, planned bool) (coverage.Params, error) {
 	if err != nil {
 		return coverage.Params{}, usageError{"--hours: " + err.Error()}
 	}
-	m, err := coverage.ParseMetric(metric)
+	m, err := model.ParseMetric(metric, true)
 	if err != nil {
 		return coverage.Params{}, usageError{"--metric: " + err.Error()}
 	}

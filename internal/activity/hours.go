@@ -4,22 +4,13 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/hexcover/hexcover/internal/errs"
+	"github.com/hexcover/hexcover/internal/model"
 )
 
 // HoursPerWeek is the number of hours of week (How 0..167).
 const HoursPerWeek = 168
-
-// namedHours are local clock hours applied to every day of the week.
-var namedHours = map[string][]int{
-	"breakfast": {7, 8, 9},
-	"lunch":     {11, 12, 13}, // 11:00–13:30
-	"dinner":    {17, 18, 19},
-	"night":     {21, 22, 23, 0},
-	"peak":      {11, 12, 13, 17, 18, 19},
-}
-
-// NamedRanges lists the named hour ranges ParseHours accepts, in display order.
-var NamedRanges = []string{"breakfast", "lunch", "dinner", "night", "peak"}
 
 // ParseHours parses an hours-of-week filter, the hours= parameter of the
 // tiles and the API: a comma list of hours of week (0 = Monday 00:00 local ..
@@ -39,9 +30,9 @@ func ParseHours(s string) ([]int16, error) {
 		if item == "" {
 			continue
 		}
-		if hs, ok := namedHours[item]; ok {
+		if r, ok := model.HourRangeNamed(item); ok {
 			for day := range 7 {
-				for _, h := range hs {
+				for _, h := range r.Hours {
 					set[day*24+h] = true
 				}
 			}
@@ -50,15 +41,15 @@ func ParseHours(s string) ([]int16, error) {
 		lo, hi, isRange := strings.Cut(item, "-")
 		a, err := parseHow(lo)
 		if err != nil {
-			return nil, fmt.Errorf("hours %q: %w", truncate(item), err)
+			return nil, fmt.Errorf("hours %q: %w", errs.Clip(item), err)
 		}
 		b := a
 		if isRange {
 			if b, err = parseHow(hi); err != nil {
-				return nil, fmt.Errorf("hours %q: %w", truncate(item), err)
+				return nil, fmt.Errorf("hours %q: %w", errs.Clip(item), err)
 			}
 			if a > b {
-				return nil, fmt.Errorf("hours: range %q starts after it ends; split it, e.g. %d-167,0-%d", truncate(item), a, b)
+				return nil, fmt.Errorf("hours: range %q starts after it ends; split it, e.g. %d-167,0-%d", errs.Clip(item), a, b)
 			}
 		}
 		for h := a; h <= b; h++ {
@@ -72,7 +63,7 @@ func ParseHours(s string) ([]int16, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("hours %q: no hours given", truncate(s))
+		return nil, fmt.Errorf("hours %q: no hours given", errs.Clip(s))
 	}
 	if len(out) == HoursPerWeek {
 		return nil, nil // the whole week: the precomputed how = -1 rows
@@ -88,9 +79,24 @@ func parseHow(s string) (int, error) {
 	return int(n), nil
 }
 
-func truncate(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
+// FormatHours renders sorted distinct hours of week as ranges, e.g.
+// "11-13,35-37" (the form ParseHours reads back); "" for none.
+func FormatHours(hs []int16) string {
+	var b strings.Builder
+	for i := 0; i < len(hs); {
+		j := i
+		for j+1 < len(hs) && hs[j+1] == hs[j]+1 {
+			j++
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Itoa(int(hs[i])))
+		if j > i {
+			b.WriteByte('-')
+			b.WriteString(strconv.Itoa(int(hs[j])))
+		}
+		i = j + 1
 	}
-	return s
+	return b.String()
 }

@@ -278,6 +278,16 @@ func (c Config) PresenceKinds() []string {
 	return ks
 }
 
+// DefaultRadiusM is the service radius of a site whose kind has none
+// configured (candidate sites, cell-centre candidates): the rest-station
+// radius, else 500 m.
+func (c Config) DefaultRadiusM() float64 {
+	if r := c.ServiceRadiusM["rest_station"]; r > 0 {
+		return r
+	}
+	return 500
+}
+
 // BindFlags registers the flags common to subcommands that touch the database.
 func (c *Config) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DatabaseURL, "db", c.DatabaseURL, "PostgreSQL connection string (env DATABASE_URL)")

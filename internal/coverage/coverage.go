@@ -7,38 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/paulmach/orb"
 
 	"github.com/hexcover/hexcover/geo"
 	"github.com/hexcover/hexcover/internal/config"
+	"github.com/hexcover/hexcover/internal/model"
 	"github.com/hexcover/hexcover/internal/store"
 )
-
-// Metric is what demand counts.
-type Metric string
-
-// Demand metrics.
-const (
-	// RiderHours is the time riders spent in the cell (rider_seconds / 3600).
-	RiderHours Metric = "rider_hours"
-	// Riders is the number of distinct riders seen in the cell (over the
-	// union of the selected hours).
-	Riders Metric = "riders"
-)
-
-// ParseMetric validates a metric name; "" is RiderHours.
-func ParseMetric(s string) (Metric, error) {
-	switch Metric(strings.TrimSpace(s)) {
-	case "", RiderHours:
-		return RiderHours, nil
-	case Riders:
-		return Riders, nil
-	}
-	return "", fmt.Errorf("metric %q: want rider_hours or riders", s)
-}
 
 // Settings are the coverage definitions. Defaults come from DefaultSettings.
 type Settings struct {
@@ -79,10 +56,6 @@ const (
 
 // DefaultSettings derives the settings from the configuration.
 func DefaultSettings(cfg config.Config) Settings {
-	def := cfg.ServiceRadiusM["rest_station"]
-	if def <= 0 {
-		def = 500
-	}
 	return Settings{
 		DemandRes:        DefaultDemandRes,
 		GapMinRiderHours: DefaultGapMinRiderHours,
@@ -90,7 +63,7 @@ func DefaultSettings(cfg config.Config) Settings {
 		GapDenseQuantile: 0.5,
 		MinRiders:        cfg.MinRiders,
 		ServiceRadiusM:   cfg.ServiceRadiusM,
-		DefaultRadiusM:   def,
+		DefaultRadiusM:   cfg.DefaultRadiusM(),
 		CacheEntries:     DefaultCacheEntries,
 	}
 }
@@ -111,8 +84,8 @@ func (s Settings) IsPresence(kind string) bool {
 }
 
 // Threshold is the gap threshold for a metric.
-func (s Settings) Threshold(m Metric) float64 {
-	if m == Riders {
+func (s Settings) Threshold(m model.Metric) float64 {
+	if m == model.MetricRiders {
 		return s.GapMinRiders
 	}
 	return s.GapMinRiderHours
@@ -120,8 +93,8 @@ func (s Settings) Threshold(m Metric) float64 {
 
 // Params select what an analysis covers.
 type Params struct {
-	Hours  []int16 // hours of week; nil = the whole week
-	Metric Metric  // "" = RiderHours
+	Hours  []int16      // hours of week; nil = the whole week
+	Metric model.Metric // "" = model.MetricRiderHours; rider_hours or riders
 	// Planned counts sites with status planned (of presence kinds) as
 	// covering, as if they were built.
 	Planned bool
@@ -130,7 +103,7 @@ type Params struct {
 func (p Params) norm() Params {
 	p.Hours = normHours(p.Hours)
 	if p.Metric == "" {
-		p.Metric = RiderHours
+		p.Metric = model.MetricRiderHours
 	}
 	return p
 }
@@ -162,9 +135,6 @@ type Cell struct {
 	// Area of each level the centre lies in: index into Analysis.Areas[level], or -1.
 	District, Street, Community int32
 }
-
-// Levels are the admin levels, coarse to fine.
-var Levels = []string{"district", "street", "community"}
 
 // Analysis is the coverage of demand cells for one Params and one data
 // version. It is shared by the cache: treat it as read-only.
@@ -328,7 +298,7 @@ func (e *Engine) compute(ctx context.Context, p Params, ver string) (*Analysis, 
 		c := Cell{Cell: geo.Cell(r.Cell), Center: orb.Point{r.Lng, r.Lat}, Pings: r.Pings, RiderHours: r.RiderSeconds / 3600,
 			DwellHours: r.DwellSeconds / 3600, Riders: r.Riders, District: -1, Street: -1, Community: -1}
 		c.Demand = c.RiderHours
-		if p.Metric == Riders {
+		if p.Metric == model.MetricRiders {
 			c.Demand = float64(c.Riders)
 		}
 		a.cellIdx[c.Cell] = len(a.Cells)
@@ -357,7 +327,8 @@ func (e *Engine) compute(ctx context.Context, p Params, ver string) (*Analysis, 
 		}
 	}
 
-	for _, lv := range Levels {
+	for _, l := range model.AreaLevels {
+		lv := string(l)
 		areas, err := e.st.AreaRows(ctx, lv)
 		if err != nil {
 			return nil, err

@@ -78,11 +78,11 @@ func presence(cfg config.Config, city *demo.City, extra ...model.Site) []model.S
 	return out
 }
 
-func refCoverage(cfg config.Config, cells map[geo.Cell]*refCell, sites []model.Site, metric coverage.Metric) (total, covered float64, cov map[geo.Cell]bool) {
+func refCoverage(cfg config.Config, cells map[geo.Cell]*refCell, sites []model.Site, metric model.Metric) (total, covered float64, cov map[geo.Cell]bool) {
 	cov = map[geo.Cell]bool{}
 	for id, c := range cells {
 		d := c.rs / 3600
-		if metric == coverage.Riders {
+		if metric == model.MetricRiders {
 			d = float64(len(c.riders))
 		}
 		total += d
@@ -108,8 +108,8 @@ func TestDemoCity(t *testing.T) {
 	t.Run("coverage equals independent recomputation", func(t *testing.T) {
 		for _, tc := range []struct {
 			hours  string
-			metric coverage.Metric
-		}{{"", coverage.RiderHours}, {"", coverage.Riders}, {"lunch", coverage.RiderHours}, {"peak", coverage.Riders}, {"11-13,35-37", coverage.Riders}} {
+			metric model.Metric
+		}{{"", model.MetricRiderHours}, {"", model.MetricRiders}, {"lunch", model.MetricRiderHours}, {"peak", model.MetricRiders}, {"11-13,35-37", model.MetricRiders}} {
 			hs, err := activity.ParseHours(tc.hours)
 			if err != nil {
 				t.Fatal(err)
@@ -217,7 +217,8 @@ func TestDemoCity(t *testing.T) {
 	})
 
 	t.Run("summary adds up", func(t *testing.T) {
-		for _, level := range coverage.Levels {
+		for _, l := range model.AreaLevels {
+			level := string(l)
 			s, err := eng.Summary(ctx, coverage.Params{}, level, model.Viewer{Role: model.RoleAdmin})
 			if err != nil {
 				t.Fatal(err)
@@ -252,17 +253,17 @@ func TestDemoCity(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rs) != 1+len(activity.NamedRanges)+168 {
+		if len(rs) != 1+len(model.HourRanges)+168 {
 			t.Fatalf("%d ranges", len(rs))
 		}
 		var sum float64
-		for _, r := range rs[1+len(activity.NamedRanges):] {
+		for _, r := range rs[1+len(model.HourRanges):] {
 			sum += r.TotalDemand
 		}
 		if math.Abs(sum-rs[0].TotalDemand) > 0.01*rs[0].TotalDemand {
 			t.Errorf("hourly demand sums to %.2f, whole week %.2f", sum, rs[0].TotalDemand)
 		}
-		for _, r := range rs[:1+len(activity.NamedRanges)] {
+		for _, r := range rs[:1+len(model.HourRanges)] {
 			t.Logf("%-9s demand %8.1f covered %5.1f%%", r.Name, r.TotalDemand, r.CoveragePct)
 		}
 	})
@@ -272,7 +273,7 @@ func TestDemoCity(t *testing.T) {
 		got := make([]*coverage.Analysis, 8)
 		for i := range got {
 			wg.Go(func() {
-				a, err := eng.Analyze(ctx, coverage.Params{Hours: []int16{40, 41}, Metric: coverage.Riders})
+				a, err := eng.Analyze(ctx, coverage.Params{Hours: []int16{40, 41}, Metric: model.MetricRiders})
 				if err != nil {
 					t.Error(err)
 				}
@@ -307,7 +308,7 @@ func TestDemoCity(t *testing.T) {
 			t.Fatal("data version did not change after adding a site")
 		}
 		ref := reference(t, st, nil)
-		_, covered, _ := refCoverage(cfg, ref, presence(cfg, city, site), coverage.RiderHours)
+		_, covered, _ := refCoverage(cfg, ref, presence(cfg, city, site), model.MetricRiderHours)
 		if !near(after.CoveredDemand, covered) || after.CoveredDemand <= before.CoveredDemand {
 			t.Errorf("covered after adding a site %.3f, want %.3f (before %.3f)", after.CoveredDemand, covered, before.CoveredDemand)
 		}

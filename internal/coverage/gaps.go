@@ -23,7 +23,7 @@ type GapZone struct {
 	CellCount  int          `json:"cells"`
 	AreaKm2    float64      `json:"area_km2"`
 	Demand     float64      `json:"demand"` // uncovered demand: the sum of the cells' demand
-	Metric     Metric       `json:"metric"`
+	Metric     model.Metric `json:"metric"`
 	Riders     int64        `json:"riders"` // distinct over the zone's cells and hours, exact
 	Pings      int64        `json:"pings"`
 	RiderHours float64      `json:"rider_hours"`
@@ -55,16 +55,16 @@ type AreaRef struct {
 
 // Gaps is the ranked list of gap zones of an analysis.
 type Gaps struct {
-	Version   string    `json:"version"`
-	Metric    Metric    `json:"metric"`
-	Hours     []int16   `json:"hours,omitempty"`
-	Threshold float64   `json:"threshold"`
-	Total     float64   `json:"total_demand"`
-	Covered   float64   `json:"covered_demand"`
-	CoverPct  float64   `json:"coverage_pct"`
-	GapCells  int       `json:"gap_cells"`
-	ZoneCount int       `json:"gap_zones"` // all zones, listed or not
-	Zones     []GapZone `json:"zones"`
+	Version   string       `json:"version"`
+	Metric    model.Metric `json:"metric"`
+	Hours     []int16      `json:"hours,omitempty"`
+	Threshold float64      `json:"threshold"`
+	Total     float64      `json:"total_demand"`
+	Covered   float64      `json:"covered_demand"`
+	CoverPct  float64      `json:"coverage_pct"`
+	GapCells  int          `json:"gap_cells"`
+	ZoneCount int          `json:"gap_zones"` // all zones, listed or not
+	Zones     []GapZone    `json:"zones"`
 	// Suppressed counts zones with fewer than k distinct riders that are not
 	// listed outside the admin role (their demand stays in the totals).
 	Suppressed       int     `json:"suppressed_zones"`
@@ -258,7 +258,8 @@ func (a *Analysis) describe(zn *GapZone, comp []int) {
 	}
 	slices.SortFunc(zn.Candidates, func(x, y SiteDist) int { return cmp.Compare(x.DistanceM, y.DistanceM) })
 	// The area holding most of the zone's demand.
-	for _, lv := range Levels {
+	for _, l := range model.AreaLevels {
+		lv := string(l)
 		w := map[int32]float64{}
 		for _, i := range comp {
 			var j int32

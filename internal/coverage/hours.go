@@ -2,8 +2,8 @@ package coverage
 
 import (
 	"slices"
-	"strconv"
-	"strings"
+
+	"github.com/hexcover/hexcover/internal/activity"
 )
 
 // hoursKey is a compact cache key of a sorted hours list.
@@ -11,14 +11,7 @@ func hoursKey(hs []int16) string {
 	if len(hs) == 0 {
 		return "all"
 	}
-	var b strings.Builder
-	for i, h := range hs {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(strconv.Itoa(int(h)))
-	}
-	return b.String()
+	return activity.FormatHours(hs)
 }
 
 // normHours sorts and dedupes hours.

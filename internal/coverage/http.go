@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"github.com/hexcover/hexcover/internal/errs"
 	"github.com/hexcover/hexcover/internal/httpkit"
 )
 
@@ -54,11 +53,6 @@ func (h *Handlers) summary(w http.ResponseWriter, r *http.Request) error {
 	level := q.Get("level")
 	if level == "" {
 		level = "street"
-	}
-	switch level {
-	case "district", "street", "community":
-	default:
-		return errs.E(errs.Invalid, "level: want district, street or community")
 	}
 	s, err := h.Engine.Summary(r.Context(), p, level, httpkit.ViewerFrom(r.Context()))
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hexcover/hexcover/internal/activity"
 	"github.com/hexcover/hexcover/internal/errs"
+	"github.com/hexcover/hexcover/internal/model"
 )
 
 // Query limits of the API.
@@ -22,7 +23,7 @@ func ParamsFromQuery(q url.Values) (Params, error) {
 	if p.Hours, err = activity.ParseHours(q.Get("hours")); err != nil {
 		return p, errs.E(errs.Invalid, err.Error())
 	}
-	if p.Metric, err = ParseMetric(q.Get("metric")); err != nil {
+	if p.Metric, err = model.ParseMetric(q.Get("metric"), true); err != nil {
 		return p, errs.E(errs.Invalid, err.Error())
 	}
 	if v := q.Get("planned"); v != "" {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hexcover/hexcover/geo"
 	"github.com/hexcover/hexcover/internal/activity"
+	"github.com/hexcover/hexcover/internal/errs"
 	"github.com/hexcover/hexcover/internal/model"
 	"github.com/hexcover/hexcover/internal/store"
 )
@@ -37,7 +38,7 @@ type AreaSummary struct {
 type Summary struct {
 	Version       string        `json:"version"`
 	Level         string        `json:"level"`
-	Metric        Metric        `json:"metric"`
+	Metric        model.Metric  `json:"metric"`
 	Hours         []int16       `json:"hours,omitempty"`
 	TotalDemand   float64       `json:"total_demand"`
 	CoveredDemand float64       `json:"covered_demand"`
@@ -48,10 +49,8 @@ type Summary struct {
 // Summary reports activity, coverage and gaps per area of a level
 // (district, street or community).
 func (e *Engine) Summary(ctx context.Context, p Params, level string, v model.Viewer) (*Summary, error) {
-	switch level {
-	case "district", "street", "community":
-	default:
-		return nil, fmt.Errorf("level %q: want district, street or community", level)
+	if _, err := model.ParseAreaLevel(level); err != nil {
+		return nil, errs.E(errs.Invalid, "level: want district, street or community", err)
 	}
 	a, err := e.Analyze(ctx, p)
 	if err != nil {
@@ -144,7 +143,8 @@ func (e *Engine) HourCoverage(ctx context.Context, p Params) ([]RangeCoverage, e
 	}
 	out := []RangeCoverage{{Name: "all", TotalDemand: round3(all.TotalDemand), CoveredDemand: round3(all.CoveredDemand),
 		CoveragePct: round3(CoverPct(all.CoveredDemand, all.TotalDemand))}}
-	for _, name := range activity.NamedRanges {
+	for _, r := range model.HourRanges {
+		name := r.Name
 		hs, _ := activity.ParseHours(name)
 		q := p
 		q.Hours = hs
@@ -183,7 +183,7 @@ func (a *Analysis) hourly168(ctx context.Context, e *Engine) (*[168][2]float64, 
 			return nil
 		}
 		d := h.RiderSeconds / 3600
-		if a.Params.Metric == Riders {
+		if a.Params.Metric == model.MetricRiders {
 			d = float64(h.Riders)
 		}
 		out[h.How][0] += d

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Kind is the class of an error.
@@ -140,6 +141,20 @@ func E(args ...any) error {
 		}
 	}
 	return e
+}
+
+// Clip shortens user input quoted in a public message to 40 bytes (on a
+// character boundary), so a message never echoes a whole oversized input.
+func Clip(s string) string {
+	const n = 40
+	if len(s) <= n {
+		return s
+	}
+	i := n
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
 }
 
 // Errorf is an error of kind k whose public message is the formatted text.

@@ -53,3 +53,72 @@ func (v Viewer) CanGrid(code, street, community string) bool {
 	}
 	return false
 }
+
+// Capability names something a viewer may do; GET /api/me lists the
+// viewer's so the map shows only what works.
+type Capability = string
+
+// Capabilities.
+const (
+	CapSiting         Capability = "siting"          // run siting what-ifs, read scenarios
+	CapScenariosWrite Capability = "scenarios.write" // save scenarios
+	CapCandidates     Capability = "candidates"      // ranked couriers of a grid (in scope)
+	CapAssignments    Capability = "assignments"     // propose, accept and decline grid members (in scope)
+	CapRoster         Capability = "roster"          // grid member rosters (in scope)
+	CapRiderRange     Capability = "rider_range"     // one rider's activity range (audited)
+	CapAudit          Capability = "audit"           // the audit log
+	CapUnsuppressed   Capability = "unsuppressed"    // cells, zones and areas below k riders
+	CapHoursArbitrary Capability = "hours.arbitrary" // any hours-of-week filter, not only the named ranges
+)
+
+// capabilityRoles is the one table of which role may do what; routes take
+// their role lists from it (RolesWith). Rider-level capabilities of grid
+// managers hold inside their scope only (Viewer.CanGrid).
+var capabilityRoles = []struct {
+	c     Capability
+	roles []Role
+}{
+	{CapSiting, []Role{RoleAdmin, RolePlanner, RoleLeader}},
+	{CapScenariosWrite, []Role{RoleAdmin, RolePlanner}},
+	{CapCandidates, []Role{RoleAdmin, RoleGridManager}},
+	{CapAssignments, []Role{RoleAdmin, RoleGridManager}},
+	{CapRoster, []Role{RoleAdmin, RoleGridManager}},
+	{CapRiderRange, []Role{RoleAdmin}},
+	{CapAudit, []Role{RoleAdmin}},
+	{CapUnsuppressed, []Role{RoleAdmin}},
+	{CapHoursArbitrary, []Role{RoleAdmin, RolePlanner, RoleLeader, RoleGridManager}},
+}
+
+// RolesWith lists the roles that have capability c.
+func RolesWith(c Capability) []Role {
+	for _, cr := range capabilityRoles {
+		if cr.c == c {
+			return append([]Role(nil), cr.roles...)
+		}
+	}
+	return nil
+}
+
+// Capabilities lists what v may do, in a fixed order (never nil).
+func (v Viewer) Capabilities() []Capability {
+	out := []Capability{}
+	for _, cr := range capabilityRoles {
+		for _, r := range cr.roles {
+			if r == v.Role {
+				out = append(out, cr.c)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// Can tells whether v has capability c.
+func (v Viewer) Can(c Capability) bool {
+	for _, x := range v.Capabilities() {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}

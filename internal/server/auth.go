@@ -119,16 +119,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: body.Token, Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil, MaxAge: 12 * 3600})
-	return httpkit.WriteJSON(w, http.StatusOK, v)
+	return httpkit.WriteJSON(w, http.StatusOK, meOf(v))
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", HttpOnly: true, MaxAge: -1})
 	return httpkit.WriteJSON(w, http.StatusOK, map[string]string{"status": "logged out"})
-}
-
-func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
-	return httpkit.WriteJSON(w, http.StatusOK, httpkit.ViewerFrom(r.Context()))
 }
 
 // DemoToken derives the demo login token of a role from the secret: the

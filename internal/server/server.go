@@ -35,6 +35,7 @@ type Server struct {
 	metrics *metrics
 	auth    *authenticator
 	mux     *httpkit.Mux
+	enums   Enums
 }
 
 // New builds the server. assets is the built web map (web.Assets()).
@@ -43,6 +44,7 @@ func New(cfg config.Config, st *store.Store, log *slog.Logger, assets fs.FS, ext
 		auth: &authenticator{st: st, cache: map[string]authEntry{}}}
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.metrics = newMetrics(s.reg, st)
+	s.enums = EnumsOf(cfg)
 	s.routes()
 	return s
 }
@@ -66,8 +68,8 @@ func (s *Server) routes() {
 	m.Handle("POST /api/logout", s.wrap("logout", s.logout))
 	m.Handle("GET /api/me", s.wrap("me", s.authorize(nil, false, s.me)))
 	m.Handle("GET /api/demo-logins", s.wrap("demo-logins", s.demoLogins))
-	m.Handle("GET /api/riders/{pid}/range", s.wrap("rider_range", s.authorize([]string{model.RoleAdmin}, false, s.riderRange)))
-	m.Handle("GET /api/audit", s.wrap("audit", s.authorize([]string{model.RoleAdmin}, false, s.auditLog)))
+	m.Handle("GET /api/riders/{pid}/range", s.wrap("rider_range", s.authorize(model.RolesWith(model.CapRiderRange), false, s.riderRange)))
+	m.Handle("GET /api/audit", s.wrap("audit", s.authorize(model.RolesWith(model.CapAudit), false, s.auditLog)))
 	s.Mount(s.extra...)
 	static := http.FileServerFS(s.assets)
 	m.Handle("GET /", s.wrap("static", func(w http.ResponseWriter, r *http.Request) error {
@@ -103,14 +105,6 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 		return errs.E(errs.Unavailable, "database not ready", err)
 	}
 	return httpkit.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
-}
-
-func (s *Server) meta(w http.ResponseWriter, r *http.Request) error {
-	m, err := s.store.Meta(r.Context())
-	if err != nil {
-		return err
-	}
-	return httpkit.WriteJSON(w, http.StatusOK, m)
 }
 
 // Serve serves on ln until ctx is cancelled, then shuts down gracefully,

@@ -19,8 +19,8 @@ import (
 
 // Roles allowed to run siting what-ifs and read scenarios, and to save them.
 var (
-	SitingRoles = []model.Role{model.RoleAdmin, model.RolePlanner, model.RoleLeader}
-	SaveRoles   = []model.Role{model.RoleAdmin, model.RolePlanner}
+	SitingRoles = model.RolesWith(model.CapSiting)
+	SaveRoles   = model.RolesWith(model.CapScenariosWrite)
 )
 
 // Routes returns the siting and scenario routes.

@@ -126,7 +126,7 @@ func (r Request) Validate() error {
 	if _, err := activity.ParseHours(r.Hours); err != nil {
 		return badf("%v", err)
 	}
-	if _, err := coverage.ParseMetric(r.Metric); err != nil {
+	if _, err := model.ParseMetric(r.Metric, true); err != nil {
 		return badf("%v", err)
 	}
 	return nil
@@ -223,7 +223,7 @@ func (s *Service) build(ctx context.Context, req Request) (*built, error) {
 		return nil, err
 	}
 	hours, _ := activity.ParseHours(req.Hours)
-	metric, _ := coverage.ParseMetric(req.Metric)
+	metric, _ := model.ParseMetric(req.Metric, true)
 	a, err := s.Coverage.Analyze(ctx, coverage.Params{Hours: hours, Metric: metric, Planned: req.Planned})
 	if err != nil {
 		return nil, err
@@ -415,7 +415,7 @@ func (s *Service) Compare(ctx context.Context, sc store.Scenario) (*Comparison, 
 		return nil, fmt.Errorf("scenario %d: stored result: %w", sc.ID, err)
 	}
 	hours, _ := activity.ParseHours(req.Hours)
-	metric, _ := coverage.ParseMetric(req.Metric)
+	metric, _ := model.ParseMetric(req.Metric, true)
 	a, err := s.Coverage.Analyze(ctx, coverage.Params{Hours: hours, Metric: metric, Planned: req.Planned})
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // Meta describes the loaded city for the map's first view.
@@ -14,6 +15,16 @@ type Meta struct {
 	Counts   map[string]int64 `json:"counts"`
 	Version  string           `json:"version"` // data version of all layers together
 	Empty    bool             `json:"empty"`
+	Period   *Period          `json:"period"` // dates of the loaded activity; nil when there is none
+}
+
+// Period is the span of the loaded activity in local dates (the
+// configured UTC offset, as the import stored them in rider_days).
+type Period struct {
+	From     string `json:"from"` // YYYY-MM-DD
+	To       string `json:"to"`
+	Days     int    `json:"days"`     // dates with any data
+	Weekdays []int  `json:"weekdays"` // ISO weekdays present, 1 = Monday .. 7 = Sunday, ascending
 }
 
 // AreaName is an area's code and names.
@@ -61,5 +72,17 @@ func (s *Store) Meta(ctx context.Context) (*Meta, error) {
 		return nil, err
 	}
 	m.Version = fmt.Sprint(v)
+	var from, to *time.Time
+	p := &Period{}
+	err = s.Pool.QueryRow(ctx, `SELECT min(day), max(day), count(DISTINCT day)::int,
+		coalesce(array_agg(DISTINCT extract(isodow FROM day)::int ORDER BY extract(isodow FROM day)::int), '{}')
+		FROM rider_days`).Scan(&from, &to, &p.Days, &p.Weekdays)
+	if err != nil {
+		return nil, err
+	}
+	if from != nil && to != nil {
+		p.From, p.To = from.Format(time.DateOnly), to.Format(time.DateOnly)
+		m.Period = p
+	}
 	return m, nil
 }

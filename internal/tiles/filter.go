@@ -4,21 +4,11 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/hexcover/hexcover/internal/activity"
-)
-
-// Metric selects what the activity layer's demand property holds.
-type Metric string
-
-// Metrics of the demand property.
-const (
-	MetricRiderHours Metric = "rider_hours" // default
-	MetricRiders     Metric = "riders"
-	MetricPings      Metric = "pings"
-	MetricDwell      Metric = "dwell" // dwell seconds
+	"github.com/hexcover/hexcover/internal/errs"
+	"github.com/hexcover/hexcover/internal/model"
 )
 
 // Filter is the validated, normalised query of a hexagon tile.
@@ -26,7 +16,7 @@ type Filter struct {
 	// Hours are the selected hours of week (0 = Monday 00:00 local), sorted
 	// and without duplicates; nil means the whole week.
 	Hours  []int16
-	Metric Metric
+	Metric model.Metric
 }
 
 const maxHoursParam = 2000 // characters
@@ -39,14 +29,11 @@ const maxHoursParam = 2000 // characters
 // is the same as no filter.
 func ParseFilter(q url.Values) (Filter, error) {
 	var f Filter
-	switch m := strings.TrimSpace(q.Get("metric")); Metric(m) {
-	case "", MetricRiderHours:
-		f.Metric = MetricRiderHours
-	case MetricRiders, MetricPings, MetricDwell:
-		f.Metric = Metric(m)
-	default:
-		return Filter{}, fmt.Errorf("metric=%q: want rider_hours, riders, pings or dwell", truncate(m))
+	m, err := model.ParseMetric(strings.TrimSpace(q.Get("metric")), false)
+	if err != nil {
+		return Filter{}, fmt.Errorf("metric=%q: want rider_hours, riders, pings or dwell", errs.Clip(q.Get("metric")))
 	}
+	f.Metric = m
 	raw := strings.Join(q["hours"], ",")
 	if len(raw) > maxHoursParam {
 		return Filter{}, fmt.Errorf("hours: longer than %d characters", maxHoursParam)
@@ -62,13 +49,6 @@ func ParseFilter(q url.Values) (Filter, error) {
 	return f, nil
 }
 
-func truncate(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
-}
-
 // Key is the canonical text of the filter, used in cache keys and ETags:
 // equal filters give equal keys however they were written.
 func (f Filter) Key() string {
@@ -77,29 +57,7 @@ func (f Filter) Key() string {
 	b.WriteString(string(f.Metric))
 	if len(f.Hours) > 0 {
 		b.WriteString(";h=")
-		b.WriteString(f.hoursText())
-	}
-	return b.String()
-}
-
-// hoursText renders Hours as sorted ranges, e.g. "11-13,35-37".
-func (f Filter) hoursText() string {
-	var b strings.Builder
-	hs := f.Hours
-	for i := 0; i < len(hs); {
-		j := i
-		for j+1 < len(hs) && hs[j+1] == hs[j]+1 {
-			j++
-		}
-		if b.Len() > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(strconv.Itoa(int(hs[i])))
-		if j > i {
-			b.WriteByte('-')
-			b.WriteString(strconv.Itoa(int(hs[j])))
-		}
-		i = j + 1
+		b.WriteString(activity.FormatHours(f.Hours))
 	}
 	return b.String()
 }
@@ -108,9 +66,9 @@ func (f Filter) hoursText() string {
 func (f Filter) Query() url.Values {
 	v := url.Values{}
 	if len(f.Hours) > 0 {
-		v.Set("hours", f.hoursText())
+		v.Set("hours", activity.FormatHours(f.Hours))
 	}
-	if f.Metric != "" && f.Metric != MetricRiderHours {
+	if f.Metric != "" && f.Metric != model.MetricRiderHours {
 		v.Set("metric", string(f.Metric))
 	}
 	return v
@@ -124,7 +82,7 @@ func (f Filter) forLayer(l Layer) Filter {
 		return f
 	case LayerGaps:
 		// Gap demand is always rider-hours; the hours still apply.
-		return Filter{Hours: slices.Clone(f.Hours), Metric: MetricRiderHours}
+		return Filter{Hours: slices.Clone(f.Hours), Metric: model.MetricRiderHours}
 	}
 	return Filter{}
 }

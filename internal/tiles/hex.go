@@ -225,7 +225,7 @@ func (h *hexRow) cellName() string {
 	return geo.Cell(h.stat.Cell).String()
 }
 
-func (s *Service) activityFeatures(rows []hexRow, m Metric, pr projector, layer *mvtLayer, sc *hexScratch) {
+func (s *Service) activityFeatures(rows []hexRow, m model.Metric, pr projector, layer *mvtLayer, sc *hexScratch) {
 	kCell, kPings, kRiders := layer.key("cell"), layer.key("pings"), layer.key("riders")
 	kRH, kDwell, kDemand := layer.key("rider_hours"), layer.key("dwell_s"), layer.key("demand")
 	for i := range rows {
@@ -237,11 +237,11 @@ func (s *Service) activityFeatures(rows []hexRow, m Metric, pr projector, layer 
 		rh := h.stat.RiderSeconds / 3600
 		demand := rh
 		switch m {
-		case MetricRiders:
+		case model.MetricRiders:
 			demand = float64(h.stat.Riders)
-		case MetricPings:
+		case model.MetricPings:
 			demand = float64(h.stat.Pings)
-		case MetricDwell:
+		case model.MetricDwell:
 			demand = h.stat.DwellSeconds
 		}
 		sc.tags = append(sc.tags[:0],

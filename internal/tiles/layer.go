@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/paulmach/orb/maptile"
+
+	"github.com/hexcover/hexcover/internal/errs"
 )
 
 // Layer names a tile layer.
@@ -34,7 +36,7 @@ func ParseLayer(s string) (Layer, error) {
 			return l, nil
 		}
 	}
-	return "", fmt.Errorf("unknown layer %q: want activity, gaps, grids, areas, sites or basemap", truncate(s))
+	return "", fmt.Errorf("unknown layer %q: want activity, gaps, grids, areas, sites or basemap", errs.Clip(s))
 }
 
 // hex reports whether the layer is drawn as H3 hexagons.
@@ -54,16 +56,16 @@ func ParseTilePath(layer, z, x, y string) (Layer, maptile.Tile, error) {
 	}
 	zn, err := parseCoord(z, MaxZoom)
 	if err != nil {
-		return "", maptile.Tile{}, fmt.Errorf("zoom %q: %v (0..%d)", truncate(z), err, MaxZoom)
+		return "", maptile.Tile{}, fmt.Errorf("zoom %q: %v (0..%d)", errs.Clip(z), err, MaxZoom)
 	}
 	max := uint64(1)<<zn - 1
 	xn, err := parseCoord(x, max)
 	if err != nil {
-		return "", maptile.Tile{}, fmt.Errorf("x %q: %v (0..%d at zoom %d)", truncate(x), err, max, zn)
+		return "", maptile.Tile{}, fmt.Errorf("x %q: %v (0..%d at zoom %d)", errs.Clip(x), err, max, zn)
 	}
 	yn, err := parseCoord(ys, max)
 	if err != nil {
-		return "", maptile.Tile{}, fmt.Errorf("y %q: %v (0..%d at zoom %d)", truncate(ys), err, max, zn)
+		return "", maptile.Tile{}, fmt.Errorf("y %q: %v (0..%d at zoom %d)", errs.Clip(ys), err, max, zn)
 	}
 	return l, maptile.New(uint32(xn), uint32(yn), maptile.Zoom(zn)), nil
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/hexcover/hexcover/internal/activity"
+	"github.com/hexcover/hexcover/internal/model"
 )
 
 func TestParseTilePath(t *testing.T) {
@@ -108,7 +109,7 @@ func FuzzParseFilter(f *testing.F) {
 			return
 		}
 		switch fl.Metric {
-		case MetricRiderHours, MetricRiders, MetricPings, MetricDwell:
+		case model.MetricRiderHours, model.MetricRiders, model.MetricPings, model.MetricDwell:
 		default:
 			t.Fatalf("metric %q", fl.Metric)
 		}

@@ -823,7 +823,7 @@ func TestHexIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, hours := range [][]int16{nil, {11, 12}} {
-		f := Filter{Metric: MetricRiderHours, Hours: hours}
+		f := Filter{Metric: model.MetricRiderHours, Hours: hours}
 		with, err := e.svc.buildHex(ctx, LayerActivity, tile, f, model.Viewer{}, ver, data)
 		if err != nil {
 			t.Fatal(err)
@@ -863,7 +863,7 @@ func TestHexIndexBudget(t *testing.T) {
 	}
 	ver, _ := e.svc.data.version(ctx, LayerActivity)
 	data, _, _ := e.svc.data.dataBounds(ctx, LayerActivity, ver)
-	f := Filter{Metric: MetricRiderHours}
+	f := Filter{Metric: model.MetricRiderHours}
 	a, err := e.svc.buildHex(ctx, LayerActivity, tile, f, model.Viewer{}, ver, data)
 	if err != nil {
 		t.Fatal(err)

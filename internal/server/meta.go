@@ -1,0 +1,109 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/hexcover/hexcover/internal/config"
+	"github.com/hexcover/hexcover/internal/httpkit"
+	"github.com/hexcover/hexcover/internal/model"
+	"github.com/hexcover/hexcover/internal/store"
+)
+
+// Me is the body of GET /api/me and POST /api/login: the viewer and what
+// it may do (model.Viewer.Capabilities).
+type Me struct {
+	model.Viewer
+	Capabilities []model.Capability `json:"capabilities"`
+}
+
+func meOf(v model.Viewer) Me {
+	if v.Scope == nil {
+		v.Scope = []string{}
+	}
+	return Me{Viewer: v, Capabilities: v.Capabilities()}
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
+	return httpkit.WriteJSON(w, http.StatusOK, meOf(httpkit.ViewerFrom(r.Context())))
+}
+
+// Meta is the body of GET /api/meta: the loaded city (store.Meta, with its
+// period) and the enumerations the map shows.
+type Meta struct {
+	*store.Meta
+	Enums Enums `json:"enums"`
+}
+
+// Enums are model's enumerations with their names, as the map needs them.
+type Enums struct {
+	Roles        []Item         `json:"roles"`
+	SiteKinds    []SiteKindItem `json:"site_kinds"`
+	SiteStatuses []Item         `json:"site_statuses"`
+	AreaLevels   []Item         `json:"area_levels"`
+	Metrics      []MetricItem   `json:"metrics"`
+	HourRanges   []HourRange    `json:"hour_ranges"`
+}
+
+// Item is one value of an enumeration with its names.
+type Item struct {
+	ID string `json:"id"`
+	model.Label
+}
+
+// SiteKindItem is a site kind: whether it counts as presence (a configured
+// radius, HEXCOVER_RADII) and the radius it covers with.
+type SiteKindItem struct {
+	Item
+	Presence bool    `json:"presence"`
+	RadiusM  float64 `json:"radius_m"`
+}
+
+// MetricItem is a metric with its unit; Demand: usable as coverage demand.
+type MetricItem struct {
+	Item
+	Unit   model.Label `json:"unit"`
+	Demand bool        `json:"demand"`
+}
+
+// HourRange is a named hour range with its local clock hours (each day).
+type HourRange struct {
+	Item
+	Hours []int `json:"hours"`
+}
+
+// EnumsOf builds the enumerations under cfg (presence and radii).
+func EnumsOf(cfg config.Config) Enums {
+	var e Enums
+	for _, r := range model.Roles {
+		e.Roles = append(e.Roles, Item{r, model.RoleLabels[r]})
+	}
+	for _, k := range model.SiteKinds {
+		r, presence := cfg.ServiceRadiusM[string(k)]
+		if !presence || r <= 0 {
+			r = cfg.DefaultRadiusM()
+		}
+		e.SiteKinds = append(e.SiteKinds, SiteKindItem{Item{string(k), model.SiteKindLabels[k]}, presence, r})
+	}
+	for _, st := range model.SiteStatuses {
+		e.SiteStatuses = append(e.SiteStatuses, Item{string(st), model.SiteStatusLabels[st]})
+	}
+	for _, l := range model.AreaLevels {
+		e.AreaLevels = append(e.AreaLevels, Item{string(l), model.AreaLevelLabels[l]})
+	}
+	for _, m := range model.Metrics {
+		in := model.MetricInfos[m]
+		e.Metrics = append(e.Metrics, MetricItem{Item{string(m), in.Label}, in.Unit, in.Demand})
+	}
+	for _, h := range model.HourRanges {
+		e.HourRanges = append(e.HourRanges, HourRange{Item{h.Name, h.Label}, h.Hours})
+	}
+	return e
+}
+
+func (s *Server) meta(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.store.Meta(r.Context())
+	if err != nil {
+		return err
+	}
+	return httpkit.WriteJSON(w, http.StatusOK, Meta{Meta: m, Enums: s.enums})
+}
