@@ -93,6 +93,13 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 		o := ingest.Options{Kind: kind, Format: *format, CRS: c, Replace: *replace, Bounds: b, Platform: *platform,
 			RejectsDir: *rejects, Progress: newProgress(e.stderr)}
 		s, err := l.Import(ctx, f, o)
+		if err != nil && ctx.Err() != nil {
+			before := ""
+			if len(sums) > 0 {
+				before = fmt.Sprintf(" (the %d file(s) before it were imported)", len(sums))
+			}
+			return fmt.Errorf("interrupted while importing %s: its batch was rolled back and nothing of it was imported%s: %w", f, before, ctx.Err())
+		}
 		if err != nil {
 			if s.RejectsFile != "" {
 				fmt.Fprintf(e.stderr, "rejected rows so far are in %s\n", s.RejectsFile)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"fmt"
@@ -182,5 +183,83 @@ func TestIngestRejectRateEndToEnd(t *testing.T) {
 	data, _ := os.ReadFile(rej)
 	if n := strings.Count(string(data), "\n"); n != 11 || !strings.Contains(string(data), "\"'@r0,not-a-time") {
 		t.Errorf("rejects file has %d lines, want a header and 10, with the raw '@r0 neutralized:\n%s", n, data)
+	}
+}
+
+// TestIngestStopsOnSignal: SIGINT or SIGTERM stops hexcover ingest within
+// about a second, wherever it is (hashing the file, reading, COPY), rolls
+// the file's batch back and exits non-zero saying so.
+func TestIngestStopsOnSignal(t *testing.T) {
+	url := dbtest.NewURL(t)
+	env := []string{"DATABASE_URL=" + url, "HEXCOVER_SECRET=9f2c4e6a8b0d1f3e5a7c9e1b3d5f7a9c"}
+	if _, stderr, code := hexcover(t, env, "migrate"); code != 0 {
+		t.Fatalf("migrate: %s", stderr)
+	}
+	// 3 M pings (~120 MB): far more than a second's work.
+	path := filepath.Join(t.TempDir(), "big.csv")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	w.WriteString("rider_id,ts,lat,lng\n")
+	start := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC).Unix()
+	for i := 0; i < 3_000_000; i++ {
+		fmt.Fprintf(w, "r%d,%d,%.5f,%.5f\n", i%2000, start+int64(i/2000)*30, 31.2+float64(i%997)*1e-4, 121.4+float64(i%991)*1e-4)
+	}
+	w.Flush()
+	f.Close()
+
+	for _, c := range []struct {
+		name  string
+		sig   os.Signal
+		after time.Duration
+	}{
+		{"SIGTERM early", syscall.SIGTERM, 400 * time.Millisecond},
+		{"SIGINT while importing", os.Interrupt, 2500 * time.Millisecond},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cmd := exec.Command(binPath, "ingest", "pings", path)
+			cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(c.after)
+			sent := time.Now()
+			if err := cmd.Process.Signal(c.sig); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				cmd.Process.Kill()
+				<-done
+				t.Fatalf("still running 10 s after %v; stderr %s", c.sig, stderr.String())
+			}
+			took := time.Since(sent)
+			t.Logf("stopped %v after the signal", took.Round(time.Millisecond))
+			if took > 1500*time.Millisecond {
+				t.Errorf("took %v to stop after %v, want about a second at most", took, c.sig)
+			}
+			if code := cmd.ProcessState.ExitCode(); code == 0 || !strings.Contains(stderr.String(), "interrupted") || !strings.Contains(stderr.String(), "rolled back") {
+				t.Errorf("exit %d, stderr %q; want non-zero and a message that the import was interrupted and rolled back", code, stderr.String())
+			}
+		})
+	}
+	db, err := pgx.Connect(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(t.Context())
+	var pings, done int
+	if err := db.QueryRow(t.Context(), `SELECT (SELECT count(*) FROM pings), (SELECT count(*) FROM ingest_batches WHERE status = 'done')`).Scan(&pings, &done); err != nil {
+		t.Fatal(err)
+	}
+	if pings != 0 || done != 0 {
+		t.Errorf("after interrupted imports: %d pings, %d done batches; want none", pings, done)
 	}
 }

@@ -93,7 +93,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		if errors.Is(err, context.Canceled) {
-			fmt.Fprintf(stderr, "hexcover %s: interrupted\n", c.name)
+			msg := "interrupted"
+			if strings.HasPrefix(err.Error(), "interrupted") { // says what was left how
+				msg = oneLine(err)
+			}
+			fmt.Fprintf(stderr, "hexcover %s: %s\n", c.name, msg)
 			return 130
 		}
 		fmt.Fprintf(stderr, "hexcover %s: %s\n", c.name, oneLine(err))

@@ -89,7 +89,7 @@ func (l *Loader) Import(ctx context.Context, path string, o Options) (Summary, e
 	}
 	// Hash first: a re-import of the same file must change nothing, not even
 	// a rejects file, and must not need a write transaction.
-	sha, err := fileSHA256(path)
+	sha, err := fileSHA256(ctx, path)
 	if err != nil {
 		return sum, err
 	}
@@ -542,14 +542,14 @@ func (a *aggShard) finish() (*activity.Aggregator, error) {
 	return a.agg, a.err
 }
 
-func fileSHA256(path string) (string, error) {
+func fileSHA256(ctx context.Context, path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", fmt.Errorf("open %s: %w", path, err)
 	}
 	defer f.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
+	if _, err := io.Copy(h, ctxReader{ctx, f}); err != nil {
 		return "", fmt.Errorf("read %s: %w", path, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil

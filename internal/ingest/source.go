@@ -161,3 +161,17 @@ func (s *Source) Close() error {
 	}
 	return s.f.Close()
 }
+
+// ctxReader fails with the context's error once it is done, so that reading
+// a large file stops within one read of a signal.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
