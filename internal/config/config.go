@@ -30,6 +30,11 @@ type Config struct {
 	DemoLogin bool
 	// Ingest bounds what one imported file may hold (HEXCOVER_INGEST_*).
 	Ingest IngestLimits
+	// Coverage, NetworkExclude, NetworkOneway: how service is measured
+	// (network.go).
+	Coverage       string
+	NetworkExclude []string
+	NetworkOneway  bool
 }
 
 // IngestLimits bound what the importer reads and keeps of one file, so that
@@ -102,6 +107,9 @@ var Settings = []Setting{
 	{"HEXCOVER_RETENTION_DAYS", "30", "raw pings older than this are dropped by partition; aggregates stay"},
 	{"HEXCOVER_RADII", "service_center=1000,rest_station=500,fuel_station=800,branch=1000", "service radius (m) of each kind that counts as organization presence"},
 	{"HEXCOVER_BASEMAP_STYLE", "", "URL of an external MapLibre style to draw under our layers (empty: our own offline basemap)"},
+	{"HEXCOVER_COVERAGE", "radius", "radius: a site covers cells within its kind's radius (HEXCOVER_RADII) in a straight line; network: within that riding distance along the loaded OSM roads (pgRouting; radius where no roads are loaded)"},
+	{"HEXCOVER_NETWORK_EXCLUDE", "motorway,motorway_link,trunk,trunk_link,bicycle=no", "highway classes and bicycle=V / access=V tags riders do not ride (network coverage)"},
+	{"HEXCOVER_NETWORK_ONEWAY", "ignore", "ignore: one-way streets are ridden both ways (e-bikes do); respect: only along oneway=yes"},
 	{"HEXCOVER_LOG_LEVEL", "info", "log level: debug, info, warn, error"},
 	{"HEXCOVER_DEMO_LOGIN", "off", "on: the map offers one-click logins with the demo city's tokens (make run sets it; never on real data)"},
 	{"HEXCOVER_INGEST_MAX_RECORD", "64KiB", "bytes of one CSV record or NDJSON line; a longer one fails the file"},
@@ -171,6 +179,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("HEXCOVER_RADII: %w", err))
 	}
 	errs = append(errs, c.Ingest.fromEnv(get)...)
+	errs = append(errs, c.networkFromEnv(get)...)
 	return c, errors.Join(errs...)
 }
 

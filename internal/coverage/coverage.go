@@ -44,6 +44,8 @@ type Settings struct {
 	DefaultRadiusM float64
 	// CacheEntries bounds the in-memory cache of analyses (16).
 	CacheEntries int
+	// Network turns on coverage by riding distance (network.go).
+	Network NetworkSettings
 }
 
 // Defaults of Settings not taken from config.Config.
@@ -65,6 +67,7 @@ func DefaultSettings(cfg config.Config) Settings {
 		ServiceRadiusM:   cfg.ServiceRadiusM,
 		DefaultRadiusM:   cfg.DefaultRadiusM(),
 		CacheEntries:     DefaultCacheEntries,
+		Network:          networkSettings(cfg),
 	}
 }
 
@@ -152,6 +155,9 @@ type Analysis struct {
 	TotalDemand   float64
 	CoveredDemand float64
 	cellIdx       map[geo.Cell]int
+	// Network is the road network when coverage is measured along it
+	// (HEXCOVER_COVERAGE=network with roads loaded), else nil.
+	Network *Network
 
 	hourMu sync.Mutex
 	hourly *[168][2]float64 // total and covered demand per hour of week, computed once on demand
@@ -192,12 +198,12 @@ func CoverPct(covered, total float64) float64 {
 	return 100 * covered / total
 }
 
-// CoveredBy marks which cells lie within the service radius of any of the
-// sites, using radius(kind).
+// CoveredBy marks which cells any of the sites covers with radius(kind):
+// within the radius, or within its network catchment (see Within).
 func (a *Analysis) CoveredBy(sites []Site, radius func(kind string) float64) []bool {
 	cov := make([]bool, len(a.Cells))
 	for _, s := range sites {
-		a.Index.Within(s.Point, radius(s.Kind), func(i int) { cov[i] = true })
+		a.Within(s.Point, s.ID, radius(s.Kind), func(i int) { cov[i] = true })
 	}
 	return cov
 }
@@ -258,6 +264,13 @@ func (e *Engine) analyze(ctx context.Context, p Params) (*Analysis, error) {
 	if err != nil {
 		return nil, err
 	}
+	if e.set.Network.Enabled {
+		nv, err := e.st.DataVersion(ctx, "network")
+		if err != nil {
+			return nil, err
+		}
+		ver += fmt.Sprintf(".n%d", nv)
+	}
 	key := ver + "|" + p.key()
 	e.mu.Lock()
 	en, ok := e.cache[key]
@@ -317,6 +330,9 @@ func (e *Engine) compute(ctx context.Context, p Params, ver string) (*Analysis, 
 		if e.set.IsPresence(s.Kind) && (s.Status == "existing" || (p.Planned && s.Status == "planned")) {
 			a.Presence = append(a.Presence, site)
 		}
+	}
+	if a.Network, err = e.network(ctx, a); err != nil {
+		return nil, err
 	}
 	cov := a.CoveredBy(a.Presence, e.set.Radius)
 	for i := range a.Cells {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 
+	"github.com/paulmach/orb/geojson"
+
 	"github.com/hexcover/hexcover/internal/httpkit"
 )
 
@@ -20,7 +22,29 @@ func (h *Handlers) Routes() []httpkit.Route {
 		{Pattern: "GET /api/gaps", Name: "gaps", Handler: h.gaps},
 		{Pattern: "GET /api/summary", Name: "summary", Handler: h.summary},
 		{Pattern: "GET /api/coverage/hours", Name: "coverage_hours", Handler: h.hours},
+		{Pattern: "GET /api/sites/{id}/catchment", Name: "site_catchment", Handler: h.catchment},
 	}
+}
+
+// catchment answers a site's catchment as a GeoJSON Feature: the streets
+// within its riding distance (network coverage) or its radius circle.
+func (h *Handlers) catchment(w http.ResponseWriter, r *http.Request) error {
+	id, err := httpkit.IDParam(r, "id")
+	if err != nil {
+		return err
+	}
+	c, err := h.Engine.SiteCatchment(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	f := geojson.NewFeature(c.Geometry)
+	f.Properties = geojson.Properties{"site_id": c.Site.ID, "ext_id": c.Site.ExtID, "name": c.Site.Name, "kind": c.Site.Kind,
+		"status": c.Site.Status, "mode": c.Mode, "radius_m": c.RadiusM, "cells": c.Cells, "demand": c.Demand}
+	w.Header().Set("Content-Type", "application/geo+json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(f)
 }
 
 func (h *Handlers) gaps(w http.ResponseWriter, r *http.Request) error {

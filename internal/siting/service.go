@@ -263,7 +263,7 @@ func (s *Service) build(ctx context.Context, req Request) (*built, error) {
 	}
 	addCand := func(c candidate) int {
 		var cells []int
-		a.Index.Within(c.point, c.RadiusM, func(i int) { cells = append(cells, i) })
+		a.Within(c.point, c.SiteID, c.RadiusM, func(i int) { cells = append(cells, i) })
 		b.cands = append(b.cands, c)
 		p.Candidates = append(p.Candidates, Candidate{ID: c.ID, Cells: cells})
 		return len(b.cands) - 1
