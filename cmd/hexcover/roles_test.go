@@ -89,6 +89,8 @@ func TestRolesAgainstEveryEndpoint(t *testing.T) {
 		{"GET", "/tiles/activity.json", "", all(2)},
 		{"GET", "/tiles/activity/12/3429/1673.mvt", "", all(2)},
 		{"GET", "/tiles/grids/12/3429/1673.mvt", "", all(2)},
+		{"GET", "/tiles/basemap/12/3429/1673.mvt", "", all(2)},
+		{"GET", "/api/sites/1/catchment", "", all(2)},
 		{"GET", "/api/gaps", "", all(2)},
 		{"GET", "/api/summary?level=street", "", all(2)},
 		{"POST", "/api/siting", `{"k": 2}`, m(401, 2, 2, 2, 403)},
