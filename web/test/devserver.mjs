@@ -4,19 +4,27 @@
 //   node test/devserver.mjs                       # http://127.0.0.1:8090, empty (204) tiles
 //   DEV_FAKE_TILES=1 node test/devserver.mjs      # synthetic areas/grids/sites/activity tiles
 //   DEV_META=fail node test/devserver.mjs         # /api/meta answers 500 (error banner check)
+//   DEV_PROXY=http://127.0.0.1:8080 node test/devserver.mjs
+//                                                 # /api, /tiles, /healthz, /readyz go to a running
+//                                                 # `hexcover serve`; the map comes from web/dist, so a
+//                                                 # rebuilt bundle needs no Go rebuild
+//   DEV_CSP=1 ...                                 # send the map's Content-Security-Policy (test/csp.mjs)
 //   PORT=8091 HOST=127.0.0.1 ...
 //
 // The fake tiles use @maplibre/geojson-vt and @maplibre/vt-pbf, which come with maplibre-gl.
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CSP } from './csp.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 const PORT = Number(process.env.PORT || 8090);
 const HOST = process.env.HOST || '127.0.0.1';
 const FAKE = process.env.DEV_FAKE_TILES === '1';
 const META_FAIL = process.env.DEV_META === 'fail';
+const PROXY = process.env.DEV_PROXY ? new URL(process.env.DEV_PROXY) : null;
+const CSP_ON = process.env.DEV_CSP === '1';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -123,13 +131,29 @@ if (FAKE) {
 }
 
 function send(res, status, body, type) {
-  res.writeHead(status, { 'Content-Type': type || 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+  const h = { 'Content-Type': type || 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' };
+  if (CSP_ON && /^text\/html/.test(h['Content-Type'])) h['Content-Security-Policy'] = CSP;
+  res.writeHead(status, h);
   res.end(body);
+}
+
+/** Forwards the request to DEV_PROXY unchanged (method, headers, body) and streams the answer back. */
+function proxy(req, res) {
+  const up = httpRequest(
+    { host: PROXY.hostname, port: PROXY.port, path: req.url, method: req.method, headers: { ...req.headers, host: PROXY.host } },
+    (r) => {
+      res.writeHead(r.statusCode, r.headers);
+      r.pipe(res);
+    },
+  );
+  up.on('error', (err) => send(res, 502, String(err)));
+  req.pipe(up);
 }
 
 const server = createServer(async (req, res) => {
   const url = new URL(req.url, `http://${req.headers.host}`);
   const p = url.pathname;
+  if (PROXY && /^\/(api|tiles)\/|^\/(healthz|readyz)$/.test(p)) return proxy(req, res);
   try {
     if (p === '/api/meta') {
       if (META_FAIL) return send(res, 500, JSON.stringify({ error: 'dev: meta disabled' }), 'application/json');
@@ -161,5 +185,5 @@ const server = createServer(async (req, res) => {
 });
 
 server.listen(PORT, HOST, () => {
-  console.log(`devserver: http://${HOST}:${PORT}/ (dist=${root}, fake tiles: ${FAKE ? 'on' : 'off'}${META_FAIL ? ', meta fails' : ''})`);
+  console.log(`devserver: http://${HOST}:${PORT}/ (dist=${root}, fake tiles: ${FAKE ? 'on' : 'off'}${META_FAIL ? ', meta fails' : ''}${PROXY ? `, API from ${PROXY.origin}` : ''}${CSP_ON ? ', CSP on' : ''})`);
 });

