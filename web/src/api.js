@@ -96,7 +96,7 @@ export const login = (token) => request('/api/login', { method: 'POST', body: { 
 export const logout = () => request('/api/logout', { method: 'POST', body: {}, quiet401: true });
 
 /**
- * GET /api/meta: { bounds, center, zoom, district, counts, version }.
+ * GET /api/meta: { bounds, center, zoom, district, counts, version, period, enums }.
  * Throws ApiError on HTTP errors and on a body without a usable center or bounds.
  */
 export async function fetchMeta() {
@@ -113,5 +113,8 @@ export async function fetchMeta() {
     district: m.district || null,
     counts: m.counts || null,
     version: m.version ?? null,
+    // Added by newer servers; the page works without them.
+    period: m.period && typeof m.period === 'object' ? m.period : null,
+    enums: m.enums && typeof m.enums === 'object' ? m.enums : null,
   };
 }

@@ -93,7 +93,7 @@ export const LOCAL_FONT_FAMILY =
 export const LAYER_GROUPS = [
   { key: 'activity', label: 'layer.activity', layers: ['activity-fill'] },
   { key: 'gaps', label: 'layer.gaps', layers: ['gaps-fill', 'gaps-line'] },
-  { key: 'grids', label: 'layer.grids', layers: ['grids-fill', 'grids-line', 'grids-hover-line'] },
+  { key: 'grids', label: 'layer.grids', layers: ['grids-fill', 'grids-line', 'grids-hover-line', 'grids-selected-line'] },
   { key: 'sites', label: 'layer.sites', layers: ['sites-circle'] },
   {
     key: 'areas',

@@ -7,10 +7,12 @@ import { Map as MapLibreMap, NavigationControl, ScaleControl, addProtocol, getVe
 import { fetchDemoLogins, fetchMe, fetchMeta, getJSON, login, logout, onBusy, onUnauthorized } from './api.js';
 import { API, FALLBACK_VIEW, LAYER_GROUPS, LOCAL_FONT_FAMILY, SOURCES } from './config.js';
 import { getLang, initLang, onLangChange, t, toggleLang } from './i18n.js';
-import { LABEL_LAYERS, activityColor, buildStyle, labelField } from './mapstyle.js';
+import { GAP_HATCH, LABEL_LAYERS, activityColor, buildStyle, gapHatch, labelField } from './mapstyle.js';
+import { initAreaLabels } from './labels.js';
 import { readState, state, tileQuery } from './state.js';
 import { createViews } from './views.js';
 import { initInteraction } from './popups.js';
+import { scopeNames } from './scope.js';
 import * as ui from './ui.js';
 
 // The MapLibre worker is shipped next to app.js (dist/maplibre-gl-worker.mjs), not inlined.
@@ -134,6 +136,10 @@ async function start() {
     me = await fetchMe().catch(() => null);
   }
   ui.setUser(me);
+  const scopeNamesP = scopeNames(me).then((names) => {
+    ui.setScopeNames(names);
+    return names;
+  });
   $('#logout').onclick = async () => {
     await logout().catch(() => {});
     location.reload();
@@ -242,6 +248,11 @@ async function start() {
   }
 
   ui.initPanel({ visible, onToggle: setGroupVisible });
+  initAreaLabels(map);
+  // The gap layer's hatching is drawn in code (no sprite is fetched).
+  map.on('styleimagemissing', (e) => {
+    if (e.id === GAP_HATCH && !map.hasImage(GAP_HATCH)) map.addImage(GAP_HATCH, gapHatch());
+  });
   ui.setLegendMetric(state.metric);
 
   /** hours= / metric= changed: new tile URLs for the filtered layers, new colours and legend. */
@@ -257,8 +268,12 @@ async function start() {
   }
 
   let views;
-  const popups = initInteraction(map, { onClick: (e, hit) => views && views.onMapClick(e, hit) });
-  views = createViews({ map, me, popups, applyFilters, setGroupVisible, isGroupVisible: (k) => visible[k] });
+  const popups = initInteraction(map, {
+    kinds: () => views && views.clickKinds(),
+    onClick: (e, hit, kind, feature) => views && views.onMapClick(e, hit, kind, feature),
+    describeZone: (zone, props) => views && views.describeZone(zone, props),
+  });
+  views = createViews({ map, me, popups, applyFilters, setGroupVisible, isGroupVisible: (k) => visible[k], scopeNames: scopeNamesP });
   window.hexcover.views = views;
   views.start();
 

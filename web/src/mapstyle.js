@@ -5,8 +5,30 @@
 import { ACTIVITY_RAMP, API, COLORS, GAP_COLOR, HOLLOW_STATUSES, METRICS, OTHER_KIND_COLOR, PICK_COLOR, SITE_KINDS, SOURCES } from './config.js';
 import { BASEMAP_LABEL_LAYERS, BASEMAP_SOURCE, basemapLabels, basemapLayers, basemapSource } from './basemap.js';
 
-/** GeoJSON source of the siting result (picks, hand-added sites) and the selected grid. */
+/** GeoJSON source of the siting result (picks, hand-added sites) and the selected zone or hexagon. */
 export const PICKS_SOURCE = 'hexcover-picks';
+/** Line layer outlining the selected grid (filter set by the grid view). */
+export const SELECTED_GRID_LAYER = 'grids-selected-line';
+/** GeoJSON source with one label point per area (labels.js), so each area is labelled once. */
+export const LABELS_SOURCE = 'hexcover-area-labels';
+/** Diagonal hatching of the gap layer (an image made in code: see gapHatch). */
+export const GAP_HATCH = 'gap-hatch';
+
+/** 12×12 RGBA image: a purple diagonal line on transparent, tiled by the gap fill. */
+export function gapHatch(color = GAP_COLOR) {
+  const n = 12;
+  const data = new Uint8Array(n * n * 4);
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16));
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      const d = Math.abs(((x + y) % n) - n / 2); // distance from the anti-diagonal band
+      const a = d < 1.2 ? 230 : d < 2 ? 120 : 0;
+      const o = (y * n + x) * 4;
+      data.set([r, g, b, a], o);
+    }
+  }
+  return { width: n, height: n, data };
+}
 
 /** Font stack for text-font; used as CSS font families when glyphs are drawn locally. */
 const TEXT_FONT = ['PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', 'WenQuanYi Micro Hei'];
@@ -70,6 +92,7 @@ export function buildStyle(lang, { query = '', metric = 'rider_hours' } = {}) {
       [gaps.id]: vectorSource(gaps, query),
       [PICKS_SOURCE]: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
       [BASEMAP_SOURCE]: basemapSource(),
+      [LABELS_SOURCE]: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
     },
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': COLORS.background } },
@@ -99,20 +122,21 @@ export function buildStyle(lang, { query = '', metric = 'rider_hours' } = {}) {
         },
       },
 
-      // Gaps: uncovered demand cells, hatched purple over the activity.
+      // Gaps: uncovered demand cells, hatched and outlined in purple over the activity, so the
+      // activity colours underneath keep matching their legend.
       {
         id: 'gaps-fill',
         type: 'fill',
         source: gaps.id,
         'source-layer': gaps.sourceLayer,
-        paint: { 'fill-color': GAP_COLOR, 'fill-opacity': 0.28 },
+        paint: { 'fill-pattern': GAP_HATCH, 'fill-opacity': 0.9 },
       },
       {
         id: 'gaps-line',
         type: 'line',
         source: gaps.id,
         'source-layer': gaps.sourceLayer,
-        paint: { 'line-color': GAP_COLOR, 'line-width': 1, 'line-opacity': 0.7 },
+        paint: { 'line-color': GAP_COLOR, 'line-width': ['interpolate', ['linear'], ['zoom'], 11, 0.8, 15, 1.6], 'line-opacity': 0.9 },
       },
 
       // Grids: an almost invisible fill so the whole polygon is hoverable/clickable, highlighted on hover.
@@ -184,6 +208,16 @@ export function buildStyle(lang, { query = '', metric = 'rider_hours' } = {}) {
         },
       },
 
+      // The grid open in the grid view: its real outline.
+      {
+        id: SELECTED_GRID_LAYER,
+        type: 'line',
+        source: grids.id,
+        'source-layer': grids.sourceLayer,
+        filter: ['==', ['get', 'code'], ''],
+        paint: { 'line-color': '#111827', 'line-width': 3 },
+      },
+
       // Sites: filled circle by kind; ring only for planned / candidate.
       {
         id: 'sites-circle',
@@ -215,20 +249,19 @@ export function buildStyle(lang, { query = '', metric = 'rider_hours' } = {}) {
         paint: { 'fill-color': PICK_COLOR, 'fill-opacity': 0.12, 'fill-outline-color': PICK_COLOR },
       },
 
-      // Labels: streets from z12, communities from z14.
+      // Labels: one per area, at one point per area (labels.js fills the source); streets from z11,
+      // communities from z14.
       {
         id: 'areas-street-label',
         type: 'symbol',
-        source: areas.id,
-        'source-layer': areas.sourceLayer,
-        minzoom: 12,
+        source: LABELS_SOURCE,
+        minzoom: 11,
         filter: level('street'),
         layout: {
           'text-field': labelField(lang),
           'text-font': TEXT_FONT,
-          'text-size': ['interpolate', ['linear'], ['zoom'], 12, 13, 16, 16],
+          'text-size': ['interpolate', ['linear'], ['zoom'], 11, 12, 16, 16],
           'text-max-width': 8,
-          'symbol-placement': 'point',
           'text-padding': 4,
         },
         paint: { 'text-color': COLORS.label, 'text-halo-color': COLORS.labelHalo, 'text-halo-width': 1.6 },
@@ -236,8 +269,7 @@ export function buildStyle(lang, { query = '', metric = 'rider_hours' } = {}) {
       {
         id: 'areas-community-label',
         type: 'symbol',
-        source: areas.id,
-        'source-layer': areas.sourceLayer,
+        source: LABELS_SOURCE,
         minzoom: 14,
         filter: level('community'),
         layout: {

@@ -2,18 +2,25 @@
 
 import { Popup } from 'maplibre-gl';
 import { INTERACTIVE, SOURCES } from './config.js';
-import { formatNumber, t, tValue } from './i18n.js';
+import { html } from './html.js';
+import { formatNumber, measureDef, measureLabel, t, tValue } from './i18n.js';
 
-export function esc(s) {
-  return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
-}
-
+/**
+ * One popup row: translated label, escaped value. A label 'measure.X' (X a measure: rider_hours,
+ * riders, pings, dwell) shows the measure's name with its unit and its definition on hover.
+ */
 export function row(labelKey, value) {
-  return `<tr><th scope="row">${esc(t(labelKey))}</th><td>${esc(value)}</td></tr>`;
+  if (labelKey.startsWith('measure.') && labelKey !== 'measure.demand') {
+    const m = labelKey.slice('measure.'.length);
+    return html`<tr><th scope="row" title="${measureDef(m)}">${measureLabel(m)}</th><td>${value}</td></tr>`;
+  }
+  const title = labelKey === 'measure.demand' ? t('def.demand') : null;
+  return html`<tr><th scope="row" title="${title}">${t(labelKey)}</th><td>${value}</td></tr>`;
 }
 
+/** Popup body: a title and rows (from row()). */
 export function table(title, rows) {
-  return `<div class="popup"><div class="popup-title">${esc(title)}</div><table>${rows.join('')}</table></div>`;
+  return html`<div class="popup"><div class="popup-title">${title}</div><table>${rows}</table></div>`;
 }
 
 /**
@@ -59,36 +66,52 @@ function siteHtml(p) {
 
 function activityHtml(p) {
   return table(t('popup.activity'), [
-    row('popup.riders', formatNumber(p.riders)),
-    row('popup.rider_hours', formatNumber(p.rider_hours, { maximumFractionDigits: 1 })),
-    row('popup.pings', formatNumber(p.pings)),
-    row('popup.dwell', formatNumber(Number(p.dwell_s) / 3600, { maximumFractionDigits: 1 })),
-    row('popup.cell', p.cell ?? t('popup.unknown')),
+    row('measure.riders', formatNumber(p.riders)),
+    row('measure.rider_hours', formatNumber(p.rider_hours, { maximumFractionDigits: 1 })),
+    row('measure.pings', formatNumber(p.pings)),
+    row('measure.dwell', formatNumber(Number(p.dwell_s) / 3600, { maximumFractionDigits: 1 })),
   ]);
 }
 
-function gapHtml(p) {
-  return table(t('popup.gap'), [
-    row('popup.demand', formatNumber(p.demand, { maximumFractionDigits: 1 })),
-    row('popup.riders', formatNumber(p.riders)),
+/** Gap cell: figures of the cell and, when the zone is among the ranked ones, its rank and names. */
+function gapHtml(p, zone) {
+  const rows = [
+    row('measure.demand', formatNumber(p.demand, { maximumFractionDigits: 1 })),
+    row('measure.riders', formatNumber(p.riders)),
     row('popup.nearest', p.nearest_site_m === undefined ? t('popup.unknown') : `${formatNumber(p.nearest_site_m)} m`),
-    row('popup.zone', p.zone ? `#${p.zone}` : t('popup.unknown')),
-  ]);
+  ];
+  if (zone) {
+    rows.push(row('popup.zone', t('gaps.rank', { rank: zone.rank })));
+    if (zone.street) rows.push(row('popup.street', zone.street));
+    if (zone.community) rows.push(row('popup.community', zone.community));
+  } else rows.push(row('popup.zone', t('gaps.unranked')));
+  return table(t('popup.gap'), rows);
 }
 
 function areaHtml(p) {
   const name = document.documentElement.lang === 'en' ? p.name_en || p.name : p.name || p.name_en;
-  return table(name || t('popup.area'), [row('popup.code', p.code ?? t('popup.unknown')), row('popup.level', tValue('level', p.level))]);
+  return table(name || t('popup.area'), [row('popup.level', tValue('level', p.level))]);
 }
 
-const RENDER = { site: siteHtml, grid: gridHtml, activity: activityHtml, gap: gapHtml, area: areaHtml };
+const RENDER = { site: siteHtml, grid: gridHtml, activity: activityHtml, area: areaHtml };
 
 function getSep() {
   return document.documentElement.lang.startsWith('zh') ? '、' : ', ';
 }
 
-/** Wires hover and click handlers; returns a function that re-renders an open popup (language change). */
-export function initInteraction(map, { onClick } = {}) {
+/** Style layer each clickable kind is drawn by. */
+const LAYER_OF = { site: INTERACTIVE.sites, grid: INTERACTIVE.grids, gap: INTERACTIVE.gaps, activity: INTERACTIVE.activity, area: INTERACTIVE.areas };
+const DEFAULT_KINDS = ['site', 'grid', 'gap', 'activity', 'area'];
+
+/**
+ * Wires hover and click handlers.
+ *   kinds(): the kinds a click may select, in priority order (the current view decides: hexagons in
+ *            the heatmap, zones in siting, grids in the grid view);
+ *   onClick(e, byKind, kind, feature): the view's part; true = it handled the click (and any popup);
+ *   describeZone(zoneValue): { rank, street, community } of a gap cell's zone, or null.
+ * Returns { refresh, show, close }.
+ */
+export function initInteraction(map, { onClick, kinds, describeZone } = {}) {
   const popup = new Popup({ closeButton: true, closeOnClick: true, maxWidth: '320px' });
   let open = null; // { kind, props }
   let hoverId = null;
@@ -113,39 +136,38 @@ export function initInteraction(map, { onClick } = {}) {
   }
 
   map.on('click', (e) => {
-    // Top-most first: sites, grids, gap cells, activity hexagons, then the district.
-    const order = [
-      ['site', INTERACTIVE.sites],
-      ['grid', INTERACTIVE.grids],
-      ['gap', INTERACTIVE.gaps],
-      ['activity', INTERACTIVE.activity],
-      ['area', INTERACTIVE.areas],
-    ].filter(([, l]) => map.getLayer(l) && map.getLayoutProperty(l, 'visibility') !== 'none');
-    if (!order.length) return;
-    const feats = map.queryRenderedFeatures(e.point, { layers: order.map(([, l]) => l) });
+    const order = ((kinds && kinds()) || DEFAULT_KINDS)
+      .map((k) => [k, LAYER_OF[k]])
+      .filter(([, l]) => map.getLayer(l) && map.getLayoutProperty(l, 'visibility') !== 'none');
+    const feats = order.length ? map.queryRenderedFeatures(e.point, { layers: order.map(([, l]) => l) }) : [];
     const byKind = Object.fromEntries(order.map(([k, l]) => [k, feats.find((f) => f.layer.id === l)]));
-    if (onClick && onClick(e, byKind)) return; // a view took the click (add a site, pick a grid)
     const hit = order.find(([k]) => byKind[k]);
-    if (!hit) return;
-    const f = byKind[hit[0]];
-    open = { kind: hit[0], props: f.properties };
-    popup.setLngLat(hit[0] === 'site' && f.geometry.type === 'Point' ? f.geometry.coordinates : e.lngLat);
-    popup.setHTML(render()).addTo(map);
+    const kind = hit ? hit[0] : null;
+    if (onClick && onClick(e, byKind, kind, kind && byKind[kind])) return; // the view took the click
+    if (!kind) return;
+    const f = byKind[kind];
+    open = { kind, props: f.properties };
+    popup.setLngLat(kind === 'site' && f.geometry.type === 'Point' ? f.geometry.coordinates : e.lngLat);
+    popup.setHTML(String(render())).addTo(map);
   });
   popup.on('close', () => (open = null));
 
   function render() {
+    if (open.kind === 'gap') return gapHtml(open.props, describeZone ? describeZone(open.props.zone, open.props) : null);
     return RENDER[open.kind](open.props);
   }
 
   return {
     refresh() {
-      if (open && popup.isOpen()) popup.setHTML(render());
+      if (open && popup.isOpen()) popup.setHTML(String(render()));
     },
     /** Opens a popup with given HTML (the views use it for gap zones and picks). */
-    show(lngLat, html) {
+    show(lngLat, body) {
       open = null;
-      popup.setLngLat(lngLat).setHTML(html).addTo(map);
+      popup.setLngLat(lngLat).setHTML(String(body)).addTo(map);
+    },
+    close() {
+      popup.remove();
     },
   };
 }

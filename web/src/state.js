@@ -1,7 +1,9 @@
-// View state kept in the URL (?view=&hours=&metric=&grid=&layers=&lang= plus MapLibre's #z/lat/lng),
-// so a link can be shared. Keys with default values are left out.
+// View state kept in the URL (?view=&hours=&metric=&grid=&gap=&run=&layers=&lang= plus MapLibre's
+// #z/lat/lng), so a link can be shared and reload restores it. Keys with default values are left
+// out. Steps a person takes (another view, a grid, a gap zone, a siting run) are history entries,
+// so the browser's back button steps back through them (main.js restores the state on popstate).
 
-const DEFAULTS = { view: '', tod: '', days: '', metric: 'rider_hours', grid: '', level: 'street' };
+const DEFAULTS = { view: '', tod: '', days: '', metric: 'rider_hours', grid: '', gap: '', level: 'street', run: '' };
 
 const NAMED = { breakfast: [7, 9], lunch: [11, 13], dinner: [17, 19], night: [21, 23], peak: null };
 
@@ -27,15 +29,20 @@ export function readState() {
   return state;
 }
 
-/** Updates the state and the URL (replaceState: the map hash and ?lang= are kept). */
-export function setState(patch) {
+/**
+ * Updates the state and the URL, keeping the map hash and ?lang=. With { push: true } the change
+ * is a new history entry (back returns to the state before it); otherwise the entry is replaced.
+ */
+export function setState(patch, { push = false } = {}) {
   Object.assign(state, patch);
   const url = new URL(location.href);
   for (const [k, d] of Object.entries(DEFAULTS)) {
     if (state[k] === undefined || state[k] === null || state[k] === d) url.searchParams.delete(k);
     else url.searchParams.set(k, state[k]);
   }
-  if (url.href !== location.href) history.replaceState(history.state, '', url.href);
+  if (url.href === location.href) return;
+  if (push) history.pushState({ hexcover: true }, '', url.href);
+  else history.replaceState(history.state, '', url.href);
 }
 
 /** Tile query string for the filtered layers (activity, gaps). */

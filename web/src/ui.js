@@ -1,7 +1,8 @@
 // Page chrome around the map: header, layer panel with legend, loading indicator, error banner.
 
-import { ACTIVITY_RAMP, COLORS, GAP_COLOR, LAYER_GROUPS, METRICS, SITE_KINDS } from './config.js';
-import { applyI18n, formatNumber, getLang, t, toggleLang } from './i18n.js';
+import { ACTIVITY_RAMP, COLORS, LAYER_GROUPS, METRICS, SITE_KINDS } from './config.js';
+import { scopeLabel } from './scope.js';
+import { applyI18n, formatNumber, getLang, measureDef, measureLabel, t, toggleLang } from './i18n.js';
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -42,6 +43,26 @@ export function renderHeader() {
       })
     : '';
   $('#counts').title = meta && meta.version ? t('header.version', { version: meta.version }) : '';
+  const p = dataPeriod(meta);
+  $('#period').textContent = p ? t('header.period', { from: p.from, to: p.to, days: p.days }) : '';
+  $('#period').hidden = !p;
+}
+
+/**
+ * The dates the data holds, from /api/meta's period ({from, to} or {start, end}, with dates or a
+ * day count and the weekdays), as { from, to, days, weekdays }; null when the server does not say.
+ */
+export function dataPeriod(m) {
+  const p = m && m.period;
+  if (!p) return null;
+  const from = p.from || p.start || p.first_date || (Array.isArray(p.dates) && p.dates[0]);
+  const to = p.to || p.end || p.last_date || (Array.isArray(p.dates) && p.dates[p.dates.length - 1]) || from;
+  if (!from) return null;
+  const n = Number.isFinite(p.days) ? p.days : Array.isArray(p.dates) ? p.dates.length : null;
+  const weekdays = Array.isArray(p.weekdays) ? p.weekdays : null;
+  let days = n !== null ? t('header.period.days', { n }) : '';
+  if (weekdays && weekdays.length && weekdays.length < 7) days += (days ? ' · ' : '') + weekdays.map((d) => t(`weekday.${d}`)).join(getLang() === 'en' ? ', ' : '、');
+  return { from, to, days, weekdays };
 }
 
 export function initHeader() {
@@ -62,7 +83,7 @@ function legendActivity() {
     return el('li', {}, [el('span', { class: 'swatch swatch-fill', style: `background:${colors[i]}` }), el('span', { text: range })]);
   });
   return el('div', { class: 'legend', 'data-legend': 'activity' }, [
-    el('div', { class: 'legend-title', text: `${t(`metric.${legendMetric}`)}（${t(m.unit)}）`.replace(/（(.*)）/, getLang() === 'en' ? ' ($1)' : '（$1）') }),
+    el('div', { class: 'legend-title', text: measureLabel(legendMetric), title: measureDef(legendMetric) }),
     el('ul', { class: 'legend-ramp' }, rows),
     el('div', { class: 'legend-note', text: t('legend.activity.note') }),
   ]);
@@ -77,7 +98,7 @@ export function setLegendMetric(metric) {
 
 function legendGaps() {
   return el('div', { class: 'legend', 'data-legend': 'gaps' }, [
-    el('ul', {}, [el('li', {}, [el('span', { class: 'swatch swatch-fill', style: `background:${GAP_COLOR};opacity:.5` }), el('span', { 'data-i18n': 'legend.gaps' })])]),
+    el('ul', {}, [el('li', {}, [el('span', { class: 'swatch swatch-fill swatch-hatch' }), el('span', { 'data-i18n': 'legend.gaps' })])]),
   ]);
 }
 
@@ -167,8 +188,14 @@ export function setTilesLoading(on) {
 // ---------- who is logged in ----------
 
 let user = null;
+let scopeNamesMap = null;
 export function setUser(me) {
   user = me;
+  renderUser();
+}
+/** Names of the user's scope areas (scope.js scopeNames), shown instead of codes. */
+export function setScopeNames(names) {
+  scopeNamesMap = names;
   renderUser();
 }
 function renderUser() {
@@ -176,7 +203,8 @@ function renderUser() {
   w.hidden = !user;
   $('#logout').hidden = !user;
   if (!user) return;
-  const scope = user.scope && user.scope.length ? ` · ${user.scope.join(', ')}` : '';
+  const label = scopeLabel(user, scopeNamesMap);
+  const scope = label ? ` · ${label}` : '';
   w.textContent = `${t(`role.${user.role}`)}${scope}`;
   w.title = `${user.name || ''}${scope}`;
 }
