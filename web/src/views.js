@@ -14,8 +14,12 @@ import { createSiting } from './views/siting.js';
 
 export function createViews({ map, me, popups, applyFilters, setGroupVisible, isGroupVisible, scopeNames }) {
   const role = me.role;
-  const views = ROLE_VIEWS[role] || ['heatmap'];
-  const canSite = SITING_ROLES.includes(role);
+  // What the user may do: /api/me capabilities when the server lists them, else the role's defaults.
+  const caps = Array.isArray(me.capabilities) ? new Set(me.capabilities) : null;
+  const can = (c, byRole) => (caps ? caps.has(c) : byRole);
+  const views = (ROLE_VIEWS[role] || ['heatmap']).filter((v) => v !== 'grids' || can('candidates', true));
+  const canSite = can('siting', SITING_ROLES.includes(role));
+  const canSaveScenarios = can('scenarios.write', role === 'admin' || role === 'planner');
   let current = views.includes(state.view) ? state.view : views[0];
 
   // ---------- focus outline (selected gap zone or grid) and siting radii ----------
@@ -28,18 +32,38 @@ export function createViews({ map, me, popups, applyFilters, setGroupVisible, is
     if (src) src.setData({ type: 'FeatureCollection', features });
   }
 
+  /** Padding that keeps a fitted area clear of the side bar and the layer panel over the map. */
+  function freePadding() {
+    const c = map.getContainer().getBoundingClientRect();
+    const pad = { top: 50, bottom: 50, left: 50, right: 50 };
+    const sb = $('#sidebar').getBoundingClientRect();
+    if (sb.width && sb.left < c.right && sb.left > c.left) pad.right += c.right - sb.left;
+    const pn = $('#panel').getBoundingClientRect();
+    if (pn.width && pn.right > c.left && pn.height > c.height * 0.3) pad.left += pn.right - c.left;
+    const spare = c.width - pad.left - pad.right;
+    if (spare < 120) {
+      const k = Math.max(0, (c.width - 120) / (pad.left + pad.right));
+      pad.left *= k;
+      pad.right *= k;
+    }
+    if (c.height - pad.top - pad.bottom < 120) pad.top = pad.bottom = Math.max(0, (c.height - 120) / 2);
+    return pad;
+  }
+
   const ctx = {
     map,
     me,
     scopeNames,
     role,
     canSite,
+    canSaveScenarios,
     popups,
     isGroupVisible,
     setGroupVisible,
     isCurrent: (v) => current === v,
+    /** Fits [w, s, e, n] into the part of the map not covered by the side bar and the layer panel. */
     fitBbox(b, maxZoom = 16) {
-      if (Array.isArray(b) && b.length === 4) map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 60, maxZoom, duration: 600 });
+      if (Array.isArray(b) && b.length === 4 && b.every(Number.isFinite)) map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: freePadding(), maxZoom, duration: 600 });
     },
     setFocus(geometry) {
       picksData.focus = geometry;

@@ -239,4 +239,6 @@ export default {
   'assign.status.declined': 'Declined',
   'assign.status.proposed': 'Proposed',
   'def.score': 'Score of 100: weighted time share in the grid, days seen, dwell share and stability',
+  'siting.closes': 'closes gap zone(s) ranked {zones}',
+  'siting.reaches': 'reaches {riders} riders',
 };

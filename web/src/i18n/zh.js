@@ -239,4 +239,6 @@ export default {
   'assign.status.declined': '已拒绝',
   'assign.status.proposed': '已提议',
   'def.score': '综合得分（满分 100）：网格内时间占比、到访天数、停留占比与稳定度的加权和',
+  'siting.closes': '填补缺口区 第 {zones} 名',
+  'siting.reaches': '覆盖骑手 {riders} 人',
 };

@@ -121,7 +121,7 @@ export function createGrids(ctx) {
     }
     const g = detail.grid;
     ctx.selectGrid(g.code, g.geometry || null);
-    if (fly) ctx.fitBbox(g.bounds, 18);
+    if (fly) ctx.fitBbox(g.bounds, 17);
     render();
     loadCandidates(code);
   }

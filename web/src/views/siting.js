@@ -29,9 +29,9 @@ function zoneNumber(id) {
 /** Names of the streets / communities a zone touches (all of them when the server lists them). */
 const zoneNames = (p, many, one) => (Array.isArray(p[many]) && p[many].length ? p[many] : p[one] ? [p[one]] : []).map(areaName).filter(Boolean);
 
-/** ctx: { map, role, canSite, popups, isCurrent, fitBbox, setFocus, setRadius } (see views.js). */
+/** ctx: { map, canSite, canSaveScenarios, popups, isCurrent, fitBbox, setFocus, setRadius } (see views.js). */
 export function createSiting(ctx) {
-  const { map, role, canSite, popups } = ctx;
+  const { map, canSite, popups } = ctx;
   const root = $('#view-siting');
   let gaps = null;
   let gapsError = null;
@@ -52,7 +52,7 @@ export function createSiting(ctx) {
   let compare = null; // {name, baseline, scenario, stale}
   let markers = [];
 
-  const canSaveScenarios = () => role === 'admin' || role === 'planner';
+  const canSaveScenarios = () => ctx.canSaveScenarios;
   const unitOf = (metric) => t(MEASURE_UNITS[metric === 'riders' ? 'riders' : 'rider_hours']);
 
   function gapRows() {
@@ -88,8 +88,12 @@ export function createSiting(ctx) {
     ]);
   }
 
+  /** The pick's gain with its unit; the zones it closes and riders it reaches when the server says. */
   function pickLine(p, unit) {
-    const line = t('siting.gain', { gain: fmt1(p.gain), unit, pct: pct(p.gain_pct), cum: pct(p.cumulative_pct) });
+    let line = t('siting.gain', { gain: fmt1(p.gain), unit, pct: pct(p.gain_pct), cum: pct(p.cumulative_pct) });
+    const zones = Array.isArray(p.zones) ? p.zones.map((z) => (typeof z === 'object' ? z.rank : z)).filter((r) => r !== undefined && r !== null) : [];
+    if (zones.length) line += ` · ${t('siting.closes', { zones: zones.join(listSep()) })}`;
+    if (Number.isFinite(p.riders)) line += ` · ${t('siting.reaches', { riders: formatNumber(p.riders) })}`;
     return p.gain > 0 ? line : `${line} — ${t('siting.zerogain')}`;
   }
 
@@ -97,6 +101,7 @@ export function createSiting(ctx) {
     if (resultError) return errBox(resultError);
     if (running && !result) return loading();
     if (!result) return '';
+    if (result.total_demand === 0) return html`<p class="msg" id="siting-result"><b class="nodata">${t('status.nodata')}</b> ${t('nodata.hint')}</p>`;
     const unit = unitOf(result.metric);
     const picks = (result.picks || []).map(
       (p) =>
