@@ -3,6 +3,7 @@
 import { Popup } from 'maplibre-gl';
 import { INTERACTIVE, SOURCES } from './config.js';
 import { html } from './html.js';
+import { state } from './state.js';
 import { formatNumber, measureDef, measureLabel, t, tValue } from './i18n.js';
 
 /**
@@ -75,8 +76,10 @@ function activityHtml(p) {
 
 /** Gap cell: figures of the cell and, when the zone is among the ranked ones, its rank and names. */
 function gapHtml(p, zone) {
+  // The cell's demand is the chosen measure (rider time unless riders are chosen).
+  const m = state.metric === 'riders' ? 'riders' : 'rider_hours';
   const rows = [
-    row('measure.demand', formatNumber(p.demand, { maximumFractionDigits: 1 })),
+    ...(m === 'riders' ? [] : [row(`measure.${m}`, formatNumber(p.demand, { maximumFractionDigits: 1 }))]),
     row('measure.riders', formatNumber(p.riders)),
     row('popup.nearest', p.nearest_site_m === undefined ? t('popup.unknown') : `${formatNumber(p.nearest_site_m)} m`),
   ];

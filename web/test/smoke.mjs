@@ -162,9 +162,9 @@ const idle = (page) =>
  * A page point over a feature of layer (and not near a site, nor under the panels or a popup), or
  * null. prop/value: the feature's property must equal value.
  */
-function findPoint(page, layer, { prop, value, avoid = ['sites-circle'] } = {}) {
+function findPoint(page, layer, { prop, value, not, avoid = ['sites-circle'] } = {}) {
   return page.evaluate(
-    ({ layer, prop, value, avoid }) => {
+    ({ layer, prop, value, not, avoid }) => {
       const { map } = window.hexcover;
       const c = map.getCanvas();
       const r = c.getBoundingClientRect();
@@ -173,6 +173,7 @@ function findPoint(page, layer, { prop, value, avoid = ['sites-circle'] } = {}) 
         for (let x = 60; x < r.width - 40; x += 16) {
           const f = map.queryRenderedFeatures([x, y], { layers: [layer] })[0];
           if (!f || (prop && String(f.properties[prop]) !== String(value))) continue;
+          if (not && Object.entries(not).some(([k, v]) => String(f.properties[k]) === String(v))) continue;
           if (av.length && map.queryRenderedFeatures([[x - 10, y - 10], [x + 10, y + 10]], { layers: av }).length) continue;
           if (document.elementFromPoint(r.left + x, r.top + y) !== c) continue;
           return { x: r.left + x, y: r.top + y, props: f.properties };
@@ -180,7 +181,7 @@ function findPoint(page, layer, { prop, value, avoid = ['sites-circle'] } = {}) 
       }
       return null;
     },
-    { layer, prop, value, avoid },
+    { layer, prop, value, not: not || null, avoid },
   );
 }
 
@@ -538,8 +539,8 @@ async function main() {
     await closePopups(page);
     await idle(page);
     const current = await page.locator('#grid-detail').getAttribute('data-code');
-    const found = await findPoint(page, 'grids-fill', { prop: 'street_code', value: '310107001' });
-    assert(found, 'no grid of the scope to click');
+    const found = await findPoint(page, 'grids-fill', { prop: 'street_code', value: '310107001', not: { code: current } });
+    assert(found, 'no other grid of the scope to click');
     await page.route('**/candidates?*', (route) => route.fulfill({ contentType: 'application/json', json: { total: 0, candidates: [] } }));
     await page.mouse.click(found.x, found.y);
     await page.waitForFunction((c) => document.querySelector('#grid-detail')?.dataset.code === c, String(found.props.code), { timeout: 10000 });
@@ -547,11 +548,9 @@ async function main() {
     assert((await page.locator('#no-candidates').innerText()).includes('暂无合适人选'), 'empty list not stated');
     await page.unroute('**/candidates?*');
     // Back to the grid chosen above (the back button steps through grids).
-    if (current !== String(found.props.code)) {
-      await page.goBack();
-      await page.waitForFunction((c) => document.querySelector('#grid-detail')?.dataset.code === c, current, { timeout: 10000 });
-    }
-    await page.locator('#candidate-list li').first().waitFor({ timeout: 10000 });
+    await page.goBack();
+    await page.waitForFunction((c) => document.querySelector('#grid-detail')?.dataset.code === c, current, { timeout: 10000 });
+    await page.locator('#candidate-list li').first().waitFor({ timeout: 15000 });
   });
 
   await test('grids: propose, accept one, and the roster (roster.csv) gains the courier', async () => {
@@ -600,8 +599,11 @@ async function main() {
     assert(other, 'no grid of street 310107002');
     const resp = await page.evaluate((c) => fetch(`/api/grids/${c}/candidates`).then((r) => r.status), other);
     if (resp !== 403) return; // the server lets this manager see it: nothing to check
-    await page.goto(`${BASE_URL}/?view=grids&grid=${other}`, { waitUntil: 'domcontentloaded' });
-    await waitReady(page);
+    // As a link followed inside the page would (history entry + popstate), without a reload.
+    await page.evaluate((c) => {
+      history.pushState({}, '', `?view=grids&grid=${c}`);
+      dispatchEvent(new PopStateEvent('popstate'));
+    }, other);
     await page.locator('#view-grids .msg-error').first().waitFor({ timeout: 10000 });
     const txt = await page.locator('#view-grids .msg-error').first().innerText();
     assert(txt.includes('无权访问'), `message: ${txt}`);

@@ -89,7 +89,7 @@ export default {
   'heat.summary': 'Summary by area',
   'heat.level': 'Summary level',
   'gaps.none': 'No gaps for this filter.',
-  'gaps.line': 'demand {demand} {unit} · {riders} riders · {area} km² · nearest site {dist} m',
+  'gaps.line': '{measure} {demand} {unit} · {riders} riders · {area} km² · nearest site {dist} m',
   'gaps.zone': 'Gap zone',
   'popup.street': 'Street',
   'popup.community': 'Community',
@@ -155,7 +155,7 @@ export default {
   'assign.propose': 'Propose for this grid',
   'grids.search': 'Find a grid',
   'grids.search.ph': 'code or name',
-  'assign.proposed': 'Proposed {n} courier(s) (proposal #{id}).',
+  'assign.proposed': 'Proposed {n} courier(s).',
   'assign.accepted.msg': 'Accepted; the roster is updated.',
   'assign.declined.msg': 'Declined.',
   'auth.bad': 'The token is invalid or revoked.',
@@ -241,4 +241,5 @@ export default {
   'def.score': 'Score of 100: weighted time share in the grid, days seen, dwell share and stability',
   'siting.closes': 'closes gap zone(s) ranked {zones}',
   'siting.reaches': 'reaches {riders} riders',
+  'gaps.line.riders': '{riders} riders · {area} km² · nearest site {dist} m',
 };

@@ -89,7 +89,7 @@ export default {
   'heat.summary': '分区汇总',
   'heat.level': '汇总层级',
   'gaps.none': '当前筛选下没有缺口。',
-  'gaps.line': '需求 {demand} {unit} · 骑手 {riders} 人 · {area} km² · 最近站点 {dist} 米',
+  'gaps.line': '{measure} {demand} {unit} · 骑手 {riders} 人 · {area} km² · 最近站点 {dist} 米',
   'gaps.zone': '缺口区',
   'popup.street': '街道',
   'popup.community': '社区',
@@ -155,7 +155,7 @@ export default {
   'assign.propose': '为本网格提议',
   'grids.search': '查找网格',
   'grids.search.ph': '编码或名称',
-  'assign.proposed': '已提议 {n} 人（提议 #{id}）。',
+  'assign.proposed': '已提议 {n} 人。',
   'assign.accepted.msg': '已接受，名册已更新。',
   'assign.declined.msg': '已拒绝。',
   'auth.bad': '令牌无效或已停用。',
@@ -241,4 +241,5 @@ export default {
   'def.score': '综合得分（满分 100）：网格内时间占比、到访天数、停留占比与稳定度的加权和',
   'siting.closes': '填补缺口区 第 {zones} 名',
   'siting.reaches': '覆盖骑手 {riders} 人',
+  'gaps.line.riders': '骑手 {riders} 人 · {area} km² · 最近站点 {dist} 米',
 };

@@ -5,7 +5,8 @@ import { formatNumber, getLang, t } from '../i18n.js';
 
 export const $ = (sel) => document.querySelector(sel);
 export const fmt1 = (n) => formatNumber(n, { maximumFractionDigits: 1 });
-export const pct = (n) => (Number.isFinite(Number(n)) && n !== null ? `${formatNumber(n, { maximumFractionDigits: 1 })}%` : t('popup.unknown'));
+/** A percentage with one decimal, always (58.0%, so lists line up and match exports). */
+export const pct = (n) => (Number.isFinite(Number(n)) && n !== null ? `${formatNumber(n, { minimumFractionDigits: 1, maximumFractionDigits: 1 })}%` : t('popup.unknown'));
 /** Separator of a list of names in running text. */
 export const listSep = () => (getLang() === 'en' ? ', ' : '、');
 export const areaName = (a) => (a ? (getLang() === 'en' ? a.name_en || a.name : a.name || a.name_en) || a.code || '' : '');

@@ -172,7 +172,7 @@ export function createGrids(ctx) {
     if (e.target.id === 'propose' && detail) {
       try {
         const p = await postJSON('/api/assignments', { grids: [detail.grid.code] });
-        msg = t('assign.proposed', { n: formatNumber(p.proposed ?? 0), id: p.proposal_id });
+        msg = t('assign.proposed', { n: formatNumber(p.proposed ?? 0) });
       } catch (err) {
         msg = errText(err);
       }

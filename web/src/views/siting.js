@@ -68,7 +68,7 @@ export function createSiting(ctx) {
       return html`<li><button type="button" class="list-item${selectedGap === i && ' selected'}" data-gap="${i}">
           <span class="rank">${p.rank ?? i + 1}</span>
           <span class="grow"><b>${streets.join(listSep())}</b> · ${communities.join(listSep())}<br/>
-          <span class="muted small">${t('gaps.line', { demand: fmt1(p.demand), unit, riders: formatNumber(p.riders), area: fmt1(p.area_km2), dist: p.nearest_site ? formatNumber(p.nearest_site.distance_m) : '—' })}</span></span></button></li>`;
+          <span class="muted small">${t(gaps.metric === 'riders' ? 'gaps.line.riders' : 'gaps.line', { measure: t('metric.rider_hours'), demand: fmt1(p.demand), unit, riders: formatNumber(p.riders), area: fmt1(p.area_km2), dist: p.nearest_site ? formatNumber(p.nearest_site.distance_m) : '—' })}</span></span></button></li>`;
     });
     return html`<ol class="list" id="gap-list">${items}</ol>`;
   }
@@ -78,7 +78,7 @@ export function createSiting(ctx) {
     return table(t('gaps.zone.title', { rank: p.rank ?? '' }), [
       row('popup.street', zoneNames(p, 'streets', 'street').join(listSep()) || t('popup.unknown')),
       row('popup.community', zoneNames(p, 'communities', 'community').join(listSep()) || t('popup.unknown')),
-      row('measure.demand', `${fmt1(p.demand)} ${unitOf(metric)}`),
+      ...(metric === 'riders' ? [] : [row('measure.rider_hours', fmt1(p.demand))]),
       row('measure.riders', formatNumber(p.riders)),
       row('measure.dwell', fmt1(p.dwell_hours)),
       row('popup.area_km2', fmt1(p.area_km2)),
