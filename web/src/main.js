@@ -190,6 +190,10 @@ async function start() {
     throw err;
   }
   map.touchZoomRotate.disableRotation();
+  // The gap layer's hatching is drawn in code (no sprite is fetched).
+  map.setMissingStyleImageResolver((id) => {
+    if (id === GAP_HATCH && !map.hasImage(GAP_HATCH)) map.addImage(GAP_HATCH, gapHatch());
+  });
 
   const ready = new Promise((resolve) => map.once('idle', () => resolve(map)));
   window.hexcover = { map, ready, meta, me, version: getVersion(), state };
@@ -249,10 +253,7 @@ async function start() {
 
   ui.initPanel({ visible, onToggle: setGroupVisible });
   initAreaLabels(map);
-  // The gap layer's hatching is drawn in code (no sprite is fetched).
-  map.on('styleimagemissing', (e) => {
-    if (e.id === GAP_HATCH && !map.hasImage(GAP_HATCH)) map.addImage(GAP_HATCH, gapHatch());
-  });
+
   ui.setLegendMetric(state.metric);
 
   /** hours= / metric= changed: new tile URLs for the filtered layers, new colours and legend. */

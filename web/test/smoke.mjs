@@ -303,7 +303,7 @@ async function main() {
     assert(n >= 2, `summary rows: ${n}`);
     const z0 = await page.evaluate(() => window.hexcover.map.getZoom());
     await page.locator('#summary-table tbody tr').first().click();
-    await page.waitForFunction((z) => Math.abs(window.hexcover.map.getZoom() - z) > 0.2, z0, { timeout: 5000 });
+    await page.waitForFunction((z) => Math.abs(window.hexcover.map.getZoom() - z) > 0.2, z0, { timeout: 15000 });
     await page.waitForFunction(() => !window.hexcover.map.isMoving(), null, { timeout: 10000 });
     await page.evaluate((c) => window.hexcover.map.jumpTo({ center: c.center, zoom: c.zoom }), await page.evaluate(() => window.hexcover.meta));
   });
