@@ -255,8 +255,9 @@ func TestDemoServeEndToEnd(t *testing.T) {
 	if code != 200 || json.Unmarshal(body, &meta) != nil {
 		t.Fatalf("/api/meta: %d %s", code, body)
 	}
-	if meta.Counts["riders"] != 150 || meta.Counts["grids"] < 150 || meta.District.Name == "" {
-		t.Errorf("/api/meta = %s, want 150 riders, ≥150 grids and a district", body)
+	// Riders with pings in the loaded whole day: most of the 150, never more (a few are off that day).
+	if r := meta.Counts["riders"]; r > 150 || r < 100 || meta.Counts["grids"] < 150 || meta.District.Name == "" {
+		t.Errorf("/api/meta = %s, want 100–150 riders, ≥150 grids and a district", body)
 	}
 	if meta.Bounds[0] < 121.2 || meta.Bounds[2] > 121.6 || meta.Bounds[1] < 31.1 || meta.Bounds[3] > 31.4 {
 		t.Errorf("bounds %v are not in Shanghai", meta.Bounds)
