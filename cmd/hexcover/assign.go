@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/hexcover/hexcover/internal/config"
 	"github.com/hexcover/hexcover/internal/gridassign"
 )
 
@@ -41,7 +42,7 @@ func runAssign(ctx context.Context, e *env, args []string) error {
 	if err := requireSchema(ctx, st); err != nil {
 		return err
 	}
-	list, err := gridassign.NewService(st, gridassign.ServiceOptions{}).Candidates(ctx, *grid, *limit)
+	list, err := gridassign.NewService(st, gridassign.ServiceOptions{Thresholds: assignThresholds(e.cfg)}).Candidates(ctx, *grid, *limit)
 	if err != nil {
 		return err
 	}
@@ -53,16 +54,20 @@ func runAssign(ctx context.Context, e *env, args []string) error {
 	}
 	g, b := list.Grid, list.Basis
 	fmt.Fprintf(e.stdout, "grid %s %s (community %s, street %s), target %d members\n", g.Code, g.Name, g.CommunityCode, g.StreetCode, g.Target)
-	fmt.Fprintf(e.stdout, "%d couriers with time in the grid; %d days of data, %d period(s); weights time %.2f, days %.2f, dwell %.2f, stability %.2f\n\n",
-		list.Total, b.DaysTotal, b.Periods, b.Weights.Time, b.Weights.Days, b.Weights.Dwell, b.Weights.Stability)
-	if len(list.Candidates) == 0 {
-		fmt.Fprintln(e.stdout, "no courier's activity range overlaps this grid")
+	fmt.Fprintf(e.stdout, "%d couriers worth asking (at least %.0f%% of their active time and %.1f h in the grid), %d passers-by not listed; %d days of data, %d period(s); weights time %.2f, days %.2f, dwell %.2f, stability %.2f\n\n",
+		list.Total, 100*b.Thresholds.MinShare, b.Thresholds.MinHours, list.Weak, b.DaysTotal, b.Periods, b.Weights.Time, b.Weights.Days, b.Weights.Dwell, b.Weights.Stability)
+	if list.Reason != nil {
+		if *zh {
+			fmt.Fprintln(e.stdout, list.Reason.Zh)
+		} else {
+			fmt.Fprintln(e.stdout, list.Reason.En)
+		}
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "rank\trider\tscore\ttime\tdays\tdwell\tstability\tstatus")
 	for _, c := range list.Candidates {
-		fmt.Fprintf(tw, "%d\t%s\t%.1f\t%.1f%%\t%d/%d\t%.1f%%\t%.2f\t%s\n", c.Rank, c.Rider, c.Score, 100*c.TimeShare,
+		fmt.Fprintf(tw, "%d\t%s\t%.1f\t%.0f%%\t%d/%d\t%.0f%%\t%.2f\t%s\n", c.Rank, c.Rider, c.Score, 100*c.TimeShare,
 			c.DaysActive, c.DaysTotal, 100*c.DwellShare, c.Stability, c.Status)
 	}
 	if err := tw.Flush(); err != nil {
@@ -77,4 +82,9 @@ func runAssign(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "%2d %s  %s\n", c.Rank, c.Rider, strings.TrimSpace(ex))
 	}
 	return nil
+}
+
+// assignThresholds are the configured thresholds of grid candidates.
+func assignThresholds(c config.Config) gridassign.Thresholds {
+	return gridassign.Thresholds{MinShare: c.AssignMinShare, MinHoursPerWeek: c.AssignMinHours}
 }

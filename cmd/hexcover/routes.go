@@ -23,6 +23,6 @@ func buildServer(ctx context.Context, e *env, st *store.Store, assets fs.FS) (*s
 		Gaps: coverage.TileZones{Engine: eng}})
 	srv.Mount(ts.Routes()...)
 	srv.Mount(analysisRoutes(eng)...)
-	srv.Mount(gridassign.Routes(gridassign.NewService(st, gridassign.ServiceOptions{}))...)
+	srv.Mount(gridassign.Routes(gridassign.NewService(st, gridassign.ServiceOptions{Thresholds: assignThresholds(e.cfg)}))...)
 	return srv, nil
 }

@@ -35,6 +35,12 @@ type Config struct {
 	Coverage       string
 	NetworkExclude []string
 	NetworkOneway  bool
+	// AssignMinShare and AssignMinHours say who is worth asking as a
+	// part-time grid member: at least this share of his active time and
+	// this many hours per week in the grid (HEXCOVER_ASSIGN_MIN_SHARE,
+	// HEXCOVER_ASSIGN_MIN_HOURS).
+	AssignMinShare float64
+	AssignMinHours float64
 }
 
 // IngestLimits bound what the importer reads and keeps of one file, so that
@@ -111,6 +117,8 @@ var Settings = []Setting{
 	{"HEXCOVER_NETWORK_EXCLUDE", "motorway,motorway_link,trunk,trunk_link,bicycle=no", "highway classes and bicycle=V / access=V tags riders do not ride (network coverage)"},
 	{"HEXCOVER_NETWORK_ONEWAY", "ignore", "ignore: one-way streets are ridden both ways (e-bikes do); respect: only along oneway=yes"},
 	{"HEXCOVER_LOG_LEVEL", "info", "log level: debug, info, warn, error"},
+	{"HEXCOVER_ASSIGN_MIN_SHARE", "0.10", "grid candidates: minimum share (0–1) of a courier's active time inside the grid; below it he is a passer-by, never listed or proposed"},
+	{"HEXCOVER_ASSIGN_MIN_HOURS", "2", "grid candidates: minimum hours inside the grid per 7 days of data (scaled to the data's days)"},
 	{"HEXCOVER_DEMO_LOGIN", "off", "on: the map offers one-click logins with the demo city's tokens (make run sets it; never on real data)"},
 	{"HEXCOVER_INGEST_MAX_RECORD", "64KiB", "bytes of one CSV record or NDJSON line; a longer one fails the file"},
 	{"HEXCOVER_INGEST_MAX_FEATURE", "16MiB", "bytes of one GeoJSON feature; a larger one fails the file"},
@@ -174,6 +182,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.RetentionDays, err = strconv.Atoi(get("HEXCOVER_RETENTION_DAYS")); err != nil || c.RetentionDays < 1 || c.RetentionDays > 3650 {
 		errs = append(errs, fmt.Errorf("HEXCOVER_RETENTION_DAYS=%q: want an integer from 1 to 3650", get("HEXCOVER_RETENTION_DAYS")))
+	}
+	if c.AssignMinShare, err = strconv.ParseFloat(get("HEXCOVER_ASSIGN_MIN_SHARE"), 64); err != nil || !(c.AssignMinShare > 0 && c.AssignMinShare <= 1) {
+		errs = append(errs, fmt.Errorf("HEXCOVER_ASSIGN_MIN_SHARE=%q: want a share above 0 and at most 1, such as 0.10", get("HEXCOVER_ASSIGN_MIN_SHARE")))
+	}
+	if c.AssignMinHours, err = strconv.ParseFloat(get("HEXCOVER_ASSIGN_MIN_HOURS"), 64); err != nil || !(c.AssignMinHours > 0 && c.AssignMinHours <= 168) {
+		errs = append(errs, fmt.Errorf("HEXCOVER_ASSIGN_MIN_HOURS=%q: want hours per week above 0 and at most 168, such as 2", get("HEXCOVER_ASSIGN_MIN_HOURS")))
 	}
 	if c.ServiceRadiusM, err = ParseRadii(get("HEXCOVER_RADII")); err != nil {
 		errs = append(errs, fmt.Errorf("HEXCOVER_RADII: %w", err))

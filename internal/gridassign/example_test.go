@@ -28,7 +28,7 @@ func ExampleSolve() {
 	// A ← Y (0.7)
 	// B ← X (0.8)
 	// total 1.5
-	// C: 0 of 1, no candidate couriers overlap this grid
+	// C: 0 of 1, no suitable candidate: nobody meets the thresholds in this grid
 }
 
 func ExampleRank() {

@@ -47,6 +47,10 @@ const (
 	actionDecide  = "decide"  // accept or decline
 )
 
+// readerOf is the viewer as a reader of rider-level figures: exact for
+// admins, the grid manager's view otherwise, audited under his name.
+func readerOf(v model.Viewer) Reader { return Reader{Actor: v.Actor(), Exact: v.Admin()} }
+
 // allow is the one place that decides whether v may do action on the grids.
 // Listing grids (no rider data) is open to every role. Everything about
 // couriers — candidates, proposals, decisions, rosters — is rider-level
@@ -87,12 +91,16 @@ func (h *handlers) grid(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := allow(httpkit.ViewerFrom(r.Context()), actionRead, g); err != nil {
+	v := httpkit.ViewerFrom(r.Context())
+	if err := allow(v, actionRead, g); err != nil {
 		return err
 	}
 	d, err := h.svc.GridDetail(r.Context(), g.Code)
 	if err != nil {
 		return err
+	}
+	if !v.Admin() {
+		d = d.ForManager()
 	}
 	return httpkit.WriteJSON(w, http.StatusOK, d)
 }
@@ -106,10 +114,11 @@ func (h *handlers) candidates(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := allow(httpkit.ViewerFrom(r.Context()), actionRead, g); err != nil {
+	v := httpkit.ViewerFrom(r.Context())
+	if err := allow(v, actionRead, g); err != nil {
 		return err
 	}
-	list, err := h.svc.Candidates(r.Context(), g.Code, limit)
+	list, err := h.svc.CandidatesFor(r.Context(), readerOf(v), g.Code, limit)
 	if err != nil {
 		return err
 	}
@@ -140,6 +149,9 @@ func (h *handlers) propose(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		w.Header().Set("Location", "/api/assignments/"+strconv.FormatInt(res.ProposalID, 10))
 	}
+	if !v.Admin() {
+		return httpkit.WriteJSON(w, code, res.ForManager())
+	}
 	return httpkit.WriteJSON(w, code, res)
 }
 
@@ -148,15 +160,9 @@ func (h *handlers) proposal(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := h.svc.Proposal(r.Context(), id)
+	v := httpkit.ViewerFrom(r.Context())
+	p, err := h.svc.ProposalFor(r.Context(), readerOf(v), id, func(gs []GridView) error { return allow(v, actionRead, gs...) })
 	if err != nil {
-		return err
-	}
-	gs := make([]GridView, len(p.Grids))
-	for i, g := range p.Grids {
-		gs[i] = g.Grid
-	}
-	if err := allow(httpkit.ViewerFrom(r.Context()), actionRead, gs...); err != nil {
 		return err
 	}
 	return httpkit.WriteJSON(w, http.StatusOK, p)
@@ -210,7 +216,7 @@ func (h *handlers) rosterCSV(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	rs, err := h.svc.Roster(r.Context(), code, street)
+	rs, err := h.svc.RosterFor(r.Context(), readerOf(v), code, street)
 	if err != nil {
 		return err
 	}
@@ -229,14 +235,19 @@ func (h *handlers) rosterCSV(w http.ResponseWriter, r *http.Request) error {
 var RosterCSVHeader = []string{"grid_code", "grid_name", "rider", "score", "accepted_at", "accepted_by", "assignment_id", "proposal_id", "centroid_lng", "centroid_lat"}
 
 // WriteRosterCSV writes the roster as CSV (UTF-8, header row), with text
-// cells that a spreadsheet would run as formulas neutralized (csvsafe).
+// cells that a spreadsheet would run as formulas neutralized (csvsafe); the
+// score column is empty where it is withheld (grid managers).
 func WriteRosterCSV(w io.Writer, rs []RosterEntry) error {
 	cw := csvsafe.NewWriter(w)
 	if err := cw.Write(RosterCSVHeader); err != nil {
 		return err
 	}
 	for _, e := range rs {
-		err := cw.Write([]string{e.Grid, e.GridName, e.Rider, strconv.FormatFloat(e.Score, 'f', 2, 64),
+		score := ""
+		if e.Score > 0 {
+			score = strconv.FormatFloat(e.Score, 'f', 2, 64)
+		}
+		err := cw.Write([]string{e.Grid, e.GridName, e.Rider, score,
 			e.AcceptedAt.UTC().Format(time.RFC3339), e.AcceptedBy, strconv.FormatInt(e.AssignmentID, 10),
 			strconv.FormatInt(e.ProposalID, 10), strconv.FormatFloat(e.Centroid[0], 'f', 6, 64), strconv.FormatFloat(e.Centroid[1], 'f', 6, 64)})
 		if err != nil {
@@ -252,10 +263,11 @@ func (h *handlers) rosterGeoJSON(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := allow(httpkit.ViewerFrom(r.Context()), actionRead, g); err != nil {
+	v := httpkit.ViewerFrom(r.Context())
+	if err := allow(v, actionRead, g); err != nil {
 		return err
 	}
-	rs, err := h.svc.Roster(r.Context(), g.Code, "")
+	rs, err := h.svc.RosterFor(r.Context(), readerOf(v), g.Code, "")
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,32 @@ type Evidence struct {
 	DaysTotal  int     // days in the period (≥ 1)
 	DwellShare float64 // share (0..1) of the rider's dwell time that was inside the grid
 	Stability  float64 // 0..1, how similar the rider's range is across periods (1 = identical), may be 0 if unknown
+	Hours      float64 // hours the rider spent inside the grid
+}
+
+// Thresholds say who is worth asking at all: a courier is a candidate for a
+// grid only with at least MinShare of his active time in it and at least
+// MinHoursPerWeek hours there per seven days of data. Below either, he is a
+// passer-by however he ranks among the others, and is never listed or
+// proposed.
+type Thresholds struct {
+	MinShare        float64 // 0..1
+	MinHoursPerWeek float64 // hours in the grid per 7 days of data
+}
+
+// DefaultThresholds returns the thresholds used unless configured otherwise:
+// 10% of active time and 2 hours a week.
+func DefaultThresholds() Thresholds { return Thresholds{MinShare: 0.10, MinHoursPerWeek: 2} }
+
+// MinHours is the minimum hours in the grid for data of daysTotal days
+// (MinHoursPerWeek·daysTotal/7, daysTotal at least 1).
+func (t Thresholds) MinHours(daysTotal int) float64 {
+	return t.MinHoursPerWeek * float64(max(1, daysTotal)) / 7
+}
+
+// Qualifies reports whether e meets both thresholds.
+func (t Thresholds) Qualifies(e Evidence) bool {
+	return unit(e.TimeShare) > 0 && e.TimeShare >= t.MinShare && e.Hours >= t.MinHours(e.DaysTotal)
 }
 
 // Weights weigh the four figures of [Evidence] in [Score].

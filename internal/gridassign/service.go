@@ -48,6 +48,7 @@ type Service struct {
 // ServiceOptions configure a [Service]; zero values mean the defaults.
 type ServiceOptions struct {
 	Weights       Weights       // DefaultWeights
+	Thresholds    Thresholds    // DefaultThresholds (the zero value means the defaults)
 	MaxGrids      int           // grids per courier unless a request says otherwise; 1
 	RangeRes      int           // resolution of rider_cells; 9
 	MaxConcurrent int           // heavy operations (ranking, proposals) at once; 2
@@ -77,6 +78,9 @@ func inputErr(format string, a ...any) error { return errs.Errorf(errs.Invalid, 
 func NewService(st *store.Store, o ServiceOptions) *Service {
 	if o.Weights == (Weights{}) {
 		o.Weights = DefaultWeights()
+	}
+	if o.Thresholds == (Thresholds{}) {
+		o.Thresholds = DefaultThresholds()
 	}
 	if o.MaxGrids <= 0 {
 		o.MaxGrids = 1
@@ -121,44 +125,63 @@ type WeightsView struct {
 	Stability float64 `json:"stability"`
 }
 
+// ThresholdsView is [Thresholds] as JSON, with the minimum hours for the
+// data's days.
+type ThresholdsView struct {
+	MinShare        float64 `json:"min_share"`
+	MinHoursPerWeek float64 `json:"min_hours_per_week"`
+	MinHours        float64 `json:"min_hours"` // for the days of the data, rounded to 0.1 h
+}
+
 // Basis is what every score of a response rests on.
 type Basis struct {
-	DaysTotal int         `json:"days_total"` // local dates with any data
-	Periods   int         `json:"periods"`    // range periods in the data
-	Weights   WeightsView `json:"weights"`    // weights used (stability 0 with a single period)
-	CellRes   int         `json:"cell_res"`   // resolution of the cells counted as in a grid
-	Note      string      `json:"note"`
+	DaysTotal  int            `json:"days_total"` // local dates with any data
+	Periods    int            `json:"periods"`    // range periods in the data
+	Weights    WeightsView    `json:"weights"`    // weights used (stability 0 with a single period)
+	Thresholds ThresholdsView `json:"thresholds"` // who is worth asking at all
+	CellRes    int            `json:"cell_res"`   // resolution of the cells counted as in a grid
+	Note       string         `json:"note"`
 }
 
 func (b Basis) weights() Weights {
 	return Weights{Time: b.Weights.Time, Days: b.Weights.Days, Dwell: b.Weights.Dwell, Stability: b.Weights.Stability}
 }
 
-// CandidateView is a ranked courier with the figures behind his score.
+// CandidateView is a ranked courier with the figures behind his score, as
+// an admin sees them. Every figure is rounded as it is shown (score to 0.1,
+// shares to whole per cent, hours to 0.1 h) and the explanation is written
+// from these rounded figures. Grid managers get [ManagerCandidate] instead.
 type CandidateView struct {
-	Rank        int         `json:"rank,omitempty"`
-	Rider       string      `json:"rider"` // pseudonym, first 12 hex characters
-	Score       float64     `json:"score"`
-	TimeShare   float64     `json:"time_share"`
-	DaysActive  int         `json:"days_active"`
-	DaysTotal   int         `json:"days_total"`
-	DwellShare  float64     `json:"dwell_share"`
-	Stability   float64     `json:"stability"`
-	Periods     int         `json:"periods"`
-	InGridHours float64     `json:"in_grid_hours"`
-	Status      string      `json:"status,omitempty"` // this grid: accepted (member), proposed or declined
-	Explanation Explanation `json:"explanation"`
+	Rank           int         `json:"rank,omitempty"`
+	Rider          string      `json:"rider"` // pseudonym, first 12 hex characters
+	Score          float64     `json:"score"`
+	TimeShare      float64     `json:"time_share"`
+	TimeShareBand  string      `json:"time_share_band"` // the band a grid manager sees, e.g. "40–60%"
+	DaysActive     int         `json:"days_active"`
+	DaysTotal      int         `json:"days_total"`
+	DwellShare     float64     `json:"dwell_share"`
+	DwellShareBand string      `json:"dwell_share_band"`
+	Stability      float64     `json:"stability"`
+	Periods        int         `json:"periods"`
+	InGridHours    float64     `json:"in_grid_hours"`
+	Status         string      `json:"status,omitempty"`   // this grid: accepted (member), proposed or declined
+	Decision       string      `json:"decision,omitempty"` // the manager's decision for this grid: accepted or declined
+	Explanation    Explanation `json:"explanation"`
 }
 
 // GridView is a grid as the API shows it.
 type GridView = store.GridInfo
 
-// CandidateList is the ranking of one grid.
+// CandidateList is the ranking of one grid: only couriers who meet the
+// thresholds (Basis.Thresholds). When none does, Candidates is empty and
+// Reason says why (the map shows 暂无合适人选).
 type CandidateList struct {
 	Grid       GridView        `json:"grid"`
 	Basis      Basis           `json:"basis"`
-	Total      int             `json:"total"` // couriers with time in the grid
+	Total      int             `json:"total"` // couriers who meet the thresholds
+	Weak       int             `json:"weak"`  // couriers with time in the grid below a threshold, not listed
 	Candidates []CandidateView `json:"candidates"`
+	Reason     *Explanation    `json:"reason,omitempty"` // why the list is empty
 }
 
 // basis reads the data's days and periods and picks the weights.
@@ -175,6 +198,8 @@ func (s *Service) basis(ctx context.Context) (Basis, error) {
 		b.Note += "; stability is not scored: the data holds a single period"
 	}
 	b.Weights = WeightsView(w)
+	t := s.o.Thresholds
+	b.Thresholds = ThresholdsView{MinShare: t.MinShare, MinHoursPerWeek: t.MinHoursPerWeek, MinHours: round(t.MinHours(b.DaysTotal), 1)}
 	return b, nil
 }
 
@@ -209,6 +234,7 @@ func EvidenceOf(g store.GridEvidence, daysTotal int) Evidence {
 		DaysTotal:  daysTotal,
 		DwellShare: ratio(g.DwellSeconds, g.TotalDwell),
 		Stability:  g.Stability,
+		Hours:      g.Seconds / 3600,
 	}
 }
 
@@ -222,9 +248,13 @@ func ratio(a, b float64) float64 {
 func candidateView(g store.GridEvidence, b Basis, status string) CandidateView {
 	e := EvidenceOf(g, b.DaysTotal)
 	c := CandidateView{
-		Rider: e.Rider, Score: Score(e, b.weights()), TimeShare: e.TimeShare, DaysActive: e.DaysActive,
-		DaysTotal: e.DaysTotal, DwellShare: e.DwellShare, Stability: e.Stability, Periods: g.Periods,
-		InGridHours: round(g.Seconds/3600, 2), Status: status,
+		Rider: e.Rider, Score: round(Score(e, b.weights()), 1), TimeShare: round(e.TimeShare, 2),
+		TimeShareBand: band(e.TimeShare), DaysActive: e.DaysActive, DaysTotal: e.DaysTotal,
+		DwellShare: round(e.DwellShare, 2), DwellShareBand: band(e.DwellShare), Stability: round(e.Stability, 2),
+		Periods: g.Periods, InGridHours: round(g.Seconds/3600, 1), Status: status,
+	}
+	if status == "accepted" || status == "declined" {
+		c.Decision = status
 	}
 	c.Explanation = explain(c, b)
 	return c
@@ -235,12 +265,31 @@ func round(x float64, d int) float64 {
 	return math.Round(x*p) / p
 }
 
+// Bands of a share shown to grid managers: the lower bounds, highest first.
+var shareBands = []struct {
+	min   float64
+	label string
+}{{0.6, "≥60%"}, {0.4, "40–60%"}, {0.2, "20–40%"}, {0.1, "10–20%"}, {0, "<10%"}}
+
+// band returns the band of a share (0..1).
+func band(x float64) string {
+	for _, b := range shareBands {
+		if x >= b.min {
+			return b.label
+		}
+	}
+	return shareBands[len(shareBands)-1].label
+}
+
+// pct formats a rounded share as a whole percentage.
+func pct(x float64) string { return strconv.FormatFloat(100*x, 'f', 0, 64) + "%" }
+
 func explain(c CandidateView, b Basis) Explanation {
 	var zh, en strings.Builder
-	fmt.Fprintf(&en, "%.0f%% of active time inside this grid (%.1f h); seen here on %d of %d days; %.0f%% of waiting and rest time here",
-		100*c.TimeShare, c.InGridHours, c.DaysActive, c.DaysTotal, 100*c.DwellShare)
-	fmt.Fprintf(&zh, "在本网格内的时间占其活跃时间的%.0f%%（%.1f小时）；%d天中有%d天到过本网格；等单和休息时间的%.0f%%在本网格",
-		100*c.TimeShare, c.InGridHours, c.DaysTotal, c.DaysActive, 100*c.DwellShare)
+	fmt.Fprintf(&en, "%s of active time inside this grid (%.1f h); seen here on %d of %d days; %s of waiting and rest time here",
+		pct(c.TimeShare), c.InGridHours, c.DaysActive, c.DaysTotal, pct(c.DwellShare))
+	fmt.Fprintf(&zh, "在本网格内的时间占其活跃时间的%s（%.1f小时）；%d天中有%d天到过本网格；等单和休息时间的%s在本网格",
+		pct(c.TimeShare), c.InGridHours, c.DaysTotal, c.DaysActive, pct(c.DwellShare))
 	switch {
 	case b.Weights.Stability == 0:
 		en.WriteString("; stability not scored (one period of data)")
@@ -254,18 +303,39 @@ func explain(c CandidateView, b Basis) Explanation {
 	}
 	fmt.Fprintf(&en, ". Score %.1f of 100.", c.Score)
 	fmt.Fprintf(&zh, "。得分%.1f（满分100）。", c.Score)
-	switch c.Status {
-	case "accepted":
-		en.WriteString(" Already a member of this grid.")
-		zh.WriteString("已是本网格兼职网格员。")
-	case "proposed":
-		en.WriteString(" Proposed for this grid, awaiting the manager's decision.")
-		zh.WriteString("已推荐至本网格，待网格长决定。")
-	case "declined":
-		en.WriteString(" Declined for this grid before; not proposed again.")
-		zh.WriteString("此前已婉拒本网格，不再推荐。")
-	}
+	en.WriteString(statusNote(c.Status).En)
+	zh.WriteString(statusNote(c.Status).Zh)
 	return Explanation{Zh: zh.String(), En: en.String()}
+}
+
+// statusNote is the sentence about a courier's standing in the grid.
+func statusNote(status string) Explanation {
+	switch status {
+	case "accepted":
+		return Explanation{En: " Already a member of this grid.", Zh: "已是本网格兼职网格员。"}
+	case "proposed":
+		return Explanation{En: " Proposed for this grid, awaiting the manager's decision.", Zh: "已推荐至本网格，待网格长决定。"}
+	case "declined":
+		return Explanation{En: " Declined for this grid before; not proposed again.", Zh: "此前已婉拒本网格，不再推荐。"}
+	}
+	return Explanation{}
+}
+
+// noCandidates says why a grid has no one worth asking.
+func noCandidates(b Basis, weak int) *Explanation {
+	t := b.Thresholds
+	if weak == 0 {
+		return &Explanation{
+			Zh: "暂无合适人选：数据中没有骑手或快递员在本网格内活动。",
+			En: "No suitable candidate: no rider or courier was seen in this grid.",
+		}
+	}
+	return &Explanation{
+		Zh: fmt.Sprintf("暂无合适人选：%d人途经本网格，但无人在本网格内的时间达到其活跃时间的%s且%d天中累计%.1f小时。",
+			weak, pct(t.MinShare), b.DaysTotal, t.MinHours),
+		En: fmt.Sprintf("No suitable candidate: %d people passed through, but none spent %s of their active time and %.1f h over %d days in this grid.",
+			weak, pct(t.MinShare), t.MinHours, b.DaysTotal),
+	}
 }
 
 // Grid returns a grid, or ErrNotFound.
@@ -341,13 +411,23 @@ func (s *Service) Candidates(ctx context.Context, code string, limit int) (*Cand
 	}
 	byShort := make(map[string]store.GridEvidence, len(ev))
 	evs := make([]Evidence, 0, len(ev))
+	weak := 0
 	for _, e := range ev {
 		x := EvidenceOf(e, b.DaysTotal)
+		if !s.o.Thresholds.Qualifies(x) {
+			if unit(x.TimeShare) > 0 {
+				weak++
+			}
+			continue
+		}
 		byShort[x.Rider] = e
 		evs = append(evs, x)
 	}
 	ranked := Rank(evs, b.weights(), 0)
-	out := &CandidateList{Grid: g, Basis: b, Total: len(ranked), Candidates: make([]CandidateView, 0, min(limit, len(ranked)))}
+	out := &CandidateList{Grid: g, Basis: b, Total: len(ranked), Weak: weak, Candidates: make([]CandidateView, 0, min(limit, len(ranked)))}
+	if len(ranked) == 0 {
+		out.Reason = noCandidates(b, weak)
+	}
 	for _, c := range ranked[:min(limit, len(ranked))] {
 		e := byShort[c.Rider]
 		v := candidateView(e, b, status[e.Rider])
@@ -418,7 +498,7 @@ type MemberView struct {
 	ID         int64      `json:"id,omitempty"` // assignment row id: accept and decline by it
 	ProposalID int64      `json:"proposal_id,omitempty"`
 	Rider      string     `json:"rider"`
-	Score      float64    `json:"score"`
+	Score      float64    `json:"score,omitempty"` // withheld (0) for grid managers
 	Status     string     `json:"status"`
 	ProposedBy string     `json:"proposed_by,omitempty"`
 	ProposedAt time.Time  `json:"proposed_at"`
@@ -470,7 +550,7 @@ type ProposalResult struct {
 }
 
 // Propose computes and (unless DryRun) saves a proposal for the selected
-// grids: an exact [Solve] over the couriers with score > 0, keeping accepted
+// grids: an exact [Solve] over the couriers who meet the thresholds, keeping accepted
 // members (unless Reassign), never proposing declined pairs again, each
 // courier in at most MaxGrids grids counting his memberships and open
 // proposals elsewhere. Earlier open proposals of these grids are withdrawn.
@@ -545,8 +625,8 @@ func (s *Service) Propose(ctx context.Context, req ProposeRequest, actor string)
 		}
 		for _, e := range ev {
 			x := EvidenceOf(e, b.DaysTotal)
-			if unit(x.TimeShare) == 0 {
-				continue
+			if !s.o.Thresholds.Qualifies(x) {
+				continue // a passer-by is never proposed
 			}
 			if sc := Score(x, w); sc > 0 {
 				p.Edges = append(p.Edges, Edge{Grid: e.Grid, Rider: strconv.FormatInt(e.Rider, 10), Score: sc})
@@ -699,18 +779,23 @@ type RosterEntry struct {
 	Grid         string          `json:"grid"`
 	GridName     string          `json:"grid_name"`
 	Rider        string          `json:"rider"`
-	Score        float64         `json:"score"`
+	Score        float64         `json:"score,omitempty"` // withheld (0) for grid managers
 	AcceptedAt   time.Time       `json:"accepted_at"`
 	AcceptedBy   string          `json:"accepted_by"`
 	AssignmentID int64           `json:"assignment_id"`
 	ProposalID   int64           `json:"proposal_id"`
-	Range        json.RawMessage `json:"-"` // GeoJSON geometry of the activity range
-	Centroid     [2]float64      `json:"centroid"`
+	Range        json.RawMessage `json:"-"`        // GeoJSON geometry of the activity range (clipped to the grids for grid managers)
+	Centroid     [2]float64      `json:"centroid"` // time-weighted centroid; for grid managers a point on the clipped range
 }
 
 // Roster returns the accepted members of one grid (code) or of every grid
 // of a street (street), or ErrNotFound.
 func (s *Service) Roster(ctx context.Context, code, street string) ([]RosterEntry, error) {
+	return s.roster(ctx, code, street, false)
+}
+
+// roster is Roster, with ranges clipped to the grids when clip is set.
+func (s *Service) roster(ctx context.Context, code, street string, clip bool) ([]RosterEntry, error) {
 	var codes []string
 	if street != "" {
 		gs, _, err := s.st.SelectGrids(ctx, store.GridSelection{Street: street})
@@ -729,7 +814,7 @@ func (s *Service) Roster(ctx context.Context, code, street string) ([]RosterEntr
 		}
 		codes = []string{code}
 	}
-	ms, err := s.st.Roster(ctx, codes)
+	ms, err := s.st.Roster(ctx, codes, clip)
 	if err != nil {
 		return nil, err
 	}

@@ -64,8 +64,8 @@ type Result struct {
 // Shortfall reasons. When the candidates not proposed for the grid fall into
 // several groups, the reason counts each group (reasonMixed).
 const (
-	reasonNoCandidates = "no candidate couriers overlap this grid"
-	reasonNoOthers     = "no other candidate couriers overlap this grid" // than its members and proposals
+	reasonNoCandidates = "no suitable candidate: nobody meets the thresholds in this grid"
+	reasonNoOthers     = "no other suitable candidate meets the thresholds in this grid" // than its members and proposals
 	reasonAllDeclined  = "all candidates declined"
 	reasonAllAtLimit   = "all candidates already serve their maximum number of grids"
 	reasonAllTaken     = "candidates are taken by grids where they score at least as high"

@@ -273,10 +273,10 @@ func TestSolveShortfalls(t *testing.T) {
 		Total:       18,
 		Shortfalls: []Shortfall{
 			{"declined", 1, 0, "all candidates declined"},
-			{"empty", 2, 0, "no candidate couriers overlap this grid"},
-			{"few", 3, 1, "no other candidate couriers overlap this grid"},
+			{"empty", 2, 0, "no suitable candidate: nobody meets the thresholds in this grid"},
+			{"few", 3, 1, "no other suitable candidate meets the thresholds in this grid"},
 			{"limit", 1, 0, "all candidates already serve their maximum number of grids"},
-			{"members", 2, 1, "no other candidate couriers overlap this grid"},
+			{"members", 2, 1, "no other suitable candidate meets the thresholds in this grid"},
 			{"mixed", 2, 1, "remaining candidates: 1 declined, 1 at their maximum number of grids, 1 taken by grids where they score at least as high"},
 			{"taken", 1, 0, "candidates are taken by grids where they score at least as high"},
 		},

@@ -547,16 +547,24 @@ type RosterMember struct {
 }
 
 // Roster returns the accepted members of the grids, ordered by grid, score
-// desc, id.
-func (s *Store) Roster(ctx context.Context, grids []string) ([]RosterMember, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT `+assignmentCols+`, g.name, coalesce(rg.geom, 'null'), coalesce(rg.lng, 0), coalesce(rg.lat, 0)
+// desc, id. With clip, each range is cut to the union of the grids
+// (ST_Intersection) and the centroid is a point on that clipped range, so
+// nothing of the member's activity outside them is returned (for grid
+// managers, who may see only their scope).
+func (s *Store) Roster(ctx context.Context, grids []string, clip bool) ([]RosterMember, error) {
+	rows, err := s.Pool.Query(ctx, `WITH scope AS (SELECT ST_Union(geom) AS geom FROM grids WHERE code = ANY($1))
+		SELECT `+assignmentCols+`, g.name, coalesce(ST_AsGeoJSON(cl.geom, 7), 'null'),
+			coalesce(ST_X(cl.pt), 0), coalesce(ST_Y(cl.pt), 0)
 		FROM assignments a JOIN grids g ON g.code = a.grid_code LEFT JOIN riders r ON r.id = a.rider
-		LEFT JOIN LATERAL (SELECT ST_AsGeoJSON(ST_ConvexHull(ST_Collect(coalesce(rr.hull, rr.centroid))), 7) AS geom,
+		LEFT JOIN LATERAL (SELECT ST_ConvexHull(ST_Collect(coalesce(rr.hull, rr.centroid))) AS hull,
 				sum(ST_X(rr.centroid) * greatest(rr.active_seconds, 1)) / sum(greatest(rr.active_seconds, 1)) AS lng,
 				sum(ST_Y(rr.centroid) * greatest(rr.active_seconds, 1)) / sum(greatest(rr.active_seconds, 1)) AS lat
 			FROM rider_ranges rr WHERE rr.rider = a.rider HAVING count(*) > 0) rg ON true
+		LEFT JOIN LATERAL (SELECT x.geom, CASE WHEN $2 THEN ST_PointOnSurface(nullif(x.geom, 'GEOMETRYCOLLECTION EMPTY'))
+				ELSE ST_SetSRID(ST_MakePoint(rg.lng, rg.lat), 4326) END AS pt
+			FROM (SELECT CASE WHEN $2 THEN ST_Intersection(rg.hull, scope.geom) ELSE rg.hull END AS geom FROM scope) x) cl ON rg.hull IS NOT NULL
 		WHERE a.grid_code = ANY($1) AND a.status = 'accepted'
-		ORDER BY a.grid_code, a.score DESC, a.id`, grids)
+		ORDER BY a.grid_code, a.score DESC, a.id`, grids, clip)
 	if err != nil {
 		return nil, err
 	}

@@ -41,10 +41,10 @@ export function createGrids(ctx) {
   function candidatesHtml() {
     if (candError) return errBox(candError);
     if (!candidates) return loading();
-    if (!candidates.candidates || !candidates.candidates.length) return html`<p class="muted" id="no-candidates">${t('grids.nocandidates')}</p>`;
+    if (!candidates.candidates || !candidates.candidates.length) return html`<p class="muted" id="no-candidates">${(candidates.reason && (candidates.reason[getLang()] || candidates.reason.zh)) || t('grids.nocandidates')}</p>`;
     const items = candidates.candidates.map(
-      (c) => html`<li class="cand${c.status && ` decided ${c.status}`}" data-rider="${c.rider}"><div class="row-between"><span><span class="rank">${c.rank}</span> <code>${c.rider}</code>${c.status && html` <span class="badge ${c.status === 'accepted' ? 'ok' : c.status === 'declined' ? 'no' : ''}" data-status="${c.status}">${t(`assign.status.${c.status}`)}</span>`}</span><b title="${t('def.score')}">${fmt1(c.score)}</b></div>
-          <div class="muted small">${t('grids.figures', { time: pct(c.time_share * 100), hours: fmt1(c.in_grid_hours), days: formatNumber(c.days_active), total: formatNumber(c.days_total), dwell: pct(c.dwell_share * 100), stab: fmt1(c.stability) })}</div>
+      (c) => html`<li class="cand${c.status && ` decided ${c.status}`}" data-rider="${c.rider}"><div class="row-between"><span><span class="rank">${c.rank}</span> <code>${c.rider}</code>${c.status && html` <span class="badge ${c.status === 'accepted' ? 'ok' : c.status === 'declined' ? 'no' : ''}" data-status="${c.status}">${t(`assign.status.${c.status}`)}</span>`}</span><b title="${t('def.score')}">${c.score != null ? fmt1(c.score) : ''}</b></div>
+          <div class="muted small">${t('grids.figures', { time: c.time_share != null ? pct(c.time_share * 100) : c.time_share_band, hours: fmt1(c.in_grid_hours), days: formatNumber(c.days_active), total: formatNumber(c.days_total), dwell: c.dwell_share != null ? pct(c.dwell_share * 100) : c.dwell_share_band, stab: c.stability != null ? fmt1(c.stability) : '—' })}</div>
           <div class="small explain">${(c.explanation && (c.explanation[getLang()] || c.explanation.zh)) || ''}</div></li>`,
     );
     return html`<ol class="list" id="candidate-list">${items}</ol>`;
@@ -56,12 +56,12 @@ export function createGrids(ctx) {
     const g = detail.grid;
     const rosterBase = `/api/grids/${encodeURIComponent(g.code)}/roster`;
     const members = detail.members.length
-      ? html`<ul class="list" id="member-list">${detail.members.map((m) => html`<li class="list-row"><span class="grow"><code>${m.rider}</code> · ${t('grids.score')} ${fmt1(m.score)}</span><span class="badge ok">${t('assign.accepted')}</span></li>`)}</ul>`
+      ? html`<ul class="list" id="member-list">${detail.members.map((m) => html`<li class="list-row"><span class="grow"><code>${m.rider}</code>${m.score != null ? ` · ${t('grids.score')} ${fmt1(m.score)}` : ''}</span><span class="badge ok">${t('assign.accepted')}</span></li>`)}</ul>`
       : html`<p class="muted">${t('grids.nomembers')}</p>`;
     const props = detail.proposals.length
       ? html`<ul class="list" id="proposal-list">${detail.proposals.map(
           (p) =>
-            html`<li class="list-row" data-assignment="${p.id}"><span class="grow"><code>${p.rider}</code> · ${t('grids.score')} ${fmt1(p.score)}</span>
+            html`<li class="list-row" data-assignment="${p.id}"><span class="grow"><code>${p.rider}</code>${p.score != null ? ` · ${t('grids.score')} ${fmt1(p.score)}` : ''}</span>
               <button type="button" class="btn btn-small btn-primary" data-accept="${p.id}">${t('assign.accept')}</button>
               <button type="button" class="btn btn-small" data-decline="${p.id}">${t('assign.decline')}</button></li>`,
         )}</ul>`
