@@ -249,8 +249,8 @@ func candidateView(g store.GridEvidence, b Basis, status string) CandidateView {
 	e := EvidenceOf(g, b.DaysTotal)
 	c := CandidateView{
 		Rider: e.Rider, Score: round(Score(e, b.weights()), 1), TimeShare: round(e.TimeShare, 2),
-		TimeShareBand: band(e.TimeShare), DaysActive: e.DaysActive, DaysTotal: e.DaysTotal,
-		DwellShare: round(e.DwellShare, 2), DwellShareBand: band(e.DwellShare), Stability: round(e.Stability, 2),
+		TimeShareBand: band(round(e.TimeShare, 2)), DaysActive: e.DaysActive, DaysTotal: e.DaysTotal,
+		DwellShare: round(e.DwellShare, 2), DwellShareBand: band(round(e.DwellShare, 2)), Stability: round(e.Stability, 2),
 		Periods: g.Periods, InGridHours: round(g.Seconds/3600, 1), Status: status,
 	}
 	if status == "accepted" || status == "declined" {

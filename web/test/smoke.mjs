@@ -517,7 +517,7 @@ async function main() {
     await page.locator('#grid-results [data-grid]').first().waitFor({ timeout: 5000 });
     // Pick the first grid that has candidates.
     const codes = await page.locator('#grid-results [data-grid]').evaluateAll((els) => els.map((e) => e.dataset.grid));
-    for (const c of codes.slice(0, 6)) {
+    for (const c of codes.slice(0, 20)) {
       await page.click(`#grid-results [data-grid="${c}"]`);
       await page.waitForFunction((code) => {
         const d = document.querySelector('#grid-detail');
@@ -527,10 +527,14 @@ async function main() {
         gridCode = c;
         break;
       }
+      // A grid nobody works in says so.
+      const none = await page.locator('#no-candidates').innerText();
+      assert(/暂无合适人选/.test(none), `grid ${c} without candidates: ${none}`);
     }
     assert(gridCode, 'no grid with candidates among the first results');
+    // A grid manager sees hours, days and the share as a band, never a score.
     const txt = await page.locator('#candidate-list').innerText();
-    assert(/得分/.test(txt) && /天/.test(txt), `candidates: ${txt.slice(0, 200)}`);
+    assert(/天/.test(txt) && /%/.test(txt) && !/得分/.test(txt), `candidates: ${txt.slice(0, 200)}`);
   });
 
   await test('grids: the scope shows by name; a click on a grid opens it; no candidates reads 暂无合适人选', async () => {
