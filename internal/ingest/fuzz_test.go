@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 
@@ -35,6 +36,11 @@ func checkPing(t *testing.T, p model.Ping) {
 	}
 	if p.Time.Before(defaultMinTime) || p.Time.After(time.Now().Add(25*time.Hour)) {
 		t.Fatalf("accepted ping at %v, outside the window", p.Time)
+	}
+	for _, s := range []string{p.Platform, p.Status} {
+		if len(s) > 128 || !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
+			t.Fatalf("accepted ping with platform %q, status %q: not short valid UTF-8 text without NUL", p.Platform, p.Status)
+		}
 	}
 }
 
@@ -347,5 +353,13 @@ func FuzzReadSitesCSV(f *testing.F) {
 			return nil
 		}, func(Reject) error { return nil })
 		_ = err // file-level errors (a bad header) are fine; accepted rows must be valid
+		// With small limits: accepted sites keep within them.
+		lim := fuzzLimits.OrDefault()
+		ReadSites(bytes.NewReader(data), "fuzz.csv", CSV, SiteOptions{CRS: geo.WGS84, Limits: lim}, func(s model.Site) error {
+			if len(s.ExtID) > lim.MaxIDBytes || len(s.Name) > lim.MaxFieldBytes || !utf8.ValidString(s.ExtID+s.Name) {
+				t.Fatalf("accepted site %q, %q past the limits", s.ExtID, s.Name)
+			}
+			return nil
+		}, func(Reject) error { return nil })
 	})
 }

@@ -294,3 +294,19 @@ func TestSourceLimits(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCSVLimiter: the record scanner under the CSV reader, alone, on
+// a typical pings file (its cost beside the parse, in MB/s).
+func BenchmarkCSVLimiter(b *testing.B) {
+	data := pingsCSV(50_000)
+	b.SetBytes(int64(len(data)))
+	buf := make([]byte, 64<<10)
+	for b.Loop() {
+		l := newCSVLimiter(bytes.NewReader(data), "bench", 64<<10)
+		for {
+			if _, err := l.Read(buf); err != nil {
+				break
+			}
+		}
+	}
+}
