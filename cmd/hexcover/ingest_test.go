@@ -242,7 +242,8 @@ func TestIngestStopsOnSignal(t *testing.T) {
 			}
 			took := time.Since(sent)
 			t.Logf("stopped %v after the signal", took.Round(time.Millisecond))
-			if took > 1500*time.Millisecond {
+			// About a second; the slack is for a machine busy with other tests.
+			if took > 2*time.Second {
 				t.Errorf("took %v to stop after %v, want about a second at most", took, c.sig)
 			}
 			if code := cmd.ProcessState.ExitCode(); code == 0 || !strings.Contains(stderr.String(), "interrupted") || !strings.Contains(stderr.String(), "rolled back") {
