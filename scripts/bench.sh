@@ -64,6 +64,10 @@ bench ./internal/gridassign 'Benchmark(SolveCity|SolveDistrict|AssignDemoCity)$'
 echo "== tiles (demo city, 616 activity tiles z11-16; reference = one ST_AsMVT query per tile)"
 bench ./internal/tiles 'BenchmarkActivityTiles/(summary|z13-2clients)' "$OUT/tiles.txt" 1x
 
+echo "== basemap tiles beside activity tiles; network catchments of every demo site (pgRouting)"
+bench ./internal/tiles 'BenchmarkBasemapTiles$' "$OUT/basemap.txt" 1x
+bench ./internal/coverage 'BenchmarkCatchmentsDemo$' "$OUT/catch.txt" 1x
+
 echo
 echo "== summary (medians of $COUNT runs; ratios against references measured in this run)"
 awk -v h="$h3rate" -v a1="$agg1" -v a2="$agg2" -v rd="$readr" -v e="$e2e" -v sr="$srows" -v br="$brows" -v sm="$srss" -v bm="$brss" 'BEGIN {
@@ -85,3 +89,10 @@ for n in BenchmarkSolveCity BenchmarkSolveDistrict; do
 done
 grep -E '^BenchmarkAssignDemoCity' "$OUT/assign.txt" | awk '{ printf "gridassign demo city %-34s %10.1f ms\n", $1, $3 / 1e6 }' || true
 grep -E 'bench_test.go:[0-9]+: (cold|z13)' "$OUT/tiles.txt" | sed 's/^ *bench_test.go:[0-9]*: /tiles: /' || true
+printf "basemap tiles z11-16 (PostGIS ST_AsMVT)  %12.0f tiles/s   %.2fx activity tiles (same run, no cache)\n" \
+	"$(median "$OUT/basemap.txt" BenchmarkBasemapTiles basemap-tiles/s)" "$(median "$OUT/basemap.txt" BenchmarkBasemapTiles basemap/activity-ratio)"
+cold=$(median "$OUT/catch.txt" BenchmarkCatchmentsDemo network-cold-ms)
+radius=$(median "$OUT/catch.txt" BenchmarkCatchmentsDemo radius-ms)
+printf "network catchments, %.0f demo sites       %12.0f ms        %.1fx the radius analysis (cached: %.0f ms)\n" \
+	"$(median "$OUT/catch.txt" BenchmarkCatchmentsDemo sites)" "$cold" "$(awk -v c="$cold" -v r="$radius" 'BEGIN { print c / r }')" \
+	"$(median "$OUT/catch.txt" BenchmarkCatchmentsDemo network-cached-ms)"
