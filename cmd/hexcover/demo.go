@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/hexcover/hexcover/geo"
-	"github.com/hexcover/hexcover/internal/activity"
 	"github.com/hexcover/hexcover/internal/demo"
 	"github.com/hexcover/hexcover/internal/ingest"
 )
@@ -87,7 +86,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	l := &ingest.Loader{Store: st, Pseudo: pz, Activity: activity.DefaultSettings(), Log: e.log}
+	l := &ingest.Loader{Store: st, Pseudo: pz, Activity: e.activitySettings(), Log: e.log}
 	steps := []struct{ kind, file string }{
 		{ingest.KindAreas, "areas.geojson"}, {ingest.KindGrids, "grids.geojson"},
 		{ingest.KindSites, "sites.geojson"}, {ingest.KindPings, "pings.csv"},

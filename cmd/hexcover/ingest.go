@@ -87,7 +87,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	if err := requireSchema(ctx, st); err != nil {
 		return err
 	}
-	l := &ingest.Loader{Store: st, Pseudo: pz, Activity: activity.DefaultSettings(), Log: e.log, Limits: e.cfg.Ingest}
+	l := &ingest.Loader{Store: st, Pseudo: pz, Activity: e.activitySettings(), Log: e.log, Limits: e.cfg.Ingest}
 	var sums []ingest.Summary
 	for _, f := range pos[1:] {
 		o := ingest.Options{Kind: kind, Format: *format, CRS: c, Replace: *replace, Bounds: b, Platform: *platform,
@@ -120,6 +120,14 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 		return enc.Encode(sums)
 	}
 	return nil
+}
+
+// activitySettings are the aggregation's definitions with the configured
+// local time (HEXCOVER_UTC_OFFSET).
+func (e *env) activitySettings() activity.Settings {
+	s := activity.DefaultSettings()
+	s.UTCOffset = e.cfg.UTCOffset
+	return s
 }
 
 func requireSchema(ctx context.Context, st *store.Store) error {
@@ -243,7 +251,8 @@ func runRebuild(ctx context.Context, e *env, args []string) error {
 	}
 	defer st.Close()
 	start := time.Now()
-	n, err := st.Rebuild(ctx, activity.DefaultSettings())
+	l := &ingest.Loader{Store: st, Activity: e.activitySettings(), Log: e.log}
+	n, err := l.Rebuild(ctx)
 	if err != nil {
 		return err
 	}

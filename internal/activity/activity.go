@@ -260,3 +260,20 @@ func floorDiv(a, b int64) int64 {
 	}
 	return q
 }
+
+// Period names the range's period by its local date span (UTC+offset):
+// "2026-11-02", or "2026-11-02..2026-11-08" when it spans several dates.
+func (r Range) Period(offset time.Duration) string {
+	a := r.From.Add(offset).UTC().Format("2006-01-02")
+	b := r.To.Add(offset).UTC().Format("2006-01-02")
+	if a == b {
+		return a
+	}
+	return a + ".." + b
+}
+
+// DateOf returns local day number d (LocalDate) as that date at 00:00 UTC,
+// the form a PostgreSQL date is written from.
+func DateOf(d int64) time.Time {
+	return time.Unix(d*int64(24*time.Hour/time.Second), 0).UTC()
+}

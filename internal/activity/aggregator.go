@@ -401,27 +401,6 @@ func (a *Aggregator) Finish() *Result {
 	return buildResult(a.s, a.resolutions, 0, a.finish())
 }
 
-// FinishAll finishes several Aggregators that saw disjoint sets of riders
-// (e.g. shards by rider key) and returns their combined result, exactly as
-// one Aggregator fed all the pings would. workers bounds the goroutines used
-// for the rollup (GOMAXPROCS if ≤ 0).
-func FinishAll(workers int, aggs ...*Aggregator) (*Result, error) {
-	if len(aggs) == 0 {
-		return nil, fmt.Errorf("activity: FinishAll of no aggregators")
-	}
-	parts := make([]partial, len(aggs))
-	for i, a := range aggs {
-		if a.err != nil {
-			return nil, a.err
-		}
-		if a.finished {
-			return nil, ErrFinished
-		}
-		parts[i] = a.finish()
-	}
-	return buildResult(aggs[0].s, aggs[0].resolutions, workers, parts...), nil
-}
-
 // finish closes the riders' open sessions and dwell runs (which may add
 // entries) and hands the state over; ranges are computed by buildResult.
 func (a *Aggregator) finish() partial {

@@ -1,11 +1,9 @@
 package activity
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"runtime"
-	"slices"
 	"sync"
 
 	"github.com/hexcover/hexcover/internal/model"
@@ -113,66 +111,4 @@ func AggregateParallel(ctx context.Context, s Settings, workers int, in <-chan [
 		return nil, context.Cause(ctx)
 	}
 	return buildResult(s, aggs[0].resolutions, workers, parts...), nil
-}
-
-// Merge combines results of disjoint rider sets (e.g. of parallel
-// Aggregators, or imports of different riders). Pings, RiderSeconds and
-// DwellSeconds are summed; rider sets are united and Riders recounted from
-// them, so distinct-rider counts stay right even if a rider occurs in several
-// parts (its Range then appears once per part). The parts are not modified.
-func Merge(parts ...*Result) *Result {
-	n := 0
-	nrg := 0
-	for _, p := range parts {
-		if p != nil {
-			n += len(p.Cells)
-			nrg += len(p.Ranges)
-		}
-	}
-	all := make([]KeyStat, 0, n)
-	out := &Result{Ranges: make([]Range, 0, nrg)}
-	for _, p := range parts {
-		if p == nil {
-			continue
-		}
-		all = append(all, p.Cells...)
-		out.Ranges = append(out.Ranges, p.Ranges...)
-		out.Pings += p.Pings
-	}
-	slices.SortStableFunc(all, func(a, b KeyStat) int { return cmpKey(a.Key, b.Key) })
-	for i := 0; i < len(all); {
-		j := i + 1
-		for j < len(all) && all[j].Key == all[i].Key {
-			j++
-		}
-		e := KeyStat{Key: all[i].Key}
-		var keys []int64
-		for _, x := range all[i:j] {
-			e.Stat.Pings += x.Stat.Pings
-			e.Stat.RiderSeconds += x.Stat.RiderSeconds
-			e.Stat.DwellSeconds += x.Stat.DwellSeconds
-			keys = append(keys, x.Stat.RiderKeys...)
-		}
-		if j-i > 1 {
-			slices.Sort(keys)
-			keys = slices.Compact(keys)
-		} else {
-			keys = slices.Clone(keys)
-		}
-		e.Stat.RiderKeys = keys
-		e.Stat.Riders = int32(len(keys))
-		out.Cells = append(out.Cells, e)
-		i = j
-	}
-	out.Stats = make(map[Key]*Stat, len(out.Cells))
-	for i := range out.Cells {
-		out.Stats[out.Cells[i].Key] = &out.Cells[i].Stat
-	}
-	slices.SortStableFunc(out.Ranges, func(a, b Range) int { return cmp.Compare(a.RiderKey, b.RiderKey) })
-	for i := range out.Ranges {
-		if i == 0 || out.Ranges[i].RiderKey != out.Ranges[i-1].RiderKey {
-			out.Riders++
-		}
-	}
-	return out
 }

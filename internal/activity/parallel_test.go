@@ -35,49 +35,6 @@ func TestAggregateParallelEqualsSingle(t *testing.T) {
 		len(stream), len(want.Stats), riderKeys(want), total(want, 10, secs)/3600, dwell/3600)
 }
 
-func TestMerge(t *testing.T) {
-	stream := genStream(7, 20, 6)
-	s := DefaultSettings()
-	want := run(t, s, stream...)
-	// Split riders into two disjoint sets.
-	var a, b []model.Ping
-	for _, p := range stream {
-		if k, _ := p.Rider.Key(); k%2 == 0 {
-			a = append(a, p)
-		} else {
-			b = append(b, p)
-		}
-	}
-	got := Merge(run(t, s, a...), run(t, s, b...))
-	if got.Pings != want.Pings || got.Riders != want.Riders || len(got.Stats) != len(want.Stats) {
-		t.Fatalf("pings %d riders %d stats %d, want %d %d %d",
-			got.Pings, got.Riders, len(got.Stats), want.Pings, want.Riders, len(want.Stats))
-	}
-	for k, w := range want.Stats {
-		g := got.Stats[k]
-		if g == nil || g.Pings != w.Pings || g.Riders != w.Riders ||
-			!near(g.RiderSeconds, w.RiderSeconds, 1e-6) || !near(g.DwellSeconds, w.DwellSeconds, 1e-6) {
-			t.Fatalf("%+v: got %+v, want %+v", k, g, w)
-		}
-	}
-	if len(got.Cells) != len(want.Cells) || !reflect.DeepEqual(got.Ranges, want.Ranges) {
-		t.Error("cells or ranges differ")
-	}
-	for i := range min(len(got.Cells), len(want.Cells)) {
-		g, w := got.Cells[i], want.Cells[i]
-		if g.Key != w.Key || !reflect.DeepEqual(g.Stat.RiderKeys, w.Stat.RiderKeys) {
-			t.Fatalf("cell %d: %+v riders %v, want %+v riders %v", i, g.Key, g.Stat.RiderKeys, w.Key, w.Stat.RiderKeys)
-		}
-	}
-	// Merging a result with itself keeps distinct riders right.
-	twice := Merge(want, want)
-	for k, w := range want.Stats {
-		if g := twice.Stats[k]; g.Riders != w.Riders || g.Pings != 2*w.Pings {
-			t.Fatalf("%+v merged with itself: riders %d pings %d, want %d and %d", k, g.Riders, g.Pings, w.Riders, 2*w.Pings)
-		}
-	}
-}
-
 func TestAggregateParallelErrors(t *testing.T) {
 	pt := at(0, 0)
 	t0 := local(0, 9, 0, 0)

@@ -21,6 +21,9 @@ type Config struct {
 	QueryTimeout  time.Duration // HEXCOVER_QUERY_TIMEOUT: statement timeout of every query
 	MinRiders     int           // HEXCOVER_K: k-anonymity threshold (distinct riders)
 	RetentionDays int           // HEXCOVER_RETENTION_DAYS: raw pings kept this many days
+	// UTCOffset is the local time of the data (HEXCOVER_UTC_OFFSET): hours
+	// of week, local dates and range periods are in UTC + UTCOffset.
+	UTCOffset time.Duration
 	// ServiceRadiusM is the service radius in metres of each site kind that
 	// counts as organization presence (HEXCOVER_RADII, "kind=m,kind=m").
 	ServiceRadiusM map[string]float64
@@ -111,6 +114,7 @@ var Settings = []Setting{
 	{"HEXCOVER_QUERY_TIMEOUT", "10s", "statement timeout of every database query"},
 	{"HEXCOVER_K", "5", "k-anonymity: cells and zones with fewer distinct riders are not shown outside the admin role"},
 	{"HEXCOVER_RETENTION_DAYS", "30", "raw pings older than this are dropped by partition; aggregates stay"},
+	{"HEXCOVER_UTC_OFFSET", "+08:00", "the data's local time as a fixed offset from UTC (±HH:MM; Asia/Shanghai is +08:00): hours of week, local days and range periods use it"},
 	{"HEXCOVER_RADII", "service_center=1000,rest_station=500,fuel_station=800,branch=1000", "service radius (m) of each kind that counts as organization presence"},
 	{"HEXCOVER_BASEMAP_STYLE", "", "URL of an external MapLibre style to draw under our layers (empty: our own offline basemap)"},
 	{"HEXCOVER_COVERAGE", "radius", "radius: a site covers cells within its kind's radius (HEXCOVER_RADII) in a straight line; network: within that riding distance along the loaded OSM roads (pgRouting; radius where no roads are loaded)"},
@@ -189,6 +193,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if c.AssignMinHours, err = strconv.ParseFloat(get("HEXCOVER_ASSIGN_MIN_HOURS"), 64); err != nil || !(c.AssignMinHours > 0 && c.AssignMinHours <= 168) {
 		errs = append(errs, fmt.Errorf("HEXCOVER_ASSIGN_MIN_HOURS=%q: want hours per week above 0 and at most 168, such as 2", get("HEXCOVER_ASSIGN_MIN_HOURS")))
 	}
+	if c.UTCOffset, err = ParseUTCOffset(get("HEXCOVER_UTC_OFFSET")); err != nil {
+		errs = append(errs, fmt.Errorf("HEXCOVER_UTC_OFFSET: %w", err))
+	}
 	if c.ServiceRadiusM, err = ParseRadii(get("HEXCOVER_RADII")); err != nil {
 		errs = append(errs, fmt.Errorf("HEXCOVER_RADII: %w", err))
 	}
@@ -259,6 +266,42 @@ func ParseSize(s string) (int64, error) {
 
 // Load reads the configuration from the process environment.
 func Load() (Config, error) { return FromEnv(os.Getenv) }
+
+// ParseUTCOffset parses a fixed offset from UTC: "+08:00", "-05:00",
+// "+0530", "+8" or "Z"; within ±14 h, whole minutes.
+func ParseUTCOffset(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "Z" || s == "UTC" || s == "0" {
+		return 0, nil
+	}
+	bad := fmt.Errorf("%q: want an offset such as +08:00 or -05:00", s)
+	if len(s) < 2 || (s[0] != '+' && s[0] != '-') {
+		return 0, bad
+	}
+	sign := time.Duration(1)
+	if s[0] == '-' {
+		sign = -1
+	}
+	hh, mm, ok := strings.Cut(s[1:], ":")
+	if !ok && len(hh) == 4 {
+		hh, mm = hh[:2], hh[2:]
+	}
+	h, err := strconv.Atoi(hh)
+	if err != nil || len(hh) > 2 || h < 0 || h > 14 {
+		return 0, bad
+	}
+	m := 0
+	if mm != "" {
+		if m, err = strconv.Atoi(mm); err != nil || len(mm) != 2 || m < 0 || m > 59 {
+			return 0, bad
+		}
+	}
+	d := sign * (time.Duration(h)*time.Hour + time.Duration(m)*time.Minute)
+	if d > 14*time.Hour || d < -14*time.Hour {
+		return 0, bad
+	}
+	return d, nil
+}
 
 // ParseRadii parses "kind=metres,kind=metres".
 func ParseRadii(s string) (map[string]float64, error) {

@@ -38,6 +38,8 @@ func TestFromEnvErrors(t *testing.T) {
 		{map[string]string{"HEXCOVER_RADII": "rest_station=abc"}, "HEXCOVER_RADII"},
 		{map[string]string{"HEXCOVER_RADII": "castle=100"}, "unknown site kind"},
 		{map[string]string{"HEXCOVER_LOG_LEVEL": "loud"}, "HEXCOVER_LOG_LEVEL"},
+		{map[string]string{"HEXCOVER_UTC_OFFSET": "Asia/Shanghai"}, "HEXCOVER_UTC_OFFSET"},
+		{map[string]string{"HEXCOVER_UTC_OFFSET": "+15:00"}, "HEXCOVER_UTC_OFFSET"},
 	}
 	for _, c := range cases {
 		_, err := FromEnv(env(c.env))
@@ -128,6 +130,26 @@ func TestIngestLimits(t *testing.T) {
 	} {
 		if _, err := FromEnv(env(bad)); err == nil {
 			t.Errorf("FromEnv(%v) accepted", bad)
+		}
+	}
+}
+
+func TestParseUTCOffset(t *testing.T) {
+	if c := Default(); c.UTCOffset != 8*time.Hour {
+		t.Errorf("default offset = %v, want +8h (Asia/Shanghai)", c.UTCOffset)
+	}
+	cases := map[string]time.Duration{
+		"+08:00": 8 * time.Hour, "-05:00": -5 * time.Hour, "+0530": 5*time.Hour + 30*time.Minute,
+		"+8": 8 * time.Hour, "Z": 0, "-14:00": -14 * time.Hour,
+	}
+	for in, want := range cases {
+		if got, err := ParseUTCOffset(in); err != nil || got != want {
+			t.Errorf("ParseUTCOffset(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "8", "+8:0", "+08:60", "+14:30", "CST", "+123"} {
+		if got, err := ParseUTCOffset(in); err == nil {
+			t.Errorf("ParseUTCOffset(%q) = %v, want an error", in, got)
 		}
 	}
 }

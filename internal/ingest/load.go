@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"time"
 
@@ -207,15 +206,14 @@ type chunk struct {
 	seq   int
 	pings []model.Ping
 	cells []int64
-	keys  []int64   // rider keys
-	shard [][]int32 // per aggregation shard: the indices of its pings
+	keys  []int64 // rider keys
 	err   error
 }
 
 // importPings streams a pings file: read and validate (1 goroutine) → H3
-// cells (workers) → in order: riders, COPY rows and per-rider aggregation
-// (sharded by rider) → COPY. Aggregates and rider ranges are written at the
-// end of the same transaction.
+// cells (workers) → in order: the tally of riders and rider days, the
+// aggregation (pipeline.go) and COPY rows → COPY. Aggregates and rider ranges
+// are written at the end of the same transaction.
 func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string, f Format, o Options, rw *rejectFile, sum *Summary) (*store.Batch, *store.Batch, error) {
 	if l.Pseudo == nil {
 		return nil, nil, errors.New("no pseudonymization secret: set HEXCOVER_SECRET (at least 16 bytes)")
@@ -228,10 +226,7 @@ func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string,
 		load.Rollback(ctx)
 		return load.Batch(), old, err
 	}
-	workers := l.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
+	workers := l.workers()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
@@ -283,7 +278,6 @@ func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string,
 				if c.err == nil {
 					c.cells = make([]int64, len(c.pings))
 					c.keys = make([]int64, len(c.pings))
-					c.shard = make([][]int32, workers)
 					for i := range c.pings {
 						cell, err := activity.CellOf(c.pings[i].Lat, c.pings[i].Lng, l.Activity.BaseRes)
 						if err != nil {
@@ -297,8 +291,6 @@ func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string,
 							break
 						}
 						c.keys[i] = key
-						w := int(uint64(key) % uint64(workers))
-						c.shard[w] = append(c.shard[w], int32(i))
 					}
 				}
 				select {
@@ -311,11 +303,8 @@ func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string,
 	}
 	go func() { wg.Wait(); close(celled) }()
 
-	// Stage 3 (this goroutine): in order; aggregation shards; COPY.
-	shards := make([]*aggShard, workers)
-	for i := range shards {
-		shards[i] = newAggShard(l.Activity)
-	}
+	// Stage 3 (this goroutine): in order; tally, aggregation, COPY.
+	agg := startAggregation(ctx, l.Activity, workers)
 	copyCh := make(chan []store.PingRow, 2)
 	copyErr := make(chan error, 1)
 	go func() {
@@ -329,14 +318,10 @@ func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string,
 		}
 		copyErr <- err
 	}()
-	riders := map[int64]*store.RiderSeen{}
-	days := map[[2]int64]*int64{}
-	var minTS, maxTS time.Time
+	t := newTally(l.Activity.UTCOffset)
 	pending := map[int]chunk{}
 	next := 0
 	var readErr error
-	outOfOrder := false
-	offset := l.Activity.UTCOffset
 	for c := range celled {
 		pending[c.seq] = c
 		for {
@@ -352,62 +337,19 @@ func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string,
 				break
 			}
 			prows := make([]store.PingRow, len(c.pings))
-			var lastR *store.RiderSeen
-			var lastDay [2]int64
-			var lastN *int64
 			for i := range c.pings {
 				p := &c.pings[i]
-				key := c.keys[i]
-				prows[i] = store.PingRow{Rider: key, Time: p.Time, Lng: p.Lng, Lat: p.Lat, Cell: c.cells[i], Status: p.Status}
-				r := lastR
-				if r == nil || r.Key != key {
-					r = riders[key]
-				}
-				if r == nil {
-					r = &store.RiderSeen{Key: key, PID: string(p.Rider), Platform: p.Platform, First: p.Time, Last: p.Time}
-					riders[key] = r
-				}
-				if p.Time.Before(r.First) {
-					r.First = p.Time
-				}
-				if p.Time.After(r.Last) {
-					r.Last = p.Time
-				}
-				lastR = r
-				day := p.Time.Add(offset).Unix() / 86400
-				if dk := [2]int64{key, day}; lastN == nil || dk != lastDay {
-					n := days[dk]
-					if n == nil {
-						n = new(int64)
-						days[dk] = n
-					}
-					lastDay, lastN = dk, n
-				}
-				*lastN++
-				if minTS.IsZero() || p.Time.Before(minTS) {
-					minTS = p.Time
-				}
-				if p.Time.After(maxTS) {
-					maxTS = p.Time
-				}
+				prows[i] = store.PingRow{Rider: c.keys[i], Time: p.Time, Lng: p.Lng, Lat: p.Lat, Cell: c.cells[i], Status: p.Status}
+				t.add(p, c.keys[i])
 			}
 			rows += int64(len(prows))
-			if !outOfOrder {
-				for i := range shards {
-					shards[i].send(c.pings, c.cells, c.keys, c.shard[i])
-				}
-			}
+			agg.feed(c.pings)
 			select {
 			case copyCh <- prows:
 			case <-ctx.Done():
 			}
 			if o.Progress != nil {
 				o.Progress.Update(src.BytesRead(), rows+rw.n)
-			}
-			for _, s := range shards {
-				if s.failed() {
-					outOfOrder = true
-				}
 			}
 		}
 		if readErr != nil {
@@ -418,14 +360,7 @@ func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string,
 	for range celled { // drain after an error
 	}
 	cerr := <-copyErr
-	aggs := make([]*activity.Aggregator, len(shards))
-	var aggErr error
-	for i, s := range shards {
-		aggs[i], err = s.finish()
-		if err != nil && aggErr == nil {
-			aggErr = err
-		}
-	}
+	res, aggErr := agg.finish()
 	switch {
 	case readErr != nil:
 		return fail(readErr)
@@ -440,7 +375,6 @@ func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string,
 	if err := rw.checkRate(rows, l.Limits.OrDefault().MaxRejectRate); err != nil {
 		return fail(err)
 	}
-	var res *activity.Result
 	if aggErr != nil {
 		if !errors.Is(aggErr, activity.ErrOutOfOrder) {
 			return fail(aggErr)
@@ -451,95 +385,22 @@ func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string,
 		if l.Log != nil {
 			l.Log.Info("pings not in time order per rider; aggregating from the database", "file", name)
 		}
-		res, err = load.AggregateFromDB(ctx, l.Activity, func(k int64) model.RiderID {
-			if r := riders[k]; r != nil {
+		res, err = aggregateStored(ctx, l.Activity, workers, func(fn func(*store.PingRow) error) error { return load.ScanPings(ctx, fn) }, func(k int64) model.RiderID {
+			if r := t.riders[k]; r != nil {
 				return model.RiderID(r.PID)
 			}
 			return ""
-		})
+		}, nil)
 		if err != nil {
 			return fail(err)
 		}
-	} else {
-		// The shards saw disjoint riders: their results combine exactly.
-		if res, err = activity.FinishAll(workers, aggs...); err != nil {
-			return fail(err)
-		}
 	}
-	rs := make([]store.RiderSeen, 0, len(riders))
-	for _, r := range riders {
-		rs = append(rs, *r)
-	}
-	ds := make([]store.RiderDay, 0, len(days))
-	for k, n := range days {
-		ds = append(ds, store.RiderDay{Rider: k[0], Day: time.Unix(k[1]*86400, 0).UTC(), Pings: *n})
-	}
-	if err := load.Commit(ctx, rs, ds, res, minTS, maxTS, rows, rw.n); err != nil {
+	d := store.Derived{Riders: t.seen(), Days: t.riderDays(), Result: res, Offset: l.Activity.UTCOffset,
+		MinTS: t.minTS, MaxTS: t.maxTS}
+	if err := load.Commit(ctx, d, rows, rw.n); err != nil {
 		return load.Batch(), old, err
 	}
 	return load.Batch(), old, nil
-}
-
-// aggShard runs one Aggregator on its own goroutine over the riders whose
-// key falls in its shard, so each rider's order is kept.
-type aggShard struct {
-	in   chan shardWork
-	done chan struct{}
-	agg  *activity.Aggregator
-	err  error
-	mu   sync.Mutex
-}
-
-type shardWork struct {
-	pings []model.Ping
-	cells []int64
-	keys  []int64
-	idx   []int32 // the pings of this shard
-}
-
-func newAggShard(s activity.Settings) *aggShard {
-	a := &aggShard{in: make(chan shardWork, 4), done: make(chan struct{}), agg: activity.NewAggregator(s)}
-	go func() {
-		defer close(a.done)
-		for w := range a.in {
-			if a.failed() {
-				continue
-			}
-			for _, i := range w.idx {
-				if err := a.agg.AddKeyed(&w.pings[i], w.keys[i], w.cells[i]); err != nil {
-					a.setErr(err)
-					break
-				}
-			}
-		}
-	}()
-	return a
-}
-
-func (a *aggShard) send(p []model.Ping, c, k []int64, idx []int32) {
-	a.in <- shardWork{pings: p, cells: c, keys: k, idx: idx}
-}
-
-func (a *aggShard) setErr(err error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.err == nil {
-		a.err = err
-	}
-}
-
-func (a *aggShard) failed() bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.err != nil
-}
-
-// finish waits for the shard's work; the Aggregator is finished by the
-// caller (activity.FinishAll), unless there was an error.
-func (a *aggShard) finish() (*activity.Aggregator, error) {
-	close(a.in)
-	<-a.done
-	return a.agg, a.err
 }
 
 func fileSHA256(ctx context.Context, path string) (string, error) {

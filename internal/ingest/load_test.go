@@ -236,7 +236,7 @@ func TestImportPingsEndToEnd(t *testing.T) {
 	if sum3.Skipped || sum3.Replaced != sum.BatchID {
 		t.Errorf("replace summary = %+v, want replaced batch %d", sum3, sum.BatchID)
 	}
-	if _, err := st.Rebuild(ctx, activity.DefaultSettings()); err != nil {
+	if _, err := newLoader(t, st).Rebuild(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if got := snapshot(t, st); got != before {
@@ -244,7 +244,7 @@ func TestImportPingsEndToEnd(t *testing.T) {
 	}
 
 	// Rebuild from stored pings equals the incremental aggregates.
-	if _, err := st.Rebuild(ctx, activity.DefaultSettings()); err != nil {
+	if _, err := newLoader(t, st).Rebuild(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if got := snapshot(t, st); got != before {
@@ -294,7 +294,7 @@ func TestImportIncrementalAndOutOfOrder(t *testing.T) {
 	}
 	// A rebuild of the two per-day imports reproduces them exactly.
 	snapA := snapshot(t, a)
-	if _, err := a.Rebuild(ctx, activity.DefaultSettings()); err != nil {
+	if _, err := la.Rebuild(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if got := snapshot(t, a); got != snapA {
@@ -416,5 +416,50 @@ func TestImportFeaturesAndCRS(t *testing.T) {
 	}
 	if v2, _ := st.DataVersion(ctx, "sites"); v2 != v1 {
 		t.Errorf("sites version moved %d → %d on a no-op", v1, v2)
+	}
+}
+
+// TestImportAtAnotherOffset imports and rebuilds with the local time at
+// UTC−05:00: hours of week, rider days and range periods follow the setting,
+// not Shanghai's +08:00.
+func TestImportAtAnotherOffset(t *testing.T) {
+	st := dbtest.New(t)
+	ctx := context.Background()
+	// Monday 2026-11-02 11:00–11:59 in Shanghai is 03:00 UTC, which is
+	// Sunday 2026-11-01 22:00 at −05:00: hour of week 6×24+22 = 166.
+	ps := synthPings(6, 5, 60)
+	for i := range ps {
+		ps[i].ts = time.Date(2026, 11, 2, 11, 0, 0, 0, time.FixedZone("CST", 8*3600)).Add(time.Duration(i%60) * 30 * time.Second)
+	}
+	path := writeCSV(t, t.TempDir(), "west.csv", ps)
+	l := newLoader(t, st)
+	l.Activity.UTCOffset = -5 * time.Hour
+	if _, err := l.Import(ctx, path, ingest.Options{Kind: ingest.KindPings}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(label string) {
+		t.Helper()
+		var hows []int16
+		var days []string
+		var periods []string
+		err := st.Pool.QueryRow(ctx, `SELECT
+			(SELECT array_agg(DISTINCT how ORDER BY how) FROM hex_activity WHERE how >= 0),
+			(SELECT array_agg(DISTINCT day::text) FROM rider_days),
+			(SELECT array_agg(DISTINCT period) FROM rider_ranges)`).Scan(&hows, &days, &periods)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(hows) != "[166]" || fmt.Sprint(days) != "[2026-11-01]" || fmt.Sprint(periods) != "[2026-11-01]" {
+			t.Errorf("%s at −05:00: hours %v, days %v, periods %v; want [166], [2026-11-01], [2026-11-01]", label, hows, days, periods)
+		}
+	}
+	check("import")
+	before := snapshot(t, st)
+	if _, err := l.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("rebuild")
+	if got := snapshot(t, st); got != before {
+		t.Errorf("rebuild at −05:00 differs:\n got %s\nwant %s", got, before)
 	}
 }

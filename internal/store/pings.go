@@ -163,24 +163,35 @@ func (p *pingSource) Values() ([]any, error) {
 }
 func (p *pingSource) Err() error { return nil }
 
+// Derived is what the ingest pipeline learned from one file's pings.
+type Derived struct {
+	Riders []RiderSeen
+	Days   []RiderDay
+	Result *activity.Result
+	// Offset is the local time (UTC+Offset) range periods are named in.
+	Offset time.Duration
+	// MinTS and MaxTS are the time range of the file's pings.
+	MinTS, MaxTS time.Time
+}
+
 // Commit writes riders, rider days and the aggregates, bumps the activity
 // data version, records the counts and commits.
-func (l *PingLoad) Commit(ctx context.Context, riders []RiderSeen, days []RiderDay, res *activity.Result, minTS, maxTS time.Time, rowsOK, rowsRejected int64) error {
+func (l *PingLoad) Commit(ctx context.Context, d Derived, rowsOK, rowsRejected int64) error {
 	err := func() error {
-		if err := upsertRiders(ctx, l.tx, riders); err != nil {
+		if err := upsertRiders(ctx, l.tx, d.Riders); err != nil {
 			return fmt.Errorf("riders: %w", err)
 		}
-		if err := addRiderDays(ctx, l.tx, days); err != nil {
+		if err := addRiderDays(ctx, l.tx, d.Days); err != nil {
 			return fmt.Errorf("rider days: %w", err)
 		}
-		if err := writeActivity(ctx, l.tx, res, false); err != nil {
+		if err := writeActivity(ctx, l.tx, d.Result, false); err != nil {
 			return fmt.Errorf("aggregates: %w", err)
 		}
-		if err := writeRanges(ctx, l.tx, res.Ranges); err != nil {
+		if err := writeRanges(ctx, l.tx, d.Result.Ranges, d.Offset); err != nil {
 			return fmt.Errorf("rider ranges: %w", err)
 		}
-		if !minTS.IsZero() {
-			if _, err := l.tx.Exec(ctx, `UPDATE ingest_batches SET min_ts = $2, max_ts = $3 WHERE id = $1`, l.batch.ID, minTS, maxTS); err != nil {
+		if !d.MinTS.IsZero() {
+			if _, err := l.tx.Exec(ctx, `UPDATE ingest_batches SET min_ts = $2, max_ts = $3 WHERE id = $1`, l.batch.ID, d.MinTS, d.MaxTS); err != nil {
 				return err
 			}
 		}
@@ -343,17 +354,7 @@ func writeCellIDs(ctx context.Context, tx pgx.Tx, cells []int64) error {
 	return err
 }
 
-// RangePeriod names the period of a range: its local date span.
-func RangePeriod(r activity.Range, offset time.Duration) string {
-	a := r.From.Add(offset).UTC().Format("2006-01-02")
-	b := r.To.Add(offset).UTC().Format("2006-01-02")
-	if a == b {
-		return a
-	}
-	return a + ".." + b
-}
-
-func writeRanges(ctx context.Context, tx pgx.Tx, ranges []activity.Range) error {
+func writeRanges(ctx context.Context, tx pgx.Tx, ranges []activity.Range, offset time.Duration) error {
 	if len(ranges) == 0 {
 		return nil
 	}
@@ -366,7 +367,6 @@ func writeRanges(ctx context.Context, tx pgx.Tx, ranges []activity.Range) error 
 		seconds double precision, dwell_seconds double precision, days int) ON COMMIT DROP`); err != nil {
 		return err
 	}
-	const offset = 8 * time.Hour
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{"tmp_ranges"}, []string{"rider", "period", "from_ts", "to_ts", "days", "pings",
 		"active_seconds", "dwell_seconds", "cx", "cy", "gyration_m", "p90_m", "hull"},
 		pgx.CopyFromSlice(len(ranges), func(i int) ([]any, error) {
@@ -379,7 +379,7 @@ func writeRanges(ctx context.Context, tx pgx.Tx, ranges []activity.Range) error 
 				}
 				hull = b
 			}
-			return []any{r.RiderKey, RangePeriod(r, offset), r.From, r.To, r.Days, r.Pings, r.ActiveSeconds, r.DwellSeconds,
+			return []any{r.RiderKey, r.Period(offset), r.From, r.To, r.Days, r.Pings, r.ActiveSeconds, r.DwellSeconds,
 				r.Centroid.Lon(), r.Centroid.Lat(), r.GyrationM, r.P90M, hull}, nil
 		}))
 	if err != nil {
@@ -392,7 +392,7 @@ func writeRanges(ctx context.Context, tx pgx.Tx, ranges []activity.Range) error 
 	}
 	var cells []rc
 	for _, r := range ranges {
-		p := RangePeriod(r, offset)
+		p := r.Period(offset)
 		for _, c := range r.Cells {
 			cells = append(cells, rc{r.RiderKey, p, c})
 		}
@@ -423,127 +423,121 @@ func writeRanges(ctx context.Context, tx pgx.Tx, ranges []activity.Range) error 
 	return nil
 }
 
-// aggregateRows feeds pings read from the database, ordered by rider and
-// time, to an Aggregator.
-func aggregateRows(rows pgx.Rows, s activity.Settings, pid func(int64) model.RiderID) (*activity.Result, error) {
-	defer rows.Close()
-	agg := activity.NewAggregator(s)
-	var (
-		key      int64
-		ts       time.Time
-		lng, lat float64
-		cell     int64
-		status   string
-		lastKey  int64 = -1
-		rid      model.RiderID
-	)
-	for rows.Next() {
-		if err := rows.Scan(&key, &ts, &lng, &lat, &cell, &status); err != nil {
-			return nil, err
-		}
-		if key != lastKey {
-			rid, lastKey = pid(key), key
-			if rid == "" {
-				return nil, fmt.Errorf("rider %d has pings but no pseudonym", key)
-			}
-		}
-		if err := agg.Add(model.Ping{Rider: rid, Time: ts, Lat: lat, Lng: lng, Status: status}, cell); err != nil {
-			return nil, err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return agg.Finish(), nil
+// ScanPings calls fn with each ping of this import written so far, ordered
+// by rider and time (in the import's transaction); fn must not retain the row.
+// The ingest pipeline uses it when a file's pings were not in time order.
+func (l *PingLoad) ScanPings(ctx context.Context, fn func(*PingRow) error) error {
+	return scanPings(ctx, l.tx, BatchSpan{ID: l.batch.ID, Min: l.minTS, Max: l.maxTS}, fn)
 }
 
-// AggregateFromDB aggregates this import's pings as sorted by the database;
-// used when a file's pings are not in time order per rider.
-func (l *PingLoad) AggregateFromDB(ctx context.Context, s activity.Settings, pid func(int64) model.RiderID) (*activity.Result, error) {
+// BatchSpan is a completed pings import and the time range of its pings.
+type BatchSpan struct {
+	ID       int64
+	Min, Max time.Time
+}
+
+func scanPings(ctx context.Context, tx pgx.Tx, b BatchSpan, fn func(*PingRow) error) error {
 	// pings has no index on batch_id (it halved COPY speed); the batch's
 	// time range prunes the scan to its own day partitions.
-	rows, err := l.tx.Query(ctx, `SELECT rider, ts, lng, lat, cell, status FROM pings
-		WHERE batch_id = $1 AND ts BETWEEN $2 AND $3 ORDER BY rider, ts`, l.batch.ID, l.minTS, l.maxTS)
+	rows, err := tx.Query(ctx, `SELECT rider, ts, lng, lat, cell, status FROM pings
+		WHERE batch_id = $1 AND ts BETWEEN $2 AND $3 ORDER BY rider, ts`, b.ID, b.Min, b.Max)
+	if err != nil {
+		return err
+	}
+	var r PingRow
+	_, err = pgx.ForEachRow(rows, []any{&r.Rider, &r.Time, &r.Lng, &r.Lat, &r.Cell, &r.Status}, func() error { return fn(&r) })
+	return err
+}
+
+// Rebuild is an open rebuild of every derived table from the stored pings, in
+// one transaction that holds the pings import lock: Begin empties the
+// aggregates, ranges and rider days; the caller scans each batch, writes what
+// it derived, and commits.
+type Rebuild struct {
+	tx pgx.Tx
+}
+
+// BeginRebuild starts a rebuild.
+func (s *Store) BeginRebuild(ctx context.Context) (*Rebuild, error) {
+	tx, err := s.Pool.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	r := &Rebuild{tx: tx}
+	for _, q := range []string{
+		`SET LOCAL statement_timeout = 0`,
+		`SELECT pg_advisory_xact_lock(hashtext('hexcover.ingest.pings'))`,
+		`TRUNCATE hex_activity, rider_ranges, rider_cells, rider_days`,
+	} {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			r.Rollback(ctx)
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// Rollback abandons the rebuild.
+func (r *Rebuild) Rollback(ctx context.Context) { _ = r.tx.Rollback(context.WithoutCancel(ctx)) }
+
+// Batches lists the completed pings imports in the order they were made.
+func (r *Rebuild) Batches(ctx context.Context) ([]BatchSpan, error) {
+	rows, err := r.tx.Query(ctx, `SELECT id, coalesce(min_ts, '-infinity'), coalesce(max_ts, 'infinity') FROM ingest_batches
+		WHERE kind = 'pings' AND status = 'done' ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
-	return aggregateRows(rows, s, pid)
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (BatchSpan, error) {
+		var b BatchSpan
+		err := row.Scan(&b.ID, &b.Min, &b.Max)
+		return b, err
+	})
 }
 
-// Rebuild recomputes every aggregate and rider range from the stored pings,
-// in one transaction, and returns the number of pings read.
-func (s *Store) Rebuild(ctx context.Context, set activity.Settings) (int64, error) {
-	var n int64
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+// RiderPIDs maps every rider key to its pseudonym.
+func (r *Rebuild) RiderPIDs(ctx context.Context) (map[int64]model.RiderID, error) {
+	rows, err := r.tx.Query(ctx, `SELECT id, pid FROM riders`)
+	if err != nil {
+		return nil, err
+	}
+	pids := map[int64]model.RiderID{}
+	var id int64
+	var pid string
+	_, err = pgx.ForEachRow(rows, []any{&id, &pid}, func() error { pids[id] = model.RiderID(pid); return nil })
+	return pids, err
+}
+
+// ScanPings calls fn with each ping of batch b, ordered by rider and time; fn
+// must not retain the row.
+func (r *Rebuild) ScanPings(ctx context.Context, b BatchSpan, fn func(*PingRow) error) error {
+	return scanPings(ctx, r.tx, b, fn)
+}
+
+// Write adds what was derived from one batch: aggregates, ranges (their
+// periods named in local dates, UTC+offset) and rider days.
+func (r *Rebuild) Write(ctx context.Context, res *activity.Result, days []RiderDay, offset time.Duration) error {
+	if err := addRiderDays(ctx, r.tx, days); err != nil {
+		return fmt.Errorf("rider days: %w", err)
+	}
+	if err := writeActivity(ctx, r.tx, res, false); err != nil {
+		return fmt.Errorf("aggregates: %w", err)
+	}
+	if err := writeRanges(ctx, r.tx, res.Ranges, offset); err != nil {
+		return fmt.Errorf("rider ranges: %w", err)
+	}
+	for _, t := range []string{"tmp_act", "tmp_ranges", "tmp_rcells", "tmp_cells", "tmp_rider_days"} {
+		if _, err := r.tx.Exec(ctx, `DROP TABLE IF EXISTS `+t); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('hexcover.ingest.pings'))`); err != nil {
-			return err
-		}
-		pids := map[int64]model.RiderID{}
-		rows, err := tx.Query(ctx, `SELECT id, pid FROM riders`)
-		if err != nil {
-			return err
-		}
-		var id int64
-		var pid string
-		if _, err := pgx.ForEachRow(rows, []any{&id, &pid}, func() error { pids[id] = model.RiderID(pid); return nil }); err != nil {
-			return err
-		}
-		// Batch by batch, exactly as the imports aggregated them, so a
-		// rebuild reproduces the incremental aggregates and per-import ranges.
-		if _, err := tx.Exec(ctx, `TRUNCATE hex_activity, rider_ranges, rider_cells`); err != nil {
-			return err
-		}
-		rows, err = tx.Query(ctx, `SELECT id, coalesce(min_ts, '-infinity'), coalesce(max_ts, 'infinity') FROM ingest_batches
-			WHERE kind = 'pings' AND status = 'done' ORDER BY id`)
-		if err != nil {
-			return err
-		}
-		type batchSpan struct {
-			id       int64
-			min, max time.Time
-		}
-		batches, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (batchSpan, error) {
-			var b batchSpan
-			err := r.Scan(&b.id, &b.min, &b.max)
-			return b, err
-		})
-		if err != nil {
-			return err
-		}
-		for _, b := range batches {
-			rows, err := tx.Query(ctx, `SELECT rider, ts, lng, lat, cell, status FROM pings
-				WHERE batch_id = $1 AND ts BETWEEN $2 AND $3 ORDER BY rider, ts`, b.id, b.min, b.max)
-			if err != nil {
-				return err
-			}
-			res, err := aggregateRows(rows, set, func(k int64) model.RiderID { return pids[k] })
-			if err != nil {
-				return fmt.Errorf("batch %d: %w", b.id, err)
-			}
-			n += res.Pings
-			if err := writeActivity(ctx, tx, res, false); err != nil {
-				return err
-			}
-			if err := writeRanges(ctx, tx, res.Ranges); err != nil {
-				return err
-			}
-			for _, t := range []string{"tmp_act", "tmp_ranges", "tmp_rcells", "tmp_cells"} {
-				if _, err := tx.Exec(ctx, `DROP TABLE IF EXISTS `+t); err != nil {
-					return err
-				}
-			}
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM rider_days`); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO rider_days (rider, day, pings)
-			SELECT rider, (ts AT TIME ZONE 'UTC' + interval '8 hours')::date, count(*) FROM pings GROUP BY 1, 2`); err != nil {
-			return err
-		}
-		return bumpVersion(ctx, tx, "activity")
-	})
-	return n, err
+	}
+	return nil
+}
+
+// Commit bumps the activity data version and commits the rebuild.
+func (r *Rebuild) Commit(ctx context.Context) error {
+	if err := bumpVersion(ctx, r.tx, "activity"); err != nil {
+		r.Rollback(ctx)
+		return err
+	}
+	return r.tx.Commit(ctx)
 }

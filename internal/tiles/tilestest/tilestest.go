@@ -84,7 +84,7 @@ func LoadActivity(tb testing.TB, st *store.Store, name string, pings []Ping) *ac
 	for _, r := range riders {
 		seen = append(seen, *r)
 	}
-	if err := load.Commit(ctx, seen, nil, res, minTS, maxTS, int64(len(ps)), 0); err != nil {
+	if err := load.Commit(ctx, store.Derived{Riders: seen, Result: res, Offset: set.UTCOffset, MinTS: minTS, MaxTS: maxTS}, int64(len(ps)), 0); err != nil {
 		tb.Fatalf("commit pings: %v", err)
 	}
 	return res
