@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -203,17 +202,15 @@ func (l *Loader) importFeatures(ctx context.Context, src *Source, name, sha stri
 const chunkSize = 16384
 
 type chunk struct {
-	seq   int
 	pings []model.Ping
-	cells []int64
-	keys  []int64 // rider keys
 	err   error
 }
 
-// importPings streams a pings file: read and validate (1 goroutine) → H3
-// cells (workers) → in order: the tally of riders and rider days, the
-// aggregation (pipeline.go) and COPY rows → COPY. Aggregates and rider ranges
-// are written at the end of the same transaction.
+// importPings streams a pings file: read and validate (1 goroutine) → in
+// order: quantize as stored, tally riders and rider days, feed the
+// aggregation (pipeline.go: H3 cells and aggregates on one worker per core)
+// and the raw track writer (COPY, its own goroutine). Aggregates and rider
+// ranges are written at the end of the same transaction.
 func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string, f Format, o Options, rw *rejectFile, sum *Summary) (*store.Batch, *store.Batch, error) {
 	if l.Pseudo == nil {
 		return nil, nil, errors.New("no pseudonymization secret: set HEXCOVER_SECRET (at least 16 bytes)")
@@ -230,17 +227,15 @@ func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string,
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
-	// Stage 1: read.
+	// Read.
 	raw := make(chan chunk, 4)
 	var rows int64
 	go func() {
 		defer close(raw)
-		seq := 0
 		buf := make([]model.Ping, 0, chunkSize)
 		send := func() bool {
 			select {
-			case raw <- chunk{seq: seq, pings: buf}:
-				seq++
+			case raw <- chunk{pings: buf}:
 				buf = make([]model.Ping, 0, chunkSize)
 				return true
 			case <-ctx.Done():
@@ -261,111 +256,72 @@ func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string,
 		}
 		if err != nil {
 			select {
-			case raw <- chunk{seq: seq, err: err}:
+			case raw <- chunk{err: err}:
 			case <-ctx.Done():
 			}
 		}
 	}()
 
-	// Stage 2: H3 cells, in parallel.
-	celled := make(chan chunk, 4)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for c := range raw {
-				if c.err == nil {
-					c.cells = make([]int64, len(c.pings))
-					c.keys = make([]int64, len(c.pings))
-					for i := range c.pings {
-						cell, err := activity.CellOf(c.pings[i].Lat, c.pings[i].Lng, l.Activity.BaseRes)
-						if err != nil {
-							c.err = fmt.Errorf("H3 cell of ping at %v,%v: %w", c.pings[i].Lat, c.pings[i].Lng, err)
-							break
-						}
-						c.cells[i] = cell
-						key, err := c.pings[i].Rider.Key()
-						if err != nil {
-							c.err = err
-							break
-						}
-						c.keys[i] = key
-					}
-				}
-				select {
-				case celled <- c:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}()
-	}
-	go func() { wg.Wait(); close(celled) }()
-
-	// Stage 3 (this goroutine): in order; tally, aggregation, COPY.
+	// In order: tally, aggregation, raw tracks.
 	agg := startAggregation(ctx, l.Activity, workers)
-	copyCh := make(chan []store.PingRow, 2)
-	copyErr := make(chan error, 1)
+	writeCh := make(chan []store.PingRow, 2)
+	writeErr := make(chan error, 1)
 	go func() {
 		var err error
-		for rows := range copyCh {
+		for rows := range writeCh {
 			if err == nil {
-				if err = load.Copy(ctx, rows); err != nil {
+				if err = load.Write(ctx, rows); err != nil {
 					cancel(err)
 				}
 			}
 		}
-		copyErr <- err
+		writeErr <- err
 	}()
 	t := newTally(l.Activity.UTCOffset)
-	pending := map[int]chunk{}
-	next := 0
 	var readErr error
-	for c := range celled {
-		pending[c.seq] = c
-		for {
-			c, ok := pending[next]
-			if !ok {
+	for c := range raw {
+		if c.err != nil {
+			readErr = c.err
+			cancel(c.err)
+			break
+		}
+		prows := make([]store.PingRow, len(c.pings))
+		for i := range c.pings {
+			p := &c.pings[i]
+			key, err := p.Rider.Key()
+			if err != nil {
+				readErr = err
+				cancel(err)
 				break
 			}
-			delete(pending, next)
-			next++
-			if c.err != nil {
-				readErr = c.err
-				cancel(c.err)
-				break
-			}
-			prows := make([]store.PingRow, len(c.pings))
-			for i := range c.pings {
-				p := &c.pings[i]
-				prows[i] = store.PingRow{Rider: c.keys[i], Time: p.Time, Lng: p.Lng, Lat: p.Lat, Cell: c.cells[i], Status: p.Status}
-				t.add(p, c.keys[i])
-			}
-			rows += int64(len(prows))
-			agg.feed(c.pings)
-			select {
-			case copyCh <- prows:
-			case <-ctx.Done():
-			}
-			if o.Progress != nil {
-				o.Progress.Update(src.BytesRead(), rows+rw.n)
-			}
+			// Aggregate exactly what is stored, so a rebuild reproduces it.
+			p.Time, p.Lat, p.Lng = store.Quantize(p.Time, p.Lat, p.Lng)
+			prows[i] = store.PingRow{Rider: key, Time: p.Time, Lng: p.Lng, Lat: p.Lat, Status: p.Status}
+			t.add(p, key)
 		}
 		if readErr != nil {
 			break
 		}
+		rows += int64(len(prows))
+		agg.feed(c.pings)
+		select {
+		case writeCh <- prows:
+		case <-ctx.Done():
+		}
+		if o.Progress != nil {
+			o.Progress.Update(src.BytesRead(), rows+rw.n)
+		}
 	}
-	close(copyCh)
-	for range celled { // drain after an error
+	close(writeCh)
+	for range raw { // drain after an error
 	}
-	cerr := <-copyErr
+	werr := <-writeErr
 	res, aggErr := agg.finish()
 	switch {
 	case readErr != nil:
 		return fail(readErr)
-	case cerr != nil:
-		return fail(fmt.Errorf("copy: %w", cerr))
+	case werr != nil:
+		return fail(fmt.Errorf("write pings: %w", werr))
 	case ctx.Err() != nil:
 		return fail(context.Cause(ctx))
 	}
@@ -380,10 +336,10 @@ func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string,
 			return fail(aggErr)
 		}
 		// Some rider's pings were not in time order in the file: aggregate
-		// this batch from the database, sorted there.
+		// this batch as stored, sorted by rider and time.
 		sum.OutOfOrder = true
 		if l.Log != nil {
-			l.Log.Info("pings not in time order per rider; aggregating from the database", "file", name)
+			l.Log.Info("pings not in time order per rider; aggregating the batch as stored", "file", name)
 		}
 		res, err = aggregateStored(ctx, l.Activity, workers, func(fn func(*store.PingRow) error) error { return load.ScanPings(ctx, fn) }, func(k int64) model.RiderID {
 			if r := t.riders[k]; r != nil {

@@ -124,9 +124,9 @@ func deleteBatchRows(ctx context.Context, tx pgx.Tx, old *Batch) error {
 	switch old.Kind {
 	case "pings":
 		// No index on batch_id: the batch's time range prunes the delete
-		// to its own day partitions.
-		q = `DELETE FROM pings p USING ingest_batches b WHERE b.id = $1 AND p.batch_id = b.id
-			AND p.ts BETWEEN coalesce(b.min_ts, '-infinity') AND coalesce(b.max_ts, 'infinity')`
+		// to its own day partitions of the tracks.
+		q = `DELETE FROM ping_tracks p USING ingest_batches b WHERE b.id = $1 AND p.batch_id = b.id
+			AND p.day BETWEEN coalesce((b.min_ts AT TIME ZONE 'UTC')::date, '-infinity') AND coalesce((b.max_ts AT TIME ZONE 'UTC')::date, 'infinity')`
 	case "grids":
 		q = `DELETE FROM grids WHERE batch_id = $1`
 	case "sites":

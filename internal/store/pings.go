@@ -13,12 +13,11 @@ import (
 	"github.com/hexcover/hexcover/internal/model"
 )
 
-// PingRow is one ping as stored.
+// PingRow is one ping as stored (see Quantize).
 type PingRow struct {
 	Rider    int64
 	Time     time.Time
 	Lng, Lat float64
-	Cell     int64
 	Status   string
 }
 
@@ -43,8 +42,11 @@ type PingLoad struct {
 	s     *Store
 	tx    pgx.Tx
 	batch *Batch
-	parts map[string]bool // partitions known to exist
-	// time range of the rows copied so far
+	parts map[int32]bool // day partitions known to exist
+	// the open track segments (tracks.go) and their pings
+	tracks   map[trackKey]*track
+	buffered int
+	// time range of the rows written so far
 	minTS, maxTS time.Time
 }
 
@@ -55,7 +57,7 @@ func (s *Store) BeginPings(ctx context.Context, name, sha, crs string, replace b
 	if err != nil {
 		return nil, old, err
 	}
-	return &PingLoad{s: s, tx: tx, batch: b, parts: map[string]bool{}}, old, nil
+	return &PingLoad{s: s, tx: tx, batch: b, parts: map[int32]bool{}, tracks: map[trackKey]*track{}}, old, nil
 }
 
 // Batch is the batch being written.
@@ -64,8 +66,8 @@ func (l *PingLoad) Batch() *Batch { return l.batch }
 // Rollback abandons the import.
 func (l *PingLoad) Rollback(ctx context.Context) { _ = l.tx.Rollback(context.WithoutCancel(ctx)) }
 
-// partitionName is the daily partition holding UTC day d.
-func partitionName(d time.Time) string { return "pings_" + d.UTC().Format("20060102") }
+// partitionName is the daily partition of ping_tracks holding UTC day d.
+func partitionName(d time.Time) string { return "ping_tracks_" + d.UTC().Format("20060102") }
 
 // EnsurePartitions creates the daily partitions (UTC days) for the given
 // times if they do not exist yet. It runs on its own connection and commits
@@ -83,7 +85,7 @@ func (s *Store) EnsurePartitions(ctx context.Context, days []time.Time) error {
 		if exists {
 			continue
 		}
-		from, to := d.Format(time.RFC3339), d.Add(24*time.Hour).Format(time.RFC3339)
+		from, to := d.Format("2006-01-02"), d.Add(24*time.Hour).Format("2006-01-02")
 		// Identifiers cannot be parameters; name is built from a date only.
 		err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('hexcover.partition.' || $1))`, name); err != nil {
@@ -93,9 +95,9 @@ func (s *Store) EnsurePartitions(ctx context.Context, days []time.Time) error {
 				return err
 			}
 			stmts := []string{
-				fmt.Sprintf(`CREATE TABLE %s (LIKE pings INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`, name),
-				fmt.Sprintf(`ALTER TABLE %s ADD CONSTRAINT %s_ts CHECK (ts >= '%s' AND ts < '%s')`, name, name, from, to),
-				fmt.Sprintf(`ALTER TABLE pings ATTACH PARTITION %s FOR VALUES FROM ('%s') TO ('%s')`, name, from, to),
+				fmt.Sprintf(`CREATE TABLE %s (LIKE ping_tracks INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`, name),
+				fmt.Sprintf(`ALTER TABLE %s ADD CONSTRAINT %s_day CHECK (day >= '%s' AND day < '%s')`, name, name, from, to),
+				fmt.Sprintf(`ALTER TABLE ping_tracks ATTACH PARTITION %s FOR VALUES FROM ('%s') TO ('%s')`, name, from, to),
 			}
 			for _, q := range stmts {
 				if _, err := tx.Exec(ctx, q); err != nil {
@@ -110,58 +112,6 @@ func (s *Store) EnsurePartitions(ctx context.Context, days []time.Time) error {
 	}
 	return nil
 }
-
-// Copy writes pings with COPY, creating their day partitions first.
-func (l *PingLoad) Copy(ctx context.Context, rows []PingRow) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	var days []time.Time
-	seen := map[string]bool{}
-	for i := range rows {
-		d := rows[i].Time.UTC().Truncate(24 * time.Hour)
-		n := partitionName(d)
-		if !seen[n] && !l.parts[n] {
-			seen[n] = true
-			days = append(days, d)
-		}
-	}
-	if len(days) > 0 {
-		if err := l.s.EnsurePartitions(ctx, days); err != nil {
-			return err
-		}
-		for n := range seen {
-			l.parts[n] = true
-		}
-	}
-	for i := range rows {
-		t := rows[i].Time
-		if l.minTS.IsZero() || t.Before(l.minTS) {
-			l.minTS = t
-		}
-		if t.After(l.maxTS) {
-			l.maxTS = t
-		}
-	}
-	src := &pingSource{rows: rows, batch: l.batch.ID, i: -1}
-	_, err := l.tx.CopyFrom(ctx, pgx.Identifier{"pings"}, []string{"rider", "ts", "lng", "lat", "cell", "batch_id", "status"}, src)
-	return err
-}
-
-type pingSource struct {
-	rows  []PingRow
-	batch int64
-	i     int
-	vals  [7]any
-}
-
-func (p *pingSource) Next() bool { p.i++; return p.i < len(p.rows) }
-func (p *pingSource) Values() ([]any, error) {
-	r := &p.rows[p.i]
-	p.vals = [7]any{r.Rider, r.Time, r.Lng, r.Lat, r.Cell, p.batch, r.Status}
-	return p.vals[:], nil
-}
-func (p *pingSource) Err() error { return nil }
 
 // Derived is what the ingest pipeline learned from one file's pings.
 type Derived struct {
@@ -178,6 +128,9 @@ type Derived struct {
 // data version, records the counts and commits.
 func (l *PingLoad) Commit(ctx context.Context, d Derived, rowsOK, rowsRejected int64) error {
 	err := func() error {
+		if err := l.flushTracks(ctx, nil); err != nil {
+			return fmt.Errorf("pings: %w", err)
+		}
 		if err := upsertRiders(ctx, l.tx, d.Riders); err != nil {
 			return fmt.Errorf("riders: %w", err)
 		}
@@ -427,26 +380,17 @@ func writeRanges(ctx context.Context, tx pgx.Tx, ranges []activity.Range, offset
 // by rider and time (in the import's transaction); fn must not retain the row.
 // The ingest pipeline uses it when a file's pings were not in time order.
 func (l *PingLoad) ScanPings(ctx context.Context, fn func(*PingRow) error) error {
+	if err := l.flushTracks(ctx, nil); err != nil {
+		return err
+	}
 	return scanPings(ctx, l.tx, BatchSpan{ID: l.batch.ID, Min: l.minTS, Max: l.maxTS}, fn)
 }
 
-// BatchSpan is a completed pings import and the time range of its pings.
+// BatchSpan is a completed pings import and the time range of its pings
+// (zero when unknown).
 type BatchSpan struct {
 	ID       int64
 	Min, Max time.Time
-}
-
-func scanPings(ctx context.Context, tx pgx.Tx, b BatchSpan, fn func(*PingRow) error) error {
-	// pings has no index on batch_id (it halved COPY speed); the batch's
-	// time range prunes the scan to its own day partitions.
-	rows, err := tx.Query(ctx, `SELECT rider, ts, lng, lat, cell, status FROM pings
-		WHERE batch_id = $1 AND ts BETWEEN $2 AND $3 ORDER BY rider, ts`, b.ID, b.Min, b.Max)
-	if err != nil {
-		return err
-	}
-	var r PingRow
-	_, err = pgx.ForEachRow(rows, []any{&r.Rider, &r.Time, &r.Lng, &r.Lat, &r.Cell, &r.Status}, func() error { return fn(&r) })
-	return err
 }
 
 // Rebuild is an open rebuild of every derived table from the stored pings, in
@@ -482,14 +426,18 @@ func (r *Rebuild) Rollback(ctx context.Context) { _ = r.tx.Rollback(context.With
 
 // Batches lists the completed pings imports in the order they were made.
 func (r *Rebuild) Batches(ctx context.Context) ([]BatchSpan, error) {
-	rows, err := r.tx.Query(ctx, `SELECT id, coalesce(min_ts, '-infinity'), coalesce(max_ts, 'infinity') FROM ingest_batches
+	rows, err := r.tx.Query(ctx, `SELECT id, min_ts, max_ts FROM ingest_batches
 		WHERE kind = 'pings' AND status = 'done' ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (BatchSpan, error) {
 		var b BatchSpan
-		err := row.Scan(&b.ID, &b.Min, &b.Max)
+		var lo, hi *time.Time
+		err := row.Scan(&b.ID, &lo, &hi)
+		if lo != nil && hi != nil {
+			b.Min, b.Max = *lo, *hi
+		}
 		return b, err
 	})
 }

@@ -9,14 +9,14 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-var partitionRE = regexp.MustCompile(`^pings_(\d{8})$`)
+var partitionRE = regexp.MustCompile(`^ping_tracks_(\d{8})$`)
 
 // DropPingsBefore drops the daily partitions of raw pings that end on or
 // before cutoff (UTC days) and returns their names. Aggregates, ranges and
 // rider days stay: retention removes raw tracks, not what was learned.
 func (s *Store) DropPingsBefore(ctx context.Context, cutoff time.Time) ([]string, error) {
 	rows, err := s.Pool.Query(ctx, `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-		WHERE i.inhparent = to_regclass('public.pings') ORDER BY 1`)
+		WHERE i.inhparent = to_regclass('public.ping_tracks') ORDER BY 1`)
 	if err != nil {
 		return nil, err
 	}
@@ -34,9 +34,9 @@ func (s *Store) DropPingsBefore(ctx context.Context, cutoff time.Time) ([]string
 		if err != nil || day.Add(24*time.Hour).After(cutoff) {
 			continue
 		}
-		// The name matched ^pings_\d{8}$, so it is safe as an identifier.
+		// The name matched ^ping_tracks_\d{8}$, so it is safe as an identifier.
 		err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, fmt.Sprintf(`ALTER TABLE pings DETACH PARTITION %s`, n)); err != nil {
+			if _, err := tx.Exec(ctx, fmt.Sprintf(`ALTER TABLE ping_tracks DETACH PARTITION %s`, n)); err != nil {
 				return err
 			}
 			_, err := tx.Exec(ctx, fmt.Sprintf(`DROP TABLE %s`, n))

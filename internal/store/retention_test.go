@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hexcover/hexcover/internal/activity"
 	"github.com/hexcover/hexcover/internal/dbtest"
 	"github.com/hexcover/hexcover/internal/store"
 )
@@ -17,10 +18,17 @@ func TestDropPingsBefore(t *testing.T) {
 	if err := st.EnsurePartitions(ctx, days); err != nil {
 		t.Fatal(err)
 	}
+	load, _, err := st.BeginPings(ctx, "r.csv", "sha-r", "wgs84", false)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i, d := range days {
-		if _, err := st.Pool.Exec(ctx, `INSERT INTO pings (rider, ts, lng, lat, cell, batch_id) VALUES ($1, $2, 121.4, 31.2, 1, 1)`, i, d.Add(time.Hour)); err != nil {
+		if err := load.Write(ctx, []store.PingRow{{Rider: int64(i), Time: d.Add(time.Hour), Lng: 121.4, Lat: 31.2}}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := load.Commit(ctx, store.Derived{Result: &activity.Result{}}, 3, 0); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := st.Pool.Exec(ctx, `INSERT INTO hex_activity (res, cell, how, pings, rider_seconds, dwell_seconds, rider_keys) VALUES (10, 1, -1, 3, 1, 0, '{1}')`); err != nil {
 		t.Fatal(err)
@@ -29,7 +37,7 @@ func TestDropPingsBefore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(dropped) != 2 || dropped[0] != "pings_20261001" || dropped[1] != "pings_20261002" {
+	if len(dropped) != 2 || dropped[0] != "ping_tracks_20261001" || dropped[1] != "ping_tracks_20261002" {
 		t.Errorf("dropped %v, want the partitions of Oct 1 and 2", dropped)
 	}
 	var n, agg int
@@ -40,5 +48,4 @@ func TestDropPingsBefore(t *testing.T) {
 	if again, err := st.DropPingsBefore(ctx, d0.Add(48*time.Hour)); err != nil || len(again) != 0 {
 		t.Errorf("second run dropped %v (%v), want nothing", again, err)
 	}
-	_ = store.ErrNotFound
 }

@@ -1,0 +1,277 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Raw pings are stored as tracks (migrations/00002_ping_tracks.sql): one row
+// per rider, UTC day, batch and segment, with the times as millisecond deltas
+// and the positions as deltas of 1e-7 degrees in integer arrays, and the
+// statuses run-length encoded. A ping costs about 12 bytes instead of ~120
+// for a row of its own, and COPY writes one row per segment.
+//
+// Stored pings are exact to the millisecond and to 1e-7 degree (1 cm);
+// Quantize rounds a ping the same way before it is aggregated, so a rebuild
+// from the tracks reproduces the import.
+
+// Quantize rounds a ping's time to the millisecond and its coordinates to
+// 1e-7 degrees, as they are stored.
+func Quantize(t time.Time, lat, lng float64) (time.Time, float64, float64) {
+	return time.UnixMilli(t.UnixMilli()).UTC(), fromE7(int64(toE7(lat))), fromE7(int64(toE7(lng)))
+}
+
+func toE7(v float64) int32   { return int32(math.Round(v * 1e7)) }
+func fromE7(v int64) float64 { return float64(v) / 1e7 }
+
+// trackBudget bounds the pings an import holds before it writes them as
+// segments (about 12 bytes each: ~100 MB); trackSegmentMax bounds one
+// segment.
+const (
+	trackBudget     = 8 << 20
+	trackSegmentMax = 8192
+)
+
+type trackKey struct {
+	rider int64
+	day   int32 // UTC days since 1970-01-01
+}
+
+// track is the open segment of one rider-day of an import.
+type track struct {
+	seq        int32 // of the open segment
+	t0, prevT  int64 // unix ms
+	tmin, tmax int64
+	prevLat    int32
+	prevLng    int32
+	prevStatus string
+	dt, la, ln []int32
+	statusAt   []int32
+	status     []string
+}
+
+// Write adds pings to the import. They are buffered per rider and UTC day
+// and written as track segments (COPY) when the buffer is full and at
+// Commit; their day partitions are created first.
+func (l *PingLoad) Write(ctx context.Context, rows []PingRow) error {
+	for i := range rows {
+		r := &rows[i]
+		ms := r.Time.UnixMilli()
+		k := trackKey{r.Rider, int32(floorDivInt(ms, 86400000))}
+		tr := l.tracks[k]
+		if tr == nil {
+			tr = &track{}
+			l.tracks[k] = tr
+		}
+		la, ln := toE7(r.Lat), toE7(r.Lng)
+		if len(tr.dt) == 0 {
+			tr.t0, tr.tmin, tr.tmax = ms, ms, ms
+			tr.dt = append(tr.dt, 0)
+			tr.la = append(tr.la, la)
+			tr.ln = append(tr.ln, ln)
+			tr.prevStatus = ""
+		} else {
+			tr.dt = append(tr.dt, int32(ms-tr.prevT))
+			tr.la = append(tr.la, la-tr.prevLat)
+			tr.ln = append(tr.ln, ln-tr.prevLng)
+			tr.tmin, tr.tmax = min(tr.tmin, ms), max(tr.tmax, ms)
+		}
+		if r.Status != tr.prevStatus {
+			tr.statusAt = append(tr.statusAt, int32(len(tr.dt)))
+			tr.status = append(tr.status, r.Status)
+			tr.prevStatus = r.Status
+		}
+		tr.prevT, tr.prevLat, tr.prevLng = ms, la, ln
+		l.buffered++
+		if len(tr.dt) >= trackSegmentMax {
+			if err := l.flushTracks(ctx, func(t *track) bool { return t == tr }); err != nil {
+				return err
+			}
+		}
+		if t := r.Time; l.minTS.IsZero() || t.Before(l.minTS) {
+			l.minTS = t
+		}
+		if r.Time.After(l.maxTS) {
+			l.maxTS = r.Time
+		}
+	}
+	if l.buffered >= trackBudget {
+		return l.flushTracks(ctx, nil)
+	}
+	return nil
+}
+
+// flushTracks writes the open segments (those pick selects; all if nil).
+func (l *PingLoad) flushTracks(ctx context.Context, pick func(*track) bool) error {
+	var keys []trackKey
+	var days []time.Time
+	seen := map[int32]bool{}
+	for k, t := range l.tracks {
+		if len(t.dt) == 0 || (pick != nil && !pick(t)) {
+			continue
+		}
+		keys = append(keys, k)
+		if !seen[k.day] && !l.parts[k.day] {
+			seen[k.day] = true
+			days = append(days, time.UnixMilli(int64(k.day)*86400000).UTC())
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	if len(days) > 0 {
+		if err := l.s.EnsurePartitions(ctx, days); err != nil {
+			return err
+		}
+		for d := range seen {
+			l.parts[d] = true
+		}
+	}
+	slices.SortFunc(keys, func(a, b trackKey) int {
+		if a.rider != b.rider {
+			if a.rider < b.rider {
+				return -1
+			}
+			return 1
+		}
+		return int(a.day - b.day)
+	})
+	src := &trackSource{l: l, keys: keys, i: -1}
+	_, err := l.tx.CopyFrom(ctx, pgx.Identifier{"ping_tracks"}, []string{"rider", "day", "batch_id", "seq", "n", "t0",
+		"t_min", "t_max", "dt_ms", "dlat", "dlng", "status_at", "status"}, src)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		t := l.tracks[k]
+		l.buffered -= len(t.dt)
+		t.seq++
+		// Keep the arrays' memory for the next segment only when it was
+		// small; a rider's next segment starts afresh.
+		t.dt, t.la, t.ln, t.statusAt, t.status = t.dt[:0], t.la[:0], t.ln[:0], t.statusAt[:0], t.status[:0]
+		if cap(t.dt) > 1024 {
+			t.dt, t.la, t.ln = nil, nil, nil
+		}
+	}
+	return nil
+}
+
+// trackSource streams segments to COPY.
+type trackSource struct {
+	l    *PingLoad
+	keys []trackKey
+	i    int
+	vals [13]any
+}
+
+func (s *trackSource) Next() bool { s.i++; return s.i < len(s.keys) }
+func (s *trackSource) Values() ([]any, error) {
+	k := s.keys[s.i]
+	t := s.l.tracks[k]
+	day := time.UnixMilli(int64(k.day) * 86400000).UTC()
+	if t.statusAt == nil { // an empty array, not NULL
+		t.statusAt, t.status = []int32{}, []string{}
+	}
+	s.vals = [13]any{k.rider, day, s.l.batch.ID, t.seq, int32(len(t.dt)), time.UnixMilli(t.t0), time.UnixMilli(t.tmin),
+		time.UnixMilli(t.tmax), t.dt, t.la, t.ln, t.statusAt, t.status}
+	return s.vals[:], nil
+}
+func (s *trackSource) Err() error { return nil }
+
+func floorDivInt(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+// scanPings calls fn with each ping of batch b, ordered by rider and time
+// (pings of equal time in the order they were written).
+func scanPings(ctx context.Context, tx pgx.Tx, b BatchSpan, fn func(*PingRow) error) error {
+	// The batch's time range prunes the scan to its own day partitions.
+	var from, to time.Time
+	if !b.Min.IsZero() {
+		from, to = b.Min.UTC().Truncate(24*time.Hour), b.Max.UTC().Truncate(24*time.Hour)
+	}
+	rows, err := tx.Query(ctx, `SELECT rider, t0, dt_ms, dlat, dlng, status_at, status FROM ping_tracks
+		WHERE batch_id = $1 AND day BETWEEN $2::date AND $3::date ORDER BY rider, day, seq`, b.ID, dateArg(from, false), dateArg(to, true))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var (
+		rider, cur int64 = 0, -1
+		t0         time.Time
+		dt, la, ln []int32
+		statusAt   []int32
+		status     []string
+		buf        []PingRow
+	)
+	emit := func() error {
+		// A rider's segments are in time order unless the file was not.
+		byTime := func(a, b PingRow) int { return a.Time.Compare(b.Time) }
+		if !slices.IsSortedFunc(buf, byTime) {
+			slices.SortStableFunc(buf, byTime)
+		}
+		for i := range buf {
+			if err := fn(&buf[i]); err != nil {
+				return err
+			}
+		}
+		buf = buf[:0]
+		return nil
+	}
+	for rows.Next() {
+		if err := rows.Scan(&rider, &t0, &dt, &la, &ln, &statusAt, &status); err != nil {
+			return err
+		}
+		if len(dt) != len(la) || len(dt) != len(ln) || len(statusAt) != len(status) {
+			return fmt.Errorf("ping track of rider %d at %s is malformed", rider, t0)
+		}
+		if rider != cur && len(buf) > 0 {
+			if err := emit(); err != nil {
+				return err
+			}
+		}
+		cur = rider
+		ms, lat, lng := t0.UnixMilli(), int64(0), int64(0)
+		st, j := "", 0
+		for i := range dt {
+			ms += int64(dt[i])
+			lat += int64(la[i])
+			lng += int64(ln[i])
+			for j < len(statusAt) && int(statusAt[j]) <= i+1 {
+				st = status[j]
+				j++
+			}
+			buf = append(buf, PingRow{Rider: rider, Time: time.UnixMilli(ms).UTC(), Lat: fromE7(lat), Lng: fromE7(lng), Status: st})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(buf) > 0 {
+		return emit()
+	}
+	return nil
+}
+
+// dateArg renders a bound of a date range, widened by a day.
+func dateArg(t time.Time, upper bool) string {
+	if t.IsZero() {
+		if upper {
+			return "infinity"
+		}
+		return "-infinity"
+	}
+	if upper {
+		return t.Add(24 * time.Hour).Format("2006-01-02")
+	}
+	return t.Add(-24 * time.Hour).Format("2006-01-02")
+}

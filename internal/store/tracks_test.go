@@ -1,0 +1,121 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+
+	"github.com/hexcover/hexcover/internal/activity"
+	"github.com/hexcover/hexcover/internal/dbtest"
+	"github.com/hexcover/hexcover/internal/store"
+	"github.com/hexcover/hexcover/migrations"
+)
+
+// TestPingTracksRoundTrip writes pings through an import and reads them back
+// through the pings view (decoded in SQL) exactly as quantized.
+func TestPingTracksRoundTrip(t *testing.T) {
+	st := dbtest.New(t)
+	ctx := context.Background()
+	load, _, err := st.BeginPings(ctx, "t.csv", "sha-t", "wgs84", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 2, 23, 59, 0, 0, time.UTC)
+	var in []store.PingRow
+	for i := range 300 {
+		tm, lat, lng := store.Quantize(t0.Add(time.Duration(i)*1234567*time.Microsecond), 31.2+float64(i%17)*1.234567e-4, 121.4-float64(i%5)*3.3e-5)
+		st := []string{"", "idle", "delivering"}[i/100]
+		in = append(in, store.PingRow{Rider: int64(1 + i%2), Time: tm, Lat: lat, Lng: lng, Status: st})
+	}
+	if err := load.Write(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := load.Commit(ctx, store.Derived{Result: &activity.Result{}}, int64(len(in)), 0); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := st.Pool.Query(ctx, `SELECT rider, ts, lat, lng, status FROM pings ORDER BY rider, ts`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var got store.PingRow
+		if err := rows.Scan(&got.Rider, &got.Time, &got.Lat, &got.Lng, &got.Status); err != nil {
+			t.Fatal(err)
+		}
+		want := in[(n%150)*2+n/150] // rider 1 holds the even pings, rider 2 the odd ones
+		got.Time = got.Time.UTC()
+		if got != want {
+			t.Fatalf("ping %d = %+v, want %+v", n, got, want)
+		}
+		n++
+	}
+	if n != len(in) {
+		t.Errorf("%d pings read back, want %d", n, len(in))
+	}
+	var segs int
+	var bytes int64
+	_ = st.Pool.QueryRow(ctx, `SELECT count(*), sum(pg_column_size(k.*)) FROM ping_tracks k`).Scan(&segs, &bytes)
+	if segs != 4 { // two riders × two UTC days
+		t.Errorf("%d track segments, want 4", segs)
+	}
+	if per := float64(bytes) / float64(n); per > 20 {
+		t.Errorf("%.1f bytes a ping stored, want ≤ 20", per)
+	}
+}
+
+// TestMigratePingsToTracks moves rows of the old pings table into tracks.
+func TestMigratePingsToTracks(t *testing.T) {
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, dbtest.NewURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	db := stdlib.OpenDBFromPool(pool)
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS, goose.WithLogger(goose.NopLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE pings_20261102 PARTITION OF pings FOR VALUES FROM ('2026-11-02') TO ('2026-11-03')`,
+		`INSERT INTO pings (rider, ts, lng, lat, cell, batch_id, status) VALUES
+			(7, '2026-11-02 10:00:30.5+00', 121.4000001, 31.2, 1, 3, 'idle'),
+			(7, '2026-11-02 10:00:00+00', 121.4, 31.2000002, 1, 3, ''),
+			(7, '2026-11-02 10:01:00+00', 121.3999, 31.21, 1, 3, 'idle'),
+			(8, '2026-11-02 11:00:00+00', 121.5, 31.3, 1, 3, 'delivering')`,
+	} {
+		if _, err := pool.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const q = `SELECT string_agg(rider || ' ' || to_char(ts AT TIME ZONE 'UTC', 'HH24:MI:SS.MS') || ' ' || lng || ' ' || lat || ' ' || status, ', ' ORDER BY rider, ts) FROM pings`
+	var before, after string
+	if err := pool.QueryRow(ctx, q).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := pool.QueryRow(ctx, q).Scan(&after); err != nil {
+		t.Fatal(err)
+	}
+	if before != after {
+		t.Errorf("pings after the migration:\n%s\nwant\n%s", after, before)
+	}
+	var segs int
+	_ = pool.QueryRow(ctx, `SELECT count(*) FROM ping_tracks`).Scan(&segs)
+	if segs != 2 {
+		t.Errorf("%d track segments, want 2 (one per rider-day)", segs)
+	}
+
+}
