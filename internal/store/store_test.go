@@ -33,7 +33,7 @@ func TestMigrateTwiceAndSchema(t *testing.T) {
 		t.Fatalf("second migrate moved version %d → %d, want no-op", v1, v2)
 	}
 
-	tables := []string{"riders", "pings", "ingest_batches", "hex_activity", "hex_cells", "rider_ranges",
+	tables := []string{"riders", "ping_tracks", "pings", "ingest_batches", "hex_activity", "hex_cells", "rider_ranges",
 		"rider_cells", "rider_days", "admin_areas", "grids", "sites", "scenarios", "assignments", "audit_log", "api_tokens", "data_versions"}
 	for _, tb := range tables {
 		var ok bool
@@ -42,8 +42,8 @@ func TestMigrateTwiceAndSchema(t *testing.T) {
 		}
 	}
 	var partitioned string
-	if err := s.Pool.QueryRow(ctx, `SELECT partstrat FROM pg_partitioned_table WHERE partrelid = 'pings'::regclass`).Scan(&partitioned); err != nil || partitioned != "r" {
-		t.Errorf("pings partitioning = %q (err %v), want range partitioned", partitioned, err)
+	if err := s.Pool.QueryRow(ctx, `SELECT partstrat FROM pg_partitioned_table WHERE partrelid = 'ping_tracks'::regclass`).Scan(&partitioned); err != nil || partitioned != "r" {
+		t.Errorf("ping_tracks partitioning = %q (err %v), want range partitioned", partitioned, err)
 	}
 	// Spatial indexes are GiST; the H3 lookups have btree indexes.
 	want := map[string]string{
