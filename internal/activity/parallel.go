@@ -9,9 +9,12 @@ import (
 	"github.com/hexcover/hexcover/internal/model"
 )
 
+// shard is one worker's part of a batch: the indices of its pings, and the
+// rider key of every ping of the batch (shared by the workers).
 type shard struct {
 	pings []model.Ping
 	keys  []int64
+	idx   []int32
 }
 
 // AggregateParallel aggregates the pings read from in with workers
@@ -23,7 +26,8 @@ type shard struct {
 //
 // The first error (an out-of-order ping, a malformed rider id, coordinates H3
 // rejects, or ctx being done) stops the aggregation and is returned. The
-// batches are not retained.
+// batches are read (not copied) by the workers after they were received: the
+// caller must not modify a batch once sent.
 func AggregateParallel(ctx context.Context, s Settings, workers int, in <-chan []model.Ping) (*Result, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
@@ -47,7 +51,7 @@ func AggregateParallel(ctx context.Context, s Settings, workers int, in <-chan [
 				if ctx.Err() != nil {
 					continue // drain
 				}
-				for i := range sh.pings {
+				for _, i := range sh.idx {
 					p := &sh.pings[i]
 					c, err := CellOf(p.Lat, p.Lng, s.BaseRes)
 					if err == nil {
@@ -83,19 +87,23 @@ func AggregateParallel(ctx context.Context, s Settings, workers int, in <-chan [
 					return
 				}
 			}
+			keys := make([]int64, len(batch))
 			subs := make([]shard, workers)
+			for w := range subs {
+				subs[w] = shard{pings: batch, keys: keys, idx: make([]int32, 0, len(batch)/workers+len(batch)/8+1)}
+			}
 			for i := range batch {
 				k, err := batch[i].Rider.Key()
 				if err != nil {
 					cancel(fmt.Errorf("activity: %w", err))
 					return
 				}
+				keys[i] = k
 				w := int(uint64(k) % uint64(workers))
-				subs[w].pings = append(subs[w].pings, batch[i])
-				subs[w].keys = append(subs[w].keys, k)
+				subs[w].idx = append(subs[w].idx, int32(i))
 			}
 			for w, sh := range subs {
-				if len(sh.pings) == 0 {
+				if len(sh.idx) == 0 {
 					continue
 				}
 				select {
