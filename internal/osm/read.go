@@ -239,7 +239,10 @@ func scan(ctx context.Context, path string, format Format, gz, relationsOnly boo
 	defer sc.Close()
 	for sc.Scan() {
 		if err := fn(sc.Object(), cr.n); err != nil {
-			return err
+			if lines != nil {
+				return fmt.Errorf("%s line %d: %w", path, lines.line, err)
+			}
+			return fmt.Errorf("%s: %w", path, err)
 		}
 	}
 	if err := sc.Err(); err != nil {
