@@ -279,7 +279,7 @@ func TestDemoServeEndToEnd(t *testing.T) {
 	}
 	cmd := exec.Command("node", "test/smoke.mjs")
 	cmd.Dir = "../../web"
-	cmd.Env = append(os.Environ(), "BASE_URL="+base, "SCREENSHOT_DIR="+shots, "SMOKE_TIMEOUT_MS=480000")
+	cmd.Env = append(os.Environ(), "BASE_URL="+base, "SCREENSHOT_DIR="+shots, "SMOKE_TIMEOUT_MS=600000")
 	b, err := cmd.CombinedOutput()
 	t.Logf("browser smoke test:\n%s", b)
 	if err != nil {

@@ -9,6 +9,7 @@ import { API, FALLBACK_VIEW, LAYER_GROUPS, LOCAL_FONT_FAMILY, SOURCES } from './
 import { getLang, initLang, onLangChange, t, toggleLang } from './i18n.js';
 import { GAP_HATCH, LABEL_LAYERS, activityColor, buildStyle, gapHatch, labelField } from './mapstyle.js';
 import { initAreaLabels } from './labels.js';
+import { applyEnums } from './enums.js';
 import { readState, state, tileQuery } from './state.js';
 import { createViews } from './views.js';
 import { initInteraction } from './popups.js';
@@ -160,6 +161,7 @@ async function start() {
     console.warn('hexcover: /api/meta failed, using the fallback view:', err.message);
     ui.showError('meta', err.status === 403 ? 'error.forbidden' : 'error.meta');
   }
+  applyEnums(meta && meta.enums); // the server's kinds, ranges and names, before style and views
   ui.setMeta(meta);
 
   const visible = visibleFromUrl(loadLayerVisibility());

@@ -5,7 +5,13 @@
 
 const DEFAULTS = { view: '', tod: '', days: '', metric: 'rider_hours', grid: '', gap: '', level: 'street', run: '' };
 
-const NAMED = { breakfast: [7, 9], lunch: [11, 13], dinner: [17, 19], night: [21, 23], peak: null };
+/** Clock hours of each named range (fallback; /api/meta enums.hour_ranges replace it: setHourRanges). */
+let NAMED = { breakfast: [7, 8, 9], lunch: [11, 12, 13], dinner: [17, 18, 19], night: [21, 22, 23, 0], peak: [11, 12, 13, 17, 18, 19] };
+
+/** Sets the named hour ranges from the server: { id: [clock hours] }. */
+export function setHourRanges(r) {
+  NAMED = r;
+}
 
 /**
  * The hours= parameter for the time-of-day preset (tod) and days ('' all, weekday, weekend):
@@ -15,9 +21,18 @@ export function hoursParam() {
   const { tod, days } = state;
   if (!days) return tod;
   const dayList = days === 'weekday' ? [0, 1, 2, 3, 4] : [5, 6];
-  const spans = tod === 'peak' ? [[11, 13], [17, 19]] : tod === 'night' ? [[0, 0], [21, 23]] : tod ? [NAMED[tod]] : [[0, 23]];
+  const clock = tod && NAMED[tod] ? NAMED[tod] : Array.from({ length: 24 }, (_, h) => h);
+  const hours = [];
+  for (const d of dayList) for (const h of clock) hours.push(d * 24 + h);
+  hours.sort((a, b) => a - b);
+  // Consecutive hours as a-b ranges.
   const parts = [];
-  for (const d of dayList) for (const [a, b] of spans) parts.push(a === b ? `${d * 24 + a}` : `${d * 24 + a}-${d * 24 + b}`);
+  for (let i = 0; i < hours.length; ) {
+    let j = i;
+    while (j + 1 < hours.length && hours[j + 1] === hours[j] + 1) j++;
+    parts.push(i === j ? `${hours[i]}` : `${hours[i]}-${hours[j]}`);
+    i = j + 1;
+  }
   return parts.join(',');
 }
 

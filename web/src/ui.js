@@ -49,8 +49,8 @@ export function renderHeader() {
 }
 
 /**
- * The dates the data holds, from /api/meta's period ({from, to} or {start, end}, with dates or a
- * day count and the weekdays), as { from, to, days, weekdays }; null when the server does not say.
+ * The dates the data holds, from /api/meta's period ({from, to, days, weekdays: ISO 1–7}), as
+ * { from, to, days, weekdays }; null when the server does not say (or holds no activity).
  */
 export function dataPeriod(m) {
   const p = m && m.period;
@@ -61,7 +61,8 @@ export function dataPeriod(m) {
   const n = Number.isFinite(p.days) ? p.days : Array.isArray(p.dates) ? p.dates.length : null;
   const weekdays = Array.isArray(p.weekdays) ? p.weekdays : null;
   let days = n !== null ? t('header.period.days', { n }) : '';
-  if (weekdays && weekdays.length && weekdays.length < 7) days += (days ? ' · ' : '') + weekdays.map((d) => t(`weekday.${d}`)).join(getLang() === 'en' ? ', ' : '、');
+  // ISO weekdays (1 = Monday … 7 = Sunday), named when the data misses some.
+  if (weekdays && weekdays.length && weekdays.length < 7) days += (days ? ' · ' : '') + weekdays.map((d) => t(`weekday.${(Number(d) + 6) % 7}`)).join(getLang() === 'en' ? ', ' : '、');
   return { from, to, days, weekdays };
 }
 

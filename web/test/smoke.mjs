@@ -27,7 +27,7 @@ const ORIGIN = new URL(BASE_URL).origin;
 const EXPECT_FEATURES = process.env.SMOKE_EXPECT_FEATURES !== '0';
 const SHOT_DIR = resolve(process.env.SCREENSHOT_DIR || fileURLToPath(new URL('./out/', import.meta.url)));
 const TOTAL_MS = Number(process.env.SMOKE_TIMEOUT_MS || 85000);
-const READY_MS = 60000;
+const READY_MS = 120000;
 const LAUNCH_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -105,7 +105,7 @@ function sameOrigin(u) {
 
 /** Waits for window.hexcover.ready (the map's first idle after login). */
 async function waitReady(page) {
-  await page.waitForFunction(() => window.hexcover && window.hexcover.ready, null, { timeout: 60000 });
+  await page.waitForFunction(() => window.hexcover && window.hexcover.ready, null, { timeout: 120000 });
   await page.evaluate(
     (ms) =>
       Promise.race([
@@ -285,6 +285,9 @@ async function main() {
     assert(await page.locator('.maplibregl-ctrl-scale').isVisible(), 'no scale bar');
     const legend = await page.locator('#panel').innerText();
     assert(legend.includes('骑手·小时'), 'legend has no rider-hours unit');
+    // The dates the data holds, when the server says (GET /api/meta period).
+    const period = await page.evaluate(() => window.hexcover.meta.period);
+    if (period && period.from) assert((await page.locator('#period').innerText()).includes(period.from), `header lacks the data period ${period.from}`);
     assert(!(await page.locator('#error-banner').isVisible()), `error banner: ${await page.locator('#error-banner').innerText()}`);
   });
 
@@ -344,7 +347,7 @@ async function main() {
     const pt = await findPoint(page, 'activity-fill');
     assert(pt, 'no activity hexagon to click');
     await page.mouse.click(pt.x, pt.y);
-    await page.locator('.maplibregl-popup').waitFor({ timeout: 5000 });
+    await page.locator('.maplibregl-popup').waitFor({ timeout: 15000 });
     const txt = await page.locator('.maplibregl-popup').innerText();
     assert(txt.includes('骑手活动') && txt.includes('骑手时长（骑手·小时）') && !txt.includes('网格长'), `popup: ${txt}`);
     assertNoRawIds(txt);
@@ -378,7 +381,7 @@ async function main() {
     const mayRun = await page.evaluate(() => (window.hexcover.me.capabilities || []).includes('siting'));
     if (!mayRun) assert((await page.locator('#run-siting').count()) === 0, 'leader sees the siting controls');
     await page.locator('#gap-list [data-gap]').first().click();
-    await page.locator('.maplibregl-popup').waitFor({ timeout: 5000 });
+    await page.locator('.maplibregl-popup').waitFor({ timeout: 15000 });
     const txt = await page.locator('.maplibregl-popup').innerText();
     assert(txt.includes('缺口区') && txt.includes('最近站点'), `gap popup: ${txt}`);
     assertNoRawIds(txt);
@@ -391,7 +394,7 @@ async function main() {
     const pt = await findPoint(page, 'gaps-fill');
     assert(pt, 'no gap cell to click');
     await page.mouse.click(pt.x, pt.y);
-    await page.locator('.maplibregl-popup').waitFor({ timeout: 5000 });
+    await page.locator('.maplibregl-popup').waitFor({ timeout: 15000 });
     const txt = await page.locator('.maplibregl-popup').innerText();
     assert(txt.includes('缺口区') && !txt.includes('网格长'), `popup: ${txt}`);
     assertNoRawIds(txt);
@@ -651,7 +654,7 @@ async function main() {
     const p2 = await context.newPage();
     await p2.route('**/api/meta', (route) => route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":"smoke"}' }));
     await p2.goto(BASE_URL + '/', { waitUntil: 'domcontentloaded' });
-    await p2.waitForFunction(() => window.hexcover && window.hexcover.ready, null, { timeout: 60000 });
+    await p2.waitForFunction(() => window.hexcover && window.hexcover.ready, null, { timeout: 120000 });
     await p2.locator('[role=alert]').first().waitFor({ state: 'visible', timeout: 5000 });
     const c = await p2.evaluate(() => {
       const m = window.hexcover.map.getCenter();
