@@ -189,6 +189,9 @@ func (h *handlers) decide(accept bool) httpkit.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		if !v.Admin() {
+			m = m.forManager()
+		}
 		return httpkit.WriteJSON(w, http.StatusOK, m)
 	}
 }

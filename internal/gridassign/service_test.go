@@ -557,6 +557,11 @@ func TestDemoCityAssignment(t *testing.T) {
 				t.Errorf("manager roster range %s reaches outside grid %s", f.Geometry, grid)
 			}
 		}
+		// The grid's members: no scores for the manager.
+		code, body = do(t, h, "GET", "/api/grids/"+grid, mgr, "")
+		if code != 200 || bytes.Contains(body, []byte(`"score"`)) || !bytes.Contains(body, []byte(rider)) {
+			t.Errorf("manager grid detail: %d %.300s; want the member %s without a score", code, body, rider)
+		}
 		// Proposals: no scores for the manager; another scope's are refused.
 		code, body = do(t, h, "POST", "/api/assignments", mgr, `{"street":"`+g.StreetCode+`","dry_run":true}`)
 		if code != 200 || bytes.Contains(body, []byte(`"score"`)) || bytes.Contains(body, []byte(`"total_score"`)) || !bytes.Contains(body, []byte(`"time_share_band"`)) {
