@@ -130,8 +130,15 @@ func TestCLIMatchesAPI(t *testing.T) {
 	if out, stderr, code := hexcover(t, env, "rebuild"); code != 0 || !strings.Contains(out, "rebuilt aggregates") {
 		t.Errorf("rebuild: %s %s", out, stderr)
 	}
-	if out, _, code := hexcover(t, env, "batches"); code != 0 || strings.Count(out, "done") != 4 {
-		t.Errorf("batches should list the 4 demo imports as done:\n%s", out)
+	// The demo imports areas, grids, sites, pings and its road extract (osm).
+	if out, _, code := hexcover(t, env, "batches"); code != 0 || strings.Count(out, "done") != 5 {
+		t.Errorf("batches should list the 5 demo imports as done:\n%s", out)
+	} else {
+		for _, kind := range []string{"areas", "grids", "sites", "pings", "osm"} {
+			if !strings.Contains(out, kind) {
+				t.Errorf("batches lack the demo's %s import:\n%s", kind, out)
+			}
+		}
 	}
 
 	if _, stderr, code := hexcover(t, env, "token", "revoke", "cli-test"); code != 0 {
