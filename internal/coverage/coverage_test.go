@@ -2,6 +2,7 @@ package coverage_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 
 	"github.com/hexcover/hexcover/geo"
@@ -367,7 +369,7 @@ func TestIndexAgreesWithPostGIS(t *testing.T) {
 		t.Fatal(err)
 	}
 	pts, rs := radiusQueries(a)
-	db, err := st.CellsWithin(ctx, 9, pts, rs)
+	db, err := cellsWithin(ctx, st, 9, pts, rs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -429,9 +431,48 @@ func BenchmarkRadius(b *testing.B) {
 	})
 	b.Run("postgis-dwithin", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := st.CellsWithin(ctx, 9, pts, rs); err != nil {
+			if _, err := cellsWithin(ctx, st, 9, pts, rs); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
+}
+
+// cellsWithin returns, for each point, the cells of resolution res whose
+// centres lie within radiusM[i] metres of points[i] (ST_DWithin on
+// geography, i.e. on the spheroid, after a GiST box filter valid up to 60°
+// latitude). It is the database counterpart of the in-memory spatial hash
+// the coverage package uses: the reference of its tests and benchmarks.
+func cellsWithin(ctx context.Context, s *store.Store, res int, points []orb.Point, radiusM []float64) ([][]int64, error) {
+	if len(points) != len(radiusM) {
+		return nil, fmt.Errorf("cells within: %d points but %d radii", len(points), len(radiusM))
+	}
+	out := make([][]int64, len(points))
+	if len(points) == 0 {
+		return out, nil
+	}
+	xs, ys := make([]float64, len(points)), make([]float64, len(points))
+	for i, p := range points {
+		xs[i], ys[i] = p.Lon(), p.Lat()
+	}
+	rows, err := s.Pool.Query(ctx, `SELECT p.i, c.cell
+		FROM unnest($1::float8[], $2::float8[], $3::float8[]) WITH ORDINALITY AS p(x, y, r, i)
+		JOIN hex_cells c ON c.res = $4
+			-- A box in degrees first, so the GiST index on center is used (r/55 km
+			-- per degree is generous up to 60° latitude), then the exact test.
+			AND c.center && ST_Expand(ST_SetSRID(ST_MakePoint(p.x, p.y), 4326), p.r / 55000.0)
+			AND ST_DWithin(c.center::geography, ST_SetSRID(ST_MakePoint(p.x, p.y), 4326)::geography, p.r)
+		ORDER BY p.i, c.cell`, xs, ys, radiusM, int16(res))
+	if err != nil {
+		return nil, fmt.Errorf("cells within: %w", err)
+	}
+	var i, cell int64
+	_, err = pgx.ForEachRow(rows, []any{&i, &cell}, func() error {
+		out[i-1] = append(out[i-1], cell)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cells within: %w", err)
+	}
+	return out, nil
 }

@@ -16,7 +16,7 @@ import (
 // Measured on the demo city (685 res-9 cells, 73 sites; BenchmarkRadius):
 // building the index and running every site's query takes 0.2 ms in Go,
 // against 11 ms for the same ST_DWithin query on geography in PostGIS with a
-// GiST box pre-filter (store.CellsWithin; 96 ms without it). PostGIS also
+// GiST box pre-filter (the tests' cellsWithin; 96 ms without it). PostGIS also
 // measures on the spheroid rather than the sphere H3 and this package use:
 // 3 of 1,133 site-cell pairs differ, all within 0.5% of the radius.
 type Index struct {

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/hexcover/hexcover/internal/errs"
 	"github.com/hexcover/hexcover/internal/store"
 )
@@ -39,7 +41,7 @@ import (
 type Service struct {
 	st  *store.Store
 	o   ServiceOptions
-	sem chan struct{}
+	sem *semaphore.Weighted
 
 	mu          sync.Mutex
 	cellVersion int64 // activity data version whose range cells are known to be in hex_cells
@@ -94,21 +96,29 @@ func NewService(st *store.Store, o ServiceOptions) *Service {
 	if o.Wait <= 0 {
 		o.Wait = 2 * time.Second
 	}
-	return &Service{st: st, o: o, sem: make(chan struct{}, o.MaxConcurrent)}
+	return &Service{st: st, o: o, sem: semaphore.NewWeighted(int64(o.MaxConcurrent))}
 }
 
 // acquire takes a slot for heavy work, waiting at most o.Wait.
 func (s *Service) acquire(ctx context.Context) (func(), error) {
-	t := time.NewTimer(s.o.Wait)
-	defer t.Stop()
-	select {
-	case s.sem <- struct{}{}:
-		return func() { <-s.sem }, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-t.C:
-		return nil, ErrBusy
+	return acquireWithin(ctx, s.sem, s.o.Wait, ErrBusy)
+}
+
+// acquireWithin takes a slot of sem, waiting at most wait: busy when none
+// frees up in time, the context's error when the caller goes away first.
+func acquireWithin(ctx context.Context, sem *semaphore.Weighted, wait time.Duration, busy error) (func(), error) {
+	if sem.TryAcquire(1) {
+		return func() { sem.Release(1) }, nil
 	}
+	wctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	if err := sem.Acquire(wctx, 1); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, busy
+	}
+	return func() { sem.Release(1) }, nil
 }
 
 // Explanation says in a sentence why a courier is proposed (PIPL Art. 24).

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/paulmach/orb"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/hexcover/hexcover/internal/activity"
 	"github.com/hexcover/hexcover/internal/coverage"
@@ -179,7 +180,7 @@ type PickResult struct {
 type Service struct {
 	Coverage *coverage.Engine
 	Options  Options // solver options
-	sem      chan struct{}
+	sem      *semaphore.Weighted
 }
 
 // NewService returns a service allowing concurrency solves at once (0:
@@ -188,20 +189,8 @@ func NewService(eng *coverage.Engine, concurrency int) *Service {
 	if concurrency <= 0 {
 		concurrency = DefaultConcurrency
 	}
-	return &Service{Coverage: eng, sem: make(chan struct{}, concurrency)}
+	return &Service{Coverage: eng, sem: semaphore.NewWeighted(int64(concurrency))}
 }
-
-// tryAcquire takes a solve slot without waiting.
-func (s *Service) tryAcquire() bool {
-	select {
-	case s.sem <- struct{}{}:
-		return true
-	default:
-		return false
-	}
-}
-
-func (s *Service) release() { <-s.sem }
 
 // candidate is a possible site with its position and radius.
 type candidate struct {
@@ -510,9 +499,9 @@ func (s *Service) RunLimited(ctx context.Context, req Request) (*Result, error) 
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
-	if !s.tryAcquire() {
+	if !s.sem.TryAcquire(1) {
 		return nil, errs.E(errs.Unavailable, "siting is busy with other requests; retry shortly", 5*time.Second)
 	}
-	defer s.release()
+	defer s.sem.Release(1)
 	return s.Run(ctx, req)
 }

@@ -248,45 +248,6 @@ func (s *Store) DissolveCells(ctx context.Context, cells []int64, groups []int32
 	return out, nil
 }
 
-// CellsWithin returns, for each point, the cells of resolution res whose
-// centres lie within radiusM[i] metres of points[i] (ST_DWithin on
-// geography, i.e. on the spheroid, after a GiST box filter valid up to 60°
-// latitude). It is the database counterpart of the in-memory spatial hash
-// the coverage package uses; kept for comparison and benchmarks.
-func (s *Store) CellsWithin(ctx context.Context, res int, points []orb.Point, radiusM []float64) ([][]int64, error) {
-	if len(points) != len(radiusM) {
-		return nil, fmt.Errorf("cells within: %d points but %d radii", len(points), len(radiusM))
-	}
-	out := make([][]int64, len(points))
-	if len(points) == 0 {
-		return out, nil
-	}
-	xs, ys := make([]float64, len(points)), make([]float64, len(points))
-	for i, p := range points {
-		xs[i], ys[i] = p.Lon(), p.Lat()
-	}
-	rows, err := s.Pool.Query(ctx, `SELECT p.i, c.cell
-		FROM unnest($1::float8[], $2::float8[], $3::float8[]) WITH ORDINALITY AS p(x, y, r, i)
-		JOIN hex_cells c ON c.res = $4
-			-- A box in degrees first, so the GiST index on center is used (r/55 km
-			-- per degree is generous up to 60° latitude), then the exact test.
-			AND c.center && ST_Expand(ST_SetSRID(ST_MakePoint(p.x, p.y), 4326), p.r / 55000.0)
-			AND ST_DWithin(c.center::geography, ST_SetSRID(ST_MakePoint(p.x, p.y), 4326)::geography, p.r)
-		ORDER BY p.i, c.cell`, xs, ys, radiusM, int16(res))
-	if err != nil {
-		return nil, fmt.Errorf("cells within: %w", err)
-	}
-	var i, cell int64
-	_, err = pgx.ForEachRow(rows, []any{&i, &cell}, func() error {
-		out[i-1] = append(out[i-1], cell)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("cells within: %w", err)
-	}
-	return out, nil
-}
-
 // CoverageVersion is the combined data version of everything coverage
 // depends on (activity, sites, areas): it changes whenever any of them does.
 func (s *Store) CoverageVersion(ctx context.Context) (string, error) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hexcover/hexcover/geo"
 	"github.com/hexcover/hexcover/internal/errs"
 
 	"github.com/jackc/pgx/v5"
@@ -553,7 +554,7 @@ type RosterMember struct {
 // managers, who may see only their scope).
 func (s *Store) Roster(ctx context.Context, grids []string, clip bool) ([]RosterMember, error) {
 	rows, err := s.Pool.Query(ctx, `WITH scope AS (SELECT ST_Union(geom) AS geom FROM grids WHERE code = ANY($1))
-		SELECT `+assignmentCols+`, g.name, coalesce(ST_AsGeoJSON(cl.geom, 7), 'null'),
+		SELECT `+assignmentCols+`, g.name, ST_AsEWKB(cl.geom),
 			coalesce(ST_X(cl.pt), 0), coalesce(ST_Y(cl.pt), 0)
 		FROM assignments a JOIN grids g ON g.code = a.grid_code LEFT JOIN riders r ON r.id = a.rider
 		LEFT JOIN LATERAL (SELECT ST_ConvexHull(ST_Collect(coalesce(rr.hull, rr.centroid))) AS hull,
@@ -570,12 +571,19 @@ func (s *Store) Roster(ctx context.Context, grids []string, clip bool) ([]Roster
 	}
 	var out []RosterMember
 	var m RosterMember
-	var geom string
+	var ewkb []byte
 	a := &m.AssignmentRow
 	_, err = pgx.ForEachRow(rows, []any{&a.ID, &a.ProposalID, &a.Grid, &a.Rider, &a.PID, &a.Score, &a.Status,
-		&a.ProposedBy, &a.ProposedAt, &a.DecidedBy, &a.DecidedAt, &m.GridName, &geom, &m.CentroidLng, &m.CentroidLat}, func() error {
+		&a.ProposedBy, &a.ProposedAt, &a.DecidedBy, &a.DecidedAt, &m.GridName, &ewkb, &m.CentroidLng, &m.CentroidLat}, func() error {
 		r := m
-		r.Range = json.RawMessage(geom)
+		g, err := geo.EWKBToGeoJSON(ewkb)
+		if err != nil {
+			return fmt.Errorf("roster range of assignment %d: %w", a.ID, err)
+		}
+		if g == nil {
+			g = json.RawMessage("null")
+		}
+		r.Range = g
 		out = append(out, r)
 		return nil
 	})

@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
+	"github.com/hexcover/hexcover/geo"
 	"github.com/hexcover/hexcover/internal/errs"
 )
 
@@ -54,7 +56,7 @@ func (s *Store) RiderRange(ctx context.Context, pid string) ([]RiderRangeFeature
 	rows, err := s.Pool.Query(ctx, `WITH r AS (SELECT id, pid FROM riders WHERE pid LIKE $1 || '%' LIMIT 2)
 		SELECT r.pid, g.period, g.from_ts, g.to_ts, g.days, g.pings, g.active_seconds / 3600, g.dwell_seconds / 3600,
 			ST_X(g.centroid), ST_Y(g.centroid), g.gyration_m, g.p90_m,
-			ST_AsGeoJSON(coalesce(g.hull, g.centroid), 7),
+			ST_AsEWKB(coalesce(g.hull, g.centroid)),
 			coalesce((SELECT array_agg(to_hex(c.cell) ORDER BY c.share DESC) FROM (SELECT cell, share FROM rider_cells c
 				WHERE c.rider = g.rider AND c.period = g.period ORDER BY share DESC LIMIT 10) c), '{}'),
 			coalesce((SELECT array_agg(c.share ORDER BY c.share DESC) FROM (SELECT share FROM rider_cells c
@@ -68,14 +70,19 @@ func (s *Store) RiderRange(ctx context.Context, pid string) ([]RiderRangeFeature
 	var n int
 	for rows.Next() {
 		var f RiderRangeFeature
-		var geom string
+		var ewkb []byte
 		p := &f.Properties
 		if err := rows.Scan(&p.Rider, &p.Period, &p.From, &p.To, &p.Days, &p.Pings, &p.ActiveHours, &p.DwellHours,
-			&p.CentroidLng, &p.CentroidLat, &p.GyrationM, &p.P90M, &geom, &p.TopCells, &p.TopCellShares, &n); err != nil {
+			&p.CentroidLng, &p.CentroidLat, &p.GyrationM, &p.P90M, &ewkb, &p.TopCells, &p.TopCellShares, &n); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		f.Type, f.Geometry = "Feature", json.RawMessage(geom)
+		g, err := geo.EWKBToGeoJSON(ewkb)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("range of rider %s: %w", p.Rider, err)
+		}
+		f.Type, f.Geometry = "Feature", g
 		out = append(out, f)
 	}
 	if err := rows.Err(); err != nil {

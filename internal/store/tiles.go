@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -222,29 +221,4 @@ func (s *Store) PresenceSites(ctx context.Context, kinds []string) ([]PresenceSi
 		return nil
 	})
 	return out, err
-}
-
-// ReferenceMVT builds an activity tile the way a general PostGIS tile server
-// does — one ST_AsMVT(ST_AsMVTGeom(...)) query per tile, clipping and
-// encoding in the database — with the same cells (resolution res, whole-week
-// rows, at least minRiders distinct riders) and properties as internal/tiles.
-// It is the reference of the tiles benchmark, not used to serve. It returns
-// nil for a tile without features.
-func (s *Store) ReferenceMVT(ctx context.Context, z, x, y, res, minRiders int) ([]byte, error) {
-	var b []byte
-	err := s.Pool.QueryRow(ctx, `SELECT ST_AsMVT(q, 'activity', 4096, 'geom') FROM (
-		SELECT ST_AsMVTGeom(ST_Transform(c.boundary, 3857), ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom,
-			to_hex(h.cell) AS cell, h.pings, h.riders, h.rider_seconds / 3600 AS rider_hours,
-			h.dwell_seconds AS dwell_s, h.rider_seconds / 3600 AS demand
-		FROM hex_activity h JOIN hex_cells c ON c.cell = h.cell
-		WHERE h.res = $4 AND h.how = -1 AND h.riders >= $5
-			AND c.boundary && ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326)) q`,
-		z, x, y, int16(res), minRiders).Scan(&b)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil
-	}
-	if len(b) == 0 {
-		b = nil
-	}
-	return b, err
 }

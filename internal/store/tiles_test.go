@@ -135,13 +135,4 @@ func TestTileQueries(t *testing.T) {
 	if err != nil || len(pres) != 1 || pres[0].ExtID != "S1" {
 		t.Errorf("presence sites %+v, %v; want S1 only", pres, err)
 	}
-	// The benchmark reference answers with a tile where there is data and
-	// nothing elsewhere.
-	mvt, err := st.ReferenceMVT(ctx, 15, 27434, 13387, 10, 1)
-	if err != nil || len(mvt) == 0 {
-		t.Errorf("ReferenceMVT: %d bytes, %v", len(mvt), err)
-	}
-	if mvt, err := st.ReferenceMVT(ctx, 15, 0, 0, 10, 1); err != nil || mvt != nil {
-		t.Errorf("ReferenceMVT far away: %d bytes, %v", len(mvt), err)
-	}
 }

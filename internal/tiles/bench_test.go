@@ -2,6 +2,7 @@ package tiles
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/hexcover/hexcover/geo"
@@ -191,7 +193,7 @@ func (s *Service) mustGet(b *testing.B, ctx context.Context, t maptile.Tile) err
 
 func reference(ctx context.Context, st *store.Store) func(maptile.Tile) error {
 	return func(t maptile.Tile) error {
-		_, err := st.ReferenceMVT(ctx, int(t.Z), int(t.X), int(t.Y), geo.DisplayRes(int(t.Z)), DefaultMinRiders)
+		_, err := referenceMVT(ctx, st, int(t.Z), int(t.X), int(t.Y), geo.DisplayRes(int(t.Z)), DefaultMinRiders)
 		return err
 	}
 }
@@ -199,7 +201,7 @@ func reference(ctx context.Context, st *store.Store) func(maptile.Tile) error {
 // BenchmarkActivityTiles compares this package (cold: no tile cache, a new
 // service for every pass, so the in-memory cell indexes are built inside
 // the timing; warm: every tile cached) with the reference, a general
-// PostGIS tile server's one ST_AsMVT query per tile (store.ReferenceMVT),
+// PostGIS tile server's one ST_AsMVT query per tile (referenceMVT),
 // over the same ≥ 500 tiles.
 //
 // "summary" alternates cold and reference passes in one run and reports
@@ -294,4 +296,29 @@ func BenchmarkActivityTiles(b *testing.B) {
 		b.Logf("z13, 2 clients, %d tiles × %d: cold %.0f tiles/s p99 %.2f ms; reference %.0f tiles/s p99 %.2f ms",
 			len(z13), rounds*b.N, ours.rate(), ours.pct(0.99), ref.rate(), ref.pct(0.99))
 	})
+}
+
+// referenceMVT builds an activity tile the way a general PostGIS tile server
+// does — one ST_AsMVT(ST_AsMVTGeom(...)) query per tile, clipping and
+// encoding in the database — with the same cells (resolution res, whole-week
+// rows, at least minRiders distinct riders) and properties as internal/tiles.
+// It is the reference of the tiles benchmark. It returns
+// nil for a tile without features.
+func referenceMVT(ctx context.Context, s *store.Store, z, x, y, res, minRiders int) ([]byte, error) {
+	var b []byte
+	err := s.Pool.QueryRow(ctx, `SELECT ST_AsMVT(q, 'activity', 4096, 'geom') FROM (
+		SELECT ST_AsMVTGeom(ST_Transform(c.boundary, 3857), ST_TileEnvelope($1, $2, $3), 4096, 64, true) AS geom,
+			to_hex(h.cell) AS cell, h.pings, h.riders, h.rider_seconds / 3600 AS rider_hours,
+			h.dwell_seconds AS dwell_s, h.rider_seconds / 3600 AS demand
+		FROM hex_activity h JOIN hex_cells c ON c.cell = h.cell
+		WHERE h.res = $4 AND h.how = -1 AND h.riders >= $5
+			AND c.boundary && ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326)) q`,
+		z, x, y, int16(res), minRiders).Scan(&b)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if len(b) == 0 {
+		b = nil
+	}
+	return b, err
 }

@@ -30,7 +30,7 @@ func (s *Service) tile(ctx context.Context, key string, l Layer, t maptile.Tile,
 			if err := s.acquire(ctx); err != nil {
 				return nil, err
 			}
-			defer func() { <-s.sem }()
+			defer s.sem.Release(1)
 			start := nowFunc()
 			var gz []byte
 			var err error
@@ -63,21 +63,18 @@ func (s *Service) tile(ctx context.Context, key string, l Layer, t maptile.Tile,
 
 // acquire takes a tile worker slot, waiting at most busyWait.
 func (s *Service) acquire(ctx context.Context) error {
-	select {
-	case s.sem <- struct{}{}:
+	if s.sem.TryAcquire(1) {
 		return nil
-	default:
 	}
-	tm := time.NewTimer(busyWait)
-	defer tm.Stop()
-	select {
-	case s.sem <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-tm.C:
+	wctx, cancel := context.WithTimeout(ctx, busyWait)
+	defer cancel()
+	if err := s.sem.Acquire(wctx, 1); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		return errs.E(errs.Unavailable, "tile server busy; retry shortly", time.Second)
 	}
+	return nil
 }
 
 // tileKey names a tile exactly: layer, position, normalised filter, data

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/semaphore"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/hexcover/hexcover/geo"
@@ -79,7 +80,7 @@ type Service struct {
 	data    *dataState
 	cache   *lru
 	flight  singleflight.Group
-	sem     chan struct{}
+	sem     *semaphore.Weighted
 	cells   *cellCache
 	metrics *metrics
 }
@@ -107,7 +108,7 @@ func New(st *store.Store, o Options) *Service {
 		kinds: presenceKinds(o.Radii),
 		data:  newDataState(st),
 		cache: newLRU(o.CacheBytes),
-		sem:   make(chan struct{}, o.MaxConcurrent),
+		sem:   semaphore.NewWeighted(int64(o.MaxConcurrent)),
 		cells: newCellCache(1 << 18),
 	}
 	s.metrics = newMetrics(o.Registry, s.cache)

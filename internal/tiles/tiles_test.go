@@ -596,13 +596,12 @@ func TestSingleflightAndBusy(t *testing.T) {
 		t.Errorf("tile built %v times for 20 concurrent requests, want 1", n)
 	}
 	// Saturated: every worker slot held → 503 with Retry-After.
-	for range cap(e.svc.sem) {
-		e.svc.sem <- struct{}{}
+	slots := int64(e.svc.o.MaxConcurrent)
+	if !e.svc.sem.TryAcquire(slots) {
+		t.Fatal("tile worker slots taken")
 	}
 	resp, b := e.get(t, tilePath("activity", maptile.At(centre, 12), ""), nil)
-	for range cap(e.svc.sem) {
-		<-e.svc.sem
-	}
+	e.svc.sem.Release(slots)
 	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" {
 		t.Errorf("saturated: %d %s, want 503 with Retry-After", resp.StatusCode, b)
 	}
