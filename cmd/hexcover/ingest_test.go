@@ -215,7 +215,7 @@ func TestIngestStopsOnSignal(t *testing.T) {
 		sig   os.Signal
 		after time.Duration
 	}{
-		{"SIGTERM early", syscall.SIGTERM, 400 * time.Millisecond},
+		{"SIGTERM early", syscall.SIGTERM, 50 * time.Millisecond},
 		{"SIGINT while importing", os.Interrupt, 2500 * time.Millisecond},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -226,6 +226,10 @@ func TestIngestStopsOnSignal(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
+			// Signal once the program has opened the file (so main has
+			// installed its handler): on a loaded machine a fixed delay
+			// may still find the runtime starting up.
+			waitOpened(t, cmd.Process.Pid, path)
 			time.Sleep(c.after)
 			sent := time.Now()
 			if err := cmd.Process.Signal(c.sig); err != nil {
@@ -263,4 +267,25 @@ func TestIngestStopsOnSignal(t *testing.T) {
 	if pings != 0 || done != 0 {
 		t.Errorf("after interrupted imports: %d pings, %d done batches; want none", pings, done)
 	}
+}
+
+// waitOpened waits until process pid holds path open (Linux /proc).
+func waitOpened(t *testing.T, pid int, path string) {
+	t.Helper()
+	dir := fmt.Sprintf("/proc/%d/fd", pid)
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		fds, err := os.ReadDir(dir)
+		if err != nil {
+			if os.IsNotExist(err) {
+				t.Fatalf("process %d exited before opening %s", pid, path)
+			}
+			t.Skipf("cannot list %s (%v): this test needs Linux /proc", dir, err)
+		}
+		for _, fd := range fds {
+			if target, err := os.Readlink(filepath.Join(dir, fd.Name())); err == nil && target == path {
+				return
+			}
+		}
+	}
+	t.Fatalf("process %d never opened %s", pid, path)
 }
