@@ -13,6 +13,7 @@ require (
 	github.com/uber/h3-go/v4 v4.5.0
 	golang.org/x/sync v0.24.0
 	golang.org/x/term v0.44.0
+	golang.org/x/time v0.16.0
 	google.golang.org/protobuf v1.36.12
 )
 

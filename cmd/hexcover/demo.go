@@ -60,15 +60,20 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if _, err := st.Migrate(ctx); err != nil {
 		return err
 	}
-	if *ifEmpty {
-		m, err := st.Meta(ctx)
-		if err != nil {
-			return err
-		}
-		if !m.Empty || m.Counts["pings"] > 0 {
-			fmt.Fprintln(e.stdout, "database already holds data; demo not loaded")
-			return nil
-		}
+	m, err := st.Meta(ctx)
+	if err != nil {
+		return err
+	}
+	empty := m.Empty && m.Counts["pings"] == 0
+	if *ifEmpty && !empty {
+		fmt.Fprintln(e.stdout, "database already holds data; demo not loaded")
+		return nil
+	}
+	// The database counts as demo-only (HEXCOVER_DEMO_LOGIN may serve it)
+	// when it was empty or demo-only before this load.
+	wasDemo, err := st.IsDemo(ctx)
+	if err != nil {
+		return err
 	}
 	city, err := demo.Generate(p)
 	if err != nil {
@@ -106,6 +111,11 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	if err := createDemoTokens(ctx, e, st, "street:"+city.Grids[0].StreetCode); err != nil {
 		return err
+	}
+	if empty || wasDemo {
+		if err := st.MarkDemo(ctx); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(e.stdout, "demo city loaded (%s) in %s\n", describe(p), time.Since(start).Round(time.Millisecond))
 	return nil

@@ -16,8 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/hexcover/hexcover/internal/config"
-	"github.com/hexcover/hexcover/internal/server"
+	"github.com/hexcover/hexcover/internal/store"
 )
 
 // privatePG is a PostgreSQL cluster of the test's own, so it can be
@@ -159,7 +158,10 @@ func TestFaultRestartDuringImportAndTiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok := server.DemoToken(config.Default().DemoSecret(), "fault")
+	tok, err := store.NewTokenSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := c.Exec(ctx, `INSERT INTO api_tokens (name, token_hash, role) VALUES ('fault', encode(sha256($1::bytea), 'hex'), 'admin')`, tok); err != nil {
 		t.Fatal(err)
 	}

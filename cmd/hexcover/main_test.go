@@ -15,10 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hexcover/hexcover/internal/config"
 	"github.com/hexcover/hexcover/internal/dbtest"
 	"github.com/hexcover/hexcover/internal/model"
-	"github.com/hexcover/hexcover/internal/server"
 )
 
 var binPath string
@@ -163,6 +161,19 @@ func startServer(t *testing.T, env []string) string {
 	return ""
 }
 
+// printedDemoToken is the token `hexcover demo` printed for role.
+func printedDemoToken(t *testing.T, out, role string) string {
+	t.Helper()
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[0] == role && strings.HasPrefix(f[1], "hxc_") {
+			return f[1]
+		}
+	}
+	t.Fatalf("demo did not print a %s token:\n%s", role, out)
+	return ""
+}
+
 func get(t *testing.T, url string) (int, http.Header, []byte) {
 	t.Helper()
 	r, err := http.Get(url)
@@ -226,7 +237,8 @@ func TestDemoServeEndToEnd(t *testing.T) {
 	if _, stderr, code := hexcover(t, env, "migrate"); code != 0 {
 		t.Errorf("migrate on a loaded database: exit %d: %s", code, stderr)
 	}
-	base := startServer(t, append(env, "HEXCOVER_DEMO_LOGIN=on"))
+	const metricsToken = "metrics-token-for-the-test-0123456789"
+	base := startServer(t, append(env, "HEXCOVER_DEMO_LOGIN=on", "HEXCOVER_METRICS_TOKEN="+metricsToken))
 	if code, _, body := get(t, base+"/readyz"); code != 200 {
 		t.Fatalf("/readyz = %d %s, want 200", code, body)
 	}
@@ -242,9 +254,10 @@ func TestDemoServeEndToEnd(t *testing.T) {
 	if code, _, _ := get(t, base+"/api/meta"); code != 401 {
 		t.Errorf("/api/meta without a token = %d, want 401", code)
 	}
-	admin := server.DemoToken(config.Default().DemoSecret(), model.RoleAdmin)
-	if !strings.Contains(out0, admin) {
-		t.Errorf("demo did not print the admin token:\n%s", out0)
+	admin := printedDemoToken(t, out0, model.RoleAdmin)
+	// The map's demo logins offer exactly the printed tokens.
+	if code, _, body := get(t, base+"/api/demo-logins"); code != 200 || !strings.Contains(string(body), admin) {
+		t.Errorf("/api/demo-logins = %d %s, want the printed admin token", code, body)
 	}
 	code, _, body = getAuth(t, base+"/api/meta", admin)
 	var meta struct {
@@ -262,7 +275,10 @@ func TestDemoServeEndToEnd(t *testing.T) {
 	if meta.Bounds[0] < 121.2 || meta.Bounds[2] > 121.6 || meta.Bounds[1] < 31.1 || meta.Bounds[3] > 31.4 {
 		t.Errorf("bounds %v are not in Shanghai", meta.Bounds)
 	}
-	if code, _, body := get(t, base+"/metrics"); code != 200 ||
+	if code, _, _ := get(t, base+"/metrics"); code != 401 {
+		t.Errorf("/metrics without the metrics token = %d, want 401", code)
+	}
+	if code, _, body := getAuth(t, base+"/metrics", metricsToken); code != 200 ||
 		!bytes.Contains(body, []byte(`hexcover_import_rows_total{kind="pings",result="accepted"}`)) ||
 		!bytes.Contains(body, []byte(`hexcover_http_requests_total{code="200",route="meta"}`)) ||
 		!bytes.Contains(body, []byte(`hexcover_db_pool_conns`)) {

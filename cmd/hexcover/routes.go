@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io/fs"
+	"strings"
 
 	"github.com/hexcover/hexcover/internal/coverage"
 	"github.com/hexcover/hexcover/internal/gridassign"
@@ -20,9 +21,17 @@ func buildServer(ctx context.Context, e *env, st *store.Store, assets fs.FS) (*s
 	// the gap zones of the gaps tile layer.
 	eng := coverage.New(st, coverage.DefaultSettings(e.cfg))
 	ts := tiles.New(st, tiles.Options{MinRiders: e.cfg.MinRiders, Radii: e.cfg.ServiceRadiusM, Registry: srv.Registry(),
-		Gaps: coverage.TileZones{Engine: eng}})
+		Gaps: coverage.TileZones{Engine: eng}, PublicURL: e.cfg.Web.PublicURL})
 	srv.Mount(ts.Routes()...)
-	srv.Mount(analysisRoutes(eng)...)
-	srv.Mount(gridassign.Routes(gridassign.NewService(st, gridassign.ServiceOptions{Thresholds: assignThresholds(e.cfg)}))...)
+	// Analyses share one bounded admission (HEXCOVER_ANALYSIS_SLOTS);
+	// tiles, /api/meta and the cheap lookups do not queue behind them.
+	srv.MountAnalysis(analysisRoutes(eng)...)
+	for _, rt := range gridassign.Routes(gridassign.NewService(st, gridassign.ServiceOptions{Thresholds: assignThresholds(e.cfg)})) {
+		if rt.Name == "grid_candidates" || strings.HasPrefix(rt.Name, "assignments_") {
+			srv.MountAnalysis(rt)
+		} else {
+			srv.Mount(rt)
+		}
+	}
 	return srv, nil
 }

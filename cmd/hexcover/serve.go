@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"time"
 
 	"github.com/hexcover/hexcover/internal/server"
@@ -12,7 +14,46 @@ import (
 )
 
 func openStore(ctx context.Context, e *env) (*store.Store, error) {
-	return store.Open(ctx, e.cfg.DatabaseURL, store.Options{QueryTimeout: e.cfg.QueryTimeout})
+	// Room for every admitted analysis, every tile worker and a few
+	// lookups (meta, auth), so that analyses never hold all connections.
+	conns := int32(e.cfg.Web.AnalysisSlots + 2*runtime.GOMAXPROCS(0) + 4)
+	return store.Open(ctx, e.cfg.DatabaseURL, store.Options{QueryTimeout: e.cfg.QueryTimeout, MaxConns: conns})
+}
+
+// demoAddr is the listen address with HEXCOVER_DEMO_LOGIN=on: the demo
+// logins hand out tokens to anyone who asks, so only this machine may.
+// An address without a host (":8080", "0.0.0.0:8080") becomes
+// 127.0.0.1:PORT; any other non-loopback host is refused.
+func demoAddr(addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("HEXCOVER_ADDR=%q: %v", addr, err)
+	}
+	switch {
+	case host == "" || host == "0.0.0.0" || host == "::":
+		return net.JoinHostPort("127.0.0.1", port), nil
+	case host == "localhost":
+		return addr, nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return addr, nil
+	}
+	return "", fmt.Errorf("HEXCOVER_DEMO_LOGIN=on hands the demo tokens to anyone who can reach the server, so it listens on loopback only; "+
+		"HEXCOVER_ADDR=%q is not loopback: use 127.0.0.1:%s, or unset HEXCOVER_DEMO_LOGIN", addr, port)
+}
+
+// checkDemoOnly refuses demo logins on a database holding anything but the
+// demo city (the mark `hexcover demo` sets and any later import clears).
+func checkDemoOnly(ctx context.Context, st *store.Store) error {
+	ok, err := st.IsDemo(ctx)
+	if err != nil {
+		return fmt.Errorf("HEXCOVER_DEMO_LOGIN=on: cannot check that the database holds only the demo city (run hexcover migrate; is the database up?): %w", err)
+	}
+	if !ok {
+		return errors.New("HEXCOVER_DEMO_LOGIN=on, but this database holds more than the demo city (data was imported, or it was not loaded by hexcover demo): " +
+			"unset HEXCOVER_DEMO_LOGIN and create tokens with hexcover token create, or load the demo into an empty database")
+	}
+	return nil
 }
 
 // openReady opens the store and checks the database answers, turning the
@@ -41,6 +82,16 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	} else if len(pos) > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", pos[0])}
 	}
+	if e.cfg.DemoLogin {
+		addr, err := demoAddr(e.cfg.Addr)
+		if err != nil {
+			return err
+		}
+		if addr != e.cfg.Addr {
+			e.log.Warn("HEXCOVER_DEMO_LOGIN=on: listening on loopback only", "addr", addr, "asked", e.cfg.Addr)
+			e.cfg.Addr = addr
+		}
+	}
 	// Bind first: a port in use is the one thing to report, alone.
 	ln, err := net.Listen("tcp", e.cfg.Addr)
 	if err != nil {
@@ -54,6 +105,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	if e.cfg.DemoLogin {
+		if err := checkDemoOnly(ctx, st); err != nil {
+			return err
+		}
+	}
 	if err := st.Ready(ctx); err != nil {
 		e.log.Warn("database not ready; serving anyway, /readyz reports 503 until it is", "err", err)
 	} else if v, err := st.SchemaVersion(ctx); err == nil && v == 0 {
@@ -66,6 +122,18 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	srv, err := buildServer(ctx, e, st, assets)
 	if err != nil {
 		return err
+	}
+	if e.cfg.Web.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", e.cfg.Web.MetricsAddr)
+		if err != nil {
+			return &server.ListenError{Addr: e.cfg.Web.MetricsAddr, Err: err}
+		}
+		defer mln.Close()
+		go func() {
+			if err := srv.ServeMetrics(ctx, mln); err != nil {
+				e.log.Error("metrics listener", "err", err)
+			}
+		}()
 	}
 	go retentionLoop(ctx, e, st)
 	return srv.Serve(ctx, ln)

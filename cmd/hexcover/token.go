@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/hexcover/hexcover/internal/model"
-	"github.com/hexcover/hexcover/internal/server"
 	"github.com/hexcover/hexcover/internal/store"
 )
 
@@ -98,22 +97,29 @@ func runToken(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// createDemoTokens makes one token per role for the demo city (derived from
-// the secret, so the map's demo logins can find them) and prints them.
+// createDemoTokens makes one fresh random token per role for the demo
+// city, revoking the previous load's, stores them for the map's demo
+// logins (GET /api/demo-logins, HEXCOVER_DEMO_LOGIN=on) and prints them
+// once.
 func createDemoTokens(ctx context.Context, e *env, st *store.Store, gridScope string) error {
-	fmt.Fprintln(e.stdout, "demo tokens (Authorization: Bearer <token>):")
+	var ls []store.DemoLogin
 	for _, role := range model.Roles {
 		var scope []string
 		if role == model.RoleGridManager {
 			scope = []string{gridScope}
 		}
-		tok := server.DemoToken(e.cfg.DemoSecret(), role)
-		if _, err := st.TokenBySecret(ctx, tok); err != nil {
-			if _, err := st.CreateToken(ctx, "demo-"+role, role, scope, tok); err != nil {
-				return err
-			}
+		tok, err := store.NewTokenSecret()
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(e.stdout, "  %-13s %s %s\n", role, tok, strings.Join(scope, ","))
+		ls = append(ls, store.DemoLogin{Role: role, Token: tok, Scope: scope})
+	}
+	if err := st.ReplaceDemoLogins(ctx, ls); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "demo tokens (Authorization: Bearer <token>; new on every demo load):")
+	for _, l := range ls {
+		fmt.Fprintf(e.stdout, "  %-13s %s %s\n", l.Role, l.Token, strings.Join(l.Scope, ","))
 	}
 	return nil
 }

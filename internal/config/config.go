@@ -6,6 +6,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/netip"
+	"net/url"
 	"os"
 	"sort"
 	"strconv"
@@ -44,6 +46,7 @@ type Config struct {
 	// HEXCOVER_ASSIGN_MIN_HOURS).
 	AssignMinShare float64
 	AssignMinHours float64
+	Web            Web // the web surface's protections (sessions, admission, headers)
 }
 
 // IngestLimits bound what the importer reads and keeps of one file, so that
@@ -88,6 +91,19 @@ func (l IngestLimits) OrDefault() IngestLimits {
 	return l
 }
 
+// Web holds the settings of the web surface's protections.
+type Web struct {
+	PublicURL      string        // HEXCOVER_PUBLIC_URL: the URL users reach the server at ("" = as asked)
+	CookieSecure   bool          // HEXCOVER_COOKIE_SECURE, or a PublicURL starting with https
+	SessionIdle    time.Duration // HEXCOVER_SESSION_IDLE: a session unused this long ends
+	SessionMax     time.Duration // HEXCOVER_SESSION_MAX: a session ends this long after login
+	AnalysisSlots  int           // HEXCOVER_ANALYSIS_SLOTS: analysis requests run at once
+	AnalysisWait   time.Duration // HEXCOVER_ANALYSIS_WAIT: how long one waits for a slot before 503
+	MetricsToken   string        // HEXCOVER_METRICS_TOKEN: bearer token that /metrics requires
+	MetricsAddr    string        // HEXCOVER_METRICS_ADDR: separate listener for /metrics
+	TrustedProxies []string      // HEXCOVER_TRUSTED_PROXIES: CIDRs whose X-Forwarded-For is believed
+}
+
 // demoSecret pseudonymizes the demo's synthetic rider ids and derives its
 // demo tokens when HEXCOVER_SECRET is unset. It protects nothing and is never
 // used for real data: ingest refuses to run without a secret of the user's own.
@@ -123,7 +139,17 @@ var Settings = []Setting{
 	{"HEXCOVER_LOG_LEVEL", "info", "log level: debug, info, warn, error"},
 	{"HEXCOVER_ASSIGN_MIN_SHARE", "0.10", "grid candidates: minimum share (0–1) of a courier's active time inside the grid; below it he is a passer-by, never listed or proposed"},
 	{"HEXCOVER_ASSIGN_MIN_HOURS", "2", "grid candidates: minimum hours inside the grid per 7 days of data (scaled to the data's days)"},
-	{"HEXCOVER_DEMO_LOGIN", "off", "on: the map offers one-click logins with the demo city's tokens (make run sets it; never on real data)"},
+	{"HEXCOVER_DEMO_LOGIN", "off", "on: the map offers one-click logins with the demo city's tokens (make run sets it); the server then listens on loopback only and refuses a database holding anything but the demo city"},
+	// The web surface's protections (Web).
+	{"HEXCOVER_PUBLIC_URL", "", "the URL users reach the server at, e.g. https://hexcover.example.org (behind a proxy): TileJSON tile URLs, the same-origin check, and Secure cookies when https"},
+	{"HEXCOVER_COOKIE_SECURE", "off", "on: the session cookie is Secure even without an https HEXCOVER_PUBLIC_URL (a TLS proxy in front)"},
+	{"HEXCOVER_SESSION_IDLE", "2h", "a map session unused this long ends"},
+	{"HEXCOVER_SESSION_MAX", "12h", "a map session ends this long after login, used or not"},
+	{"HEXCOVER_ANALYSIS_SLOTS", "2", "analysis requests (summary, gaps, coverage, siting, candidates, assignments) that run at once; more wait, so tiles and /api/meta keep database connections and CPU"},
+	{"HEXCOVER_ANALYSIS_WAIT", "2s", "how long an analysis request waits for a slot before 503 with Retry-After"},
+	{"HEXCOVER_METRICS_TOKEN", "", "bearer token /metrics requires on the main listener (unset and no HEXCOVER_METRICS_ADDR: /metrics is off)"},
+	{"HEXCOVER_METRICS_ADDR", "", "separate listen address serving only /metrics, without a token (e.g. 127.0.0.1:9090)"},
+	{"HEXCOVER_TRUSTED_PROXIES", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client (login rate limit)"},
 	{"HEXCOVER_INGEST_MAX_RECORD", "64KiB", "bytes of one CSV record or NDJSON line; a longer one fails the file"},
 	{"HEXCOVER_INGEST_MAX_FEATURE", "16MiB", "bytes of one GeoJSON feature; a larger one fails the file"},
 	{"HEXCOVER_INGEST_MAX_FIELD", "4KiB", "bytes of one CSV field or JSON property value (geometry excepted); a longer one rejects its row"},
@@ -201,7 +227,68 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	errs = append(errs, c.Ingest.fromEnv(get)...)
 	errs = append(errs, c.networkFromEnv(get)...)
+	c.Web, err = webFromEnv(get)
+	if err != nil {
+		errs = append(errs, err)
+	}
 	return c, errors.Join(errs...)
+}
+
+// webFromEnv reads the Web settings.
+func webFromEnv(get func(string) string) (Web, error) {
+	var w Web
+	var errs []error
+	var err error
+	w.PublicURL = strings.TrimRight(get("HEXCOVER_PUBLIC_URL"), "/")
+	if w.PublicURL != "" {
+		u, err := url.Parse(w.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			errs = append(errs, fmt.Errorf("HEXCOVER_PUBLIC_URL=%q: want an http or https URL such as https://hexcover.example.org", w.PublicURL))
+		} else {
+			w.CookieSecure = u.Scheme == "https"
+		}
+	}
+	switch strings.ToLower(get("HEXCOVER_COOKIE_SECURE")) {
+	case "on", "1", "true", "yes":
+		w.CookieSecure = true
+	case "off", "0", "false", "no":
+	default:
+		errs = append(errs, fmt.Errorf("HEXCOVER_COOKIE_SECURE=%q: want on or off", get("HEXCOVER_COOKIE_SECURE")))
+	}
+	dur := func(name string, lo, hi time.Duration) time.Duration {
+		d, err := time.ParseDuration(get(name))
+		if err != nil || d < lo || d > hi {
+			errs = append(errs, fmt.Errorf("%s=%q: want a duration from %s to %s", name, get(name), lo, hi))
+		}
+		return d
+	}
+	w.SessionIdle = dur("HEXCOVER_SESSION_IDLE", time.Second, 30*24*time.Hour)
+	w.SessionMax = dur("HEXCOVER_SESSION_MAX", time.Second, 90*24*time.Hour)
+	w.AnalysisWait = dur("HEXCOVER_ANALYSIS_WAIT", 0, time.Minute)
+	if w.AnalysisSlots, err = strconv.Atoi(get("HEXCOVER_ANALYSIS_SLOTS")); err != nil || w.AnalysisSlots < 1 || w.AnalysisSlots > 1000 {
+		errs = append(errs, fmt.Errorf("HEXCOVER_ANALYSIS_SLOTS=%q: want an integer from 1 to 1000", get("HEXCOVER_ANALYSIS_SLOTS")))
+	}
+	w.MetricsToken = get("HEXCOVER_METRICS_TOKEN")
+	if w.MetricsToken != "" && len(w.MetricsToken) < 16 {
+		errs = append(errs, errors.New("HEXCOVER_METRICS_TOKEN: want at least 16 characters (openssl rand -hex 24 makes one)"))
+	}
+	w.MetricsAddr = get("HEXCOVER_METRICS_ADDR")
+	for _, p := range strings.Split(get("HEXCOVER_TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if !strings.Contains(p, "/") {
+			if ip, err := netip.ParseAddr(p); err == nil {
+				p = netip.PrefixFrom(ip, ip.BitLen()).String()
+			}
+		}
+		if _, err := netip.ParsePrefix(p); err != nil {
+			errs = append(errs, fmt.Errorf("HEXCOVER_TRUSTED_PROXIES: %q is not a CIDR such as 10.0.0.0/8 or an address", p))
+			continue
+		}
+		w.TrustedProxies = append(w.TrustedProxies, p)
+	}
+	return w, errors.Join(errs...)
 }
 
 func (l *IngestLimits) fromEnv(get func(string) string) []error {

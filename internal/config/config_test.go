@@ -153,3 +153,27 @@ func TestParseUTCOffset(t *testing.T) {
 		}
 	}
 }
+
+func TestWebSettings(t *testing.T) {
+	c := Default()
+	if c.Web.SessionIdle != 2*time.Hour || c.Web.SessionMax != 12*time.Hour || c.Web.CookieSecure || c.Web.AnalysisSlots != 2 ||
+		c.Web.AnalysisWait != 2*time.Second || c.Web.MetricsToken != "" || c.Web.PublicURL != "" {
+		t.Errorf("web defaults = %+v", c.Web)
+	}
+	c, err := FromEnv(env(map[string]string{"HEXCOVER_PUBLIC_URL": "https://maps.example.org/", "HEXCOVER_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7"}))
+	if err != nil || !c.Web.CookieSecure || c.Web.PublicURL != "https://maps.example.org" || strings.Join(c.Web.TrustedProxies, " ") != "10.0.0.0/8 192.0.2.7/32" {
+		t.Errorf("https public URL and proxies: %+v %v", c.Web, err)
+	}
+	if c, _ := FromEnv(env(map[string]string{"HEXCOVER_COOKIE_SECURE": "on"})); !c.Web.CookieSecure {
+		t.Error("HEXCOVER_COOKIE_SECURE=on: cookie not Secure")
+	}
+	for k, v := range map[string]string{
+		"HEXCOVER_PUBLIC_URL": "ftp://x", "HEXCOVER_COOKIE_SECURE": "maybe", "HEXCOVER_SESSION_IDLE": "0s",
+		"HEXCOVER_SESSION_MAX": "forever", "HEXCOVER_ANALYSIS_SLOTS": "0", "HEXCOVER_ANALYSIS_WAIT": "-1s",
+		"HEXCOVER_METRICS_TOKEN": "short", "HEXCOVER_TRUSTED_PROXIES": "10.0.0.0/99",
+	} {
+		if _, err := FromEnv(env(map[string]string{k: v})); err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s=%s: error %v, want one naming it", k, v, err)
+		}
+	}
+}

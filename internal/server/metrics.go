@@ -2,12 +2,16 @@ package server
 
 import (
 	"context"
+	"crypto/subtle"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/hexcover/hexcover/internal/errs"
+	"github.com/hexcover/hexcover/internal/httpkit"
 	"github.com/hexcover/hexcover/internal/store"
 )
 
@@ -110,4 +114,35 @@ func (c importCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(importRows, prometheus.CounterValue, float64(v[0]), k, "accepted")
 		ch <- prometheus.MustNewConstMetric(importRows, prometheus.CounterValue, float64(v[1]), k, "rejected")
 	}
+}
+
+// metricsOnMain serves /metrics on the main listener only to a bearer of
+// HEXCOVER_METRICS_TOKEN; without one set it is not served there (404):
+// request counts and pool states are for the operator, not the public.
+func (s *Server) metricsOnMain() httpkit.HandlerFunc {
+	h := promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})
+	return func(w http.ResponseWriter, r *http.Request) error {
+		want := s.cfg.Web.MetricsToken
+		if want == "" {
+			msg := "metrics are not served on this address: set HEXCOVER_METRICS_TOKEN"
+			if s.cfg.Web.MetricsAddr != "" {
+				msg = "metrics are served on HEXCOVER_METRICS_ADDR"
+			}
+			return errs.E(errs.NotFound, msg)
+		}
+		got, kind := credentials(r)
+		if kind != credBearer || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+			return errs.E(errs.Unauthenticated, "metrics need Authorization: Bearer <HEXCOVER_METRICS_TOKEN>")
+		}
+		h.ServeHTTP(w, r)
+		return nil
+	}
+}
+
+// MetricsHandler serves /metrics alone, for the separate listener
+// (HEXCOVER_METRICS_ADDR), without a token.
+func (s *Server) MetricsHandler() http.Handler {
+	m := httpkit.NewMux()
+	m.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	return m
 }

@@ -9,12 +9,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hexcover/hexcover/internal/config"
 	"github.com/hexcover/hexcover/internal/errs"
@@ -36,16 +36,28 @@ type Server struct {
 	auth    *authenticator
 	mux     *httpkit.Mux
 	enums   Enums
+	root    http.Handler // mux under the security headers
+	logins  *loginLimiter
+	proxies []netip.Prefix
+	admit   *admission
 }
 
 // New builds the server. assets is the built web map (web.Assets()).
 func New(cfg config.Config, st *store.Store, log *slog.Logger, assets fs.FS, extra ...httpkit.Route) *Server {
 	s := &Server{cfg: cfg, store: st, log: log, assets: assets, extra: extra, reg: prometheus.NewRegistry(),
-		auth: &authenticator{st: st, cache: map[string]authEntry{}}}
+		auth:   &authenticator{st: st, idle: cfg.Web.SessionIdle, cache: map[string]authEntry{}},
+		logins: newLoginLimiter()}
+	for _, p := range cfg.Web.TrustedProxies {
+		if pf, err := netip.ParsePrefix(p); err == nil {
+			s.proxies = append(s.proxies, pf.Masked())
+		}
+	}
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.metrics = newMetrics(s.reg, st)
 	s.enums = EnumsOf(cfg)
+	s.admit = newAdmission(cfg.Web.AnalysisSlots, cfg.Web.AnalysisWait, s.reg)
 	s.routes()
+	s.root = securityHeaders(contentSecurityPolicy(basemapOrigins(cfg.BasemapStyle)), s.mux)
 	return s
 }
 
@@ -53,7 +65,7 @@ func New(cfg config.Config, st *store.Store, log *slog.Logger, assets fs.FS, ext
 func (s *Server) Registry() *prometheus.Registry { return s.reg }
 
 // Handler returns the root handler.
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler { return s.root }
 
 func (s *Server) routes() {
 	m := httpkit.NewMux()
@@ -62,7 +74,7 @@ func (s *Server) routes() {
 		return httpkit.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	}))
 	m.Handle("GET /readyz", s.wrap("readyz", s.readyz))
-	m.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	m.Handle("GET /metrics", s.wrap("metrics", s.metricsOnMain()))
 	m.Handle("GET /api/meta", s.wrap("meta", s.authorize(nil, false, s.meta)))
 	m.Handle("POST /api/login", s.wrap("login", s.login))
 	m.Handle("POST /api/logout", s.wrap("logout", s.logout))
@@ -111,7 +123,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 // letting in-flight requests finish for up to 20 s.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
-		Handler: s.mux,
+		Handler: s.root,
 		// Slow clients must not hold connections: headers within 5 s, the
 		// whole (bounded) request body within 30 s.
 		ReadHeaderTimeout: 5 * time.Second,
@@ -136,6 +148,24 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// ServeMetrics serves only /metrics on ln (HEXCOVER_METRICS_ADDR) until
+// ctx is cancelled.
+func (s *Server) ServeMetrics(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: s.MetricsHandler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	s.log.Info("serving metrics", "addr", ln.Addr().String())
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil

@@ -50,12 +50,10 @@ func (s *Service) serveTile(w http.ResponseWriter, r *http.Request) error {
 	key := tileKey(l, t, f, ver, v)
 	etag := etagOf(key)
 	h := w.Header()
-	if v.Admin() {
-		h.Set("Cache-Control", "private, max-age=60")
-	} else {
-		h.Set("Cache-Control", "public, max-age=60")
-	}
-	h.Set("Vary", "Accept-Encoding")
+	// Every tile needs a signed-in viewer and differs by role: shared
+	// caches must not keep it, nor serve it to other credentials.
+	h.Set("Cache-Control", "private, max-age=60")
+	h.Set("Vary", "Accept-Encoding, Authorization, Cookie")
 	if etagMatches(r.Header.Get("If-None-Match"), etag) {
 		s.metrics.requests.WithLabelValues(string(l), resultNotModified).Inc()
 		h.Set("ETag", etag)
@@ -164,7 +162,7 @@ func (s *Service) serveTileJSON(w http.ResponseWriter, r *http.Request) error {
 		bounds = [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
 	}
 	info := layerInfos[l]
-	u := baseURL(r) + "/tiles/" + string(l) + "/{z}/{x}/{y}.mvt"
+	u := strings.TrimRight(s.o.PublicURL, "/") + "/tiles/" + string(l) + "/{z}/{x}/{y}.mvt"
 	if q := f.Query().Encode(); q != "" {
 		u += "?" + q
 	}
@@ -179,21 +177,7 @@ func (s *Service) serveTileJSON(w http.ResponseWriter, r *http.Request) error {
 	if l == LayerBasemap {
 		tj.VectorLayers = basemapVectorLayers()
 	}
-	w.Header().Set("Cache-Control", "public, max-age=60")
-	w.Header().Set("Vary", "X-Forwarded-Proto")
+	w.Header().Set("Cache-Control", "private, max-age=60")
+	w.Header().Set("Vary", "Authorization, Cookie")
 	return httpkit.WriteJSON(w, http.StatusOK, tj)
-}
-
-// baseURL is the scheme and host the client used, honouring a proxy's
-// X-Forwarded-Proto.
-func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	switch p := strings.ToLower(strings.TrimSpace(strings.Split(r.Header.Get("X-Forwarded-Proto"), ",")[0])); p {
-	case "http", "https":
-		scheme = p
-	}
-	return scheme + "://" + r.Host
 }

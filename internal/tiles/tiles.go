@@ -34,8 +34,10 @@ const (
 	DefaultGapMinRiderHours = 1.0 // at resolution 9; see GapThreshold
 	DefaultMinRiders        = 5
 	// busyWait is how long a request waits for a free tile worker before it
-	// is answered 503.
-	busyWait = 100 * time.Millisecond
+	// is answered 503. A map view asks for dozens of tiles at once (up to
+	// 64 a second when panning); those queue rather than fail, so only a
+	// server overloaded for seconds sheds tiles.
+	busyWait = 5 * time.Second
 )
 
 // Tile geometry constants: clients cannot change them.
@@ -64,6 +66,10 @@ type Options struct {
 	// none. A resolution that does not fit is served by listing each
 	// tile's cells with H3 and reading their rows from the database.
 	IndexCells int
+	// PublicURL is the server's external URL (HEXCOVER_PUBLIC_URL) that
+	// TileJSON tile URLs start with; empty: they are root-relative
+	// ("/tiles/..."), never built from the request's Host header.
+	PublicURL string
 }
 
 // GapSource assigns gap cells to gap zones; the coverage package plugs in

@@ -386,8 +386,8 @@ func TestPrivacySuppression(t *testing.T) {
 	if rp.Header.Get("ETag") == ra.Header.Get("ETag") {
 		t.Error("admin and public tiles share an ETag")
 	}
-	if cc := rp.Header.Get("Cache-Control"); cc != "public, max-age=60" {
-		t.Errorf("public Cache-Control = %q", cc)
+	if cc, v := rp.Header.Get("Cache-Control"), rp.Header.Get("Vary"); cc != "private, max-age=60" || !strings.Contains(v, "Authorization") || !strings.Contains(v, "Cookie") {
+		t.Errorf("non-admin Cache-Control = %q, Vary = %q: want private, varying on the credentials", cc, v)
 	}
 }
 
@@ -727,8 +727,8 @@ func TestFeatureLayers(t *testing.T) {
 }
 
 func TestTileJSON(t *testing.T) {
-	e := newEnv(t, Options{})
-	resp, b := e.get(t, "/tiles/activity.json?hours=lunch&metric=riders&x=1", map[string]string{"X-Forwarded-Proto": "https"})
+	e := newEnv(t, Options{PublicURL: "https://maps.example.org/"})
+	resp, b := e.get(t, "/tiles/activity.json?hours=lunch&metric=riders&x=1", map[string]string{"X-Forwarded-Proto": "http", "Host": "evil.example"})
 	if resp.StatusCode != 200 {
 		t.Fatalf("%d %s", resp.StatusCode, b)
 	}
@@ -736,8 +736,7 @@ func TestTileJSON(t *testing.T) {
 	if err := json.Unmarshal(b, &tj); err != nil {
 		t.Fatal(err)
 	}
-	host := strings.TrimPrefix(e.srv.URL, "http://")
-	wantURL := "https://" + host + "/tiles/activity/{z}/{x}/{y}.mvt?hours=11-13%2C35-37%2C59-61%2C83-85%2C107-109%2C131-133%2C155-157&metric=riders"
+	wantURL := "https://maps.example.org/tiles/activity/{z}/{x}/{y}.mvt?hours=11-13%2C35-37%2C59-61%2C83-85%2C107-109%2C131-133%2C155-157&metric=riders"
 	if tj.TileJSON != "3.0.0" || len(tj.Tiles) != 1 || tj.Tiles[0] != wantURL || tj.MinZoom != 0 || tj.MaxZoom != 16 {
 		t.Errorf("tilejson %+v\nwant tile URL %s", tj, wantURL)
 	}
@@ -748,8 +747,13 @@ func TestTileJSON(t *testing.T) {
 		tj.VectorLayers[0].Fields["cell"] != "String" || !strings.Contains(tj.Name, "Rider activity") || !strings.Contains(tj.Name, "骑手") {
 		t.Errorf("tilejson %+v", tj)
 	}
-	_, b = e.get(t, "/tiles/sites.json", nil)
-	if err := json.Unmarshal(b, &tj); err != nil || tj.MaxZoom != 22 || !strings.HasPrefix(tj.Tiles[0], "http://") {
+	if cc, v := resp.Header.Get("Cache-Control"), resp.Header.Get("Vary"); !strings.HasPrefix(cc, "private") || !strings.Contains(v, "Cookie") {
+		t.Errorf("tilejson Cache-Control %q Vary %q: want private, varying on the credentials", cc, v)
+	}
+	// Without HEXCOVER_PUBLIC_URL the URLs are root-relative, never from Host.
+	e2 := newEnv(t, Options{})
+	_, b = e2.get(t, "/tiles/sites.json", map[string]string{"Host": "evil.example"})
+	if err := json.Unmarshal(b, &tj); err != nil || tj.MaxZoom != 22 || !strings.HasPrefix(tj.Tiles[0], "/tiles/sites/") {
 		t.Errorf("sites tilejson %s (%v)", b, err)
 	}
 }
