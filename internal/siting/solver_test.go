@@ -412,8 +412,17 @@ func TestSolveCancelled(t *testing.T) {
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Solve(timed out) error = %v, want nil or context.DeadlineExceeded", err)
 	}
+	// Promptly: on a quiet machine within 250 ms. A loaded machine can be
+	// slower, so past that compare with the same solve left to finish,
+	// measured now: a cancelled solve must take a small part of it.
 	if elapsed > 250*time.Millisecond {
-		t.Errorf("Solve returned %v after start, want promptly after the 5ms deadline", elapsed)
+		full := time.Now()
+		if _, err := Solve(context.Background(), city, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if whole := time.Since(full); elapsed > whole/4 {
+			t.Errorf("Solve returned %v after start with a 5ms deadline; the whole solve takes %v: cancellation is not prompt", elapsed, whole)
+		}
 	}
 	t.Logf("cancelled solve returned after %v with %v", elapsed, err)
 }
