@@ -26,6 +26,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hexcover/hexcover/internal/errs"
 	"github.com/hexcover/hexcover/internal/model"
@@ -101,20 +102,21 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) int {
 	if k == errs.Canceled && r.Context().Err() != nil {
 		return code // nobody is listening
 	}
+	msg, retry := errs.Message(err), errs.RetryAfter(err)
 	if code == StatusClientClosed {
-		// Canceled but the client is still there (the work was cancelled
-		// some other way): tell it to retry.
-		code = http.StatusServiceUnavailable
+		// Canceled but the client is still there (shared work cancelled by
+		// whoever started it): tell it to retry.
+		code, msg, retry = http.StatusServiceUnavailable, "the work was cancelled; retry", time.Second
 	}
 	h := w.Header()
-	if d := errs.RetryAfter(err); d > 0 {
-		h.Set("Retry-After", strconv.Itoa(max(1, int((d+999_999_999)/1_000_000_000))))
+	if retry > 0 {
+		h.Set("Retry-After", strconv.Itoa(max(1, int((retry+999_999_999)/1_000_000_000))))
 	}
 	h.Del("Content-Encoding")
 	h.Del("Content-Length")
 	h.Del("ETag")
 	h.Set("Cache-Control", "no-store")
-	_ = WriteJSON(w, code, ErrorBody{Error: errs.Message(err)})
+	_ = WriteJSON(w, code, ErrorBody{Error: msg})
 	return code
 }
 

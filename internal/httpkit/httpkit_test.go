@@ -52,7 +52,7 @@ func TestWriteError(t *testing.T) {
 		{errs.Errorf(errs.Invalid, "k = %d: want 1 to 200", 0), 400, "k = 0: want 1 to 200", ""},
 		{errs.E(errs.RateLimited), 429, "too many requests; retry shortly", "5"},
 		// Canceled while the client is still there (not by it): retry.
-		{errs.E(errs.Canceled, context.Canceled), 503, "client closed request", ""},
+		{errs.E(errs.Canceled, context.Canceled), 503, "the work was cancelled; retry", "1"},
 	}
 	for _, c := range cases {
 		rec := httptest.NewRecorder()
