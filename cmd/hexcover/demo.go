@@ -13,6 +13,7 @@ import (
 )
 
 func runDemo(ctx context.Context, e *env, args []string) error {
+	boundImportMemory()
 	p := demo.DefaultParams()
 	fs := newFlags(e, "demo", "[--seed N] [--riders N] [--days N] [--couriers-share F] [--ping-interval D] [--out DIR] [--if-empty]",
 		"generate the synthetic demo city (a Shanghai inner district) and load it, or write its files with --out")

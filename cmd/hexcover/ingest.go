@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -21,7 +22,20 @@ import (
 	"github.com/hexcover/hexcover/internal/store"
 )
 
+// importMemoryLimit is the Go heap limit of the commands that import or
+// rebuild pings, unless GOMEMLIMIT says otherwise: near it the garbage
+// collector works harder instead of letting the heap grow to twice what is
+// live, which keeps the district-day import under 1 GB (docs/SCALING.md).
+const importMemoryLimit = 768 << 20
+
+func boundImportMemory() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(importMemoryLimit)
+	}
+}
+
 func runIngest(ctx context.Context, e *env, args []string) error {
+	boundImportMemory()
 	if len(args) > 0 && args[0] == "osm" {
 		return runIngestOSM(ctx, e, args[1:])
 	}
@@ -238,6 +252,7 @@ func (p *progress) Done() {
 }
 
 func runRebuild(ctx context.Context, e *env, args []string) error {
+	boundImportMemory()
 	fs := newFlags(e, "rebuild", "", "recompute every activity aggregate and rider range from the stored pings")
 	e.cfg.BindFlags(fs)
 	if pos, err := parse(fs, args); err != nil {
