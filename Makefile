@@ -7,7 +7,7 @@ FUZZTIME ?= 10s
 # The database `make run` uses; tests make their own per run (internal/dbtest).
 RUN_DB ?= hexcover
 
-.PHONY: all build web run test test-go vet fmt-check lint fuzz bench loadtest db clean
+.PHONY: all build web run test test-go vet fmt-check lint fuzz bench bench-scale loadtest db clean
 
 all: build
 
@@ -77,6 +77,12 @@ fuzz:
 bench: web
 	scripts/db.sh postgres >/dev/null
 	scripts/bench.sh
+
+## bench-scale: the district-day (35,000 riders, ~36M pings) and a month sample imported and measured against
+## in-run references (scripts/bench-scale.sh; 15 min on an idle 2-core machine, bounded by SCALE_STEP_TIMEOUT)
+bench-scale: web
+	scripts/db.sh postgres >/dev/null
+	scripts/bench-scale.sh
 
 clean:
 	rm -rf bin web/dist/*.js web/dist/*.css web/dist/*.html web/dist/*.map
