@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -179,6 +180,7 @@ func TestFaultRestartDuringImportAndTiles(t *testing.T) {
 	}
 	stop := make(chan struct{})
 	codes := make(chan int, 100000)
+	var served atomic.Int64
 	go func() {
 		defer close(codes)
 		for i := 0; ; i++ {
@@ -188,9 +190,18 @@ func TestFaultRestartDuringImportAndTiles(t *testing.T) {
 			default:
 			}
 			// distinct tiles and hours, so most requests reach the database
-			codes <- tile(14, 13715+i%6, 6690+(i/6)%6, (i/36)%168)
+			code := tile(14, 13715+i%6, 6690+(i/6)%6, (i/36)%168)
+			if code == 200 {
+				served.Add(1)
+			}
+			codes <- code
 		}
 	}()
+	// Restart once the load is being served (a fixed delay may end before
+	// a loaded machine answers the first tile).
+	for wait := time.Now().Add(30 * time.Second); served.Load() == 0 && time.Now().Before(wait); {
+		time.Sleep(20 * time.Millisecond)
+	}
 	time.Sleep(300 * time.Millisecond)
 	pg.restart(t)
 	time.Sleep(300 * time.Millisecond)
