@@ -123,6 +123,17 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if e.cfg.BasemapStyle != "" {
+		// The CSP must admit where the external style loads its tiles,
+		// glyphs and sprites from.
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		origins, err := server.StyleOrigins(sctx, nil, e.cfg.BasemapStyle)
+		cancel()
+		if err != nil {
+			e.log.Warn("could not read HEXCOVER_BASEMAP_STYLE; the CSP admits only the style's own origin, so its tiles may be blocked", "err", err)
+		}
+		srv.AllowOrigins(origins...)
+	}
 	if e.cfg.Web.MetricsAddr != "" {
 		mln, err := net.Listen("tcp", e.cfg.Web.MetricsAddr)
 		if err != nil {

@@ -1,9 +1,14 @@
 package server
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -46,5 +51,42 @@ func TestMetricsOffByDefault(t *testing.T) {
 	s.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	if rec.Code != 200 {
 		t.Errorf("/metrics on the metrics listener = %d, want 200", rec.Code)
+	}
+}
+
+func TestStyleOrigins(t *testing.T) {
+	var base string
+	mux := http.NewServeMux()
+	mux.HandleFunc("/style.json", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"version": 8, "glyphs": "https://fonts.example.com/{fontstack}/{range}.pbf",
+			"sprite": [{"id": "default", "url": "https://sprites.example.com/s"}],
+			"sources": {"a": {"type": "vector", "url": "%s/tiles.json"}, "b": {"type": "raster", "tiles": ["https://{s}.tiles.example.net/{z}/{x}/{y}.png"]}},
+			"layers": []}`, base)
+	})
+	mux.HandleFunc("/tiles.json", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"tiles": ["https://vector.example.org/{z}/{x}/{y}.pbf"]}`)
+	})
+	ts := httptest.NewServer(mux)
+	defer ts.Close()
+	base = ts.URL
+	got, err := StyleOrigins(context.Background(), ts.Client(), ts.URL+"/style.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	want := []string{"https://fonts.example.com", "https://*.tiles.example.net", "https://sprites.example.com", "https://vector.example.org", ts.URL}
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("StyleOrigins = %v, want %v", got, want)
+	}
+	cfg := config.Default()
+	cfg.BasemapStyle = ts.URL + "/style.json"
+	s := New(cfg, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), fstest.MapFS{})
+	s.AllowOrigins(got...)
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+	csp := rec.Header().Get("Content-Security-Policy")
+	if !strings.Contains(csp, "connect-src 'self' "+ts.URL) || !strings.Contains(csp, "https://vector.example.org") || strings.Count(csp, ts.URL) != 2 {
+		t.Errorf("CSP %q: want the style's origins in connect-src and img-src, once each", csp)
 	}
 }
