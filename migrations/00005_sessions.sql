@@ -22,6 +22,12 @@ CREATE TABLE demo_logins (
     scope text[] NOT NULL DEFAULT '{}'
 );
 
+-- Demo tokens made before this migration were derived from a key in the
+-- source code: anyone could compute them. Revoke them; `hexcover demo`
+-- makes random ones.
+UPDATE api_tokens SET revoked_at = now()
+    WHERE revoked_at IS NULL AND name IN ('demo-admin', 'demo-planner', 'demo-leader', 'demo-grid_manager');
+
 -- demo_state holds one row while the database holds only the demo city:
 -- `hexcover demo` sets it after loading, and any import batch started
 -- afterwards (real data) clears it, so a server with demo logins on refuses
