@@ -13,7 +13,9 @@ import (
 	"github.com/hexcover/hexcover/internal/errs"
 	"github.com/hexcover/hexcover/internal/httpkit"
 	"github.com/hexcover/hexcover/internal/model"
+	"github.com/hexcover/hexcover/internal/release"
 	"github.com/hexcover/hexcover/internal/siting"
+	"github.com/hexcover/hexcover/internal/store"
 )
 
 // analysisRoutes builds the coverage, gaps, summary, siting and scenario
@@ -32,7 +34,7 @@ func runGaps(ctx context.Context, e *env, args []string) error {
 	metric := fs.String("metric", "rider_hours", "demand: rider_hours or riders")
 	limit := fs.Int("limit", 20, "number of zones to list")
 	planned := fs.Bool("planned", false, "count planned presence sites as built")
-	admin := fs.Bool("admin", false, "list zones with fewer than k riders too (admin view)")
+	admin := fs.Bool("admin", false, "exact figures, zones below k riders too (admin view; not for publication)")
 	e.cfg.BindFlags(fs)
 	if pos, err := parse(fs, args); err != nil {
 		return err
@@ -51,7 +53,7 @@ func runGaps(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	eng := coverage.New(st, coverage.DefaultSettings(e.cfg))
+	eng := cliEngine(e, st)
 	v := model.Viewer{Name: "cli"}
 	if *admin {
 		v.Role = model.RoleAdmin
@@ -60,6 +62,7 @@ func runGaps(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	notForPublication(e, *admin, *asJSON)
 	if *asJSON {
 		return writeJSONTo(e.stdout, g.FeatureCollection())
 	}
@@ -125,7 +128,7 @@ func areaName(a *coverage.AreaRef) string {
 }
 
 func runSite(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "site", "--k N [--json] [--candidates kinds] [--add id,..] [--remove id,..] [--hours H] [--metric M]",
+	fs := newFlags(e, "site", "--k N [--json] [--candidates kinds] [--add id,..] [--remove id,..] [--hours H] [--metric M] [--admin]",
 		"choose k new sites that cover the most uncovered demand; --json prints the JSON of POST /api/siting")
 	var req siting.Request
 	fs.IntVar(&req.K, "k", 5, fmt.Sprintf("number of new sites, 1..%d (including --add)", siting.MaxK))
@@ -137,6 +140,7 @@ func runSite(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&req.Metric, "metric", "", "demand: rider_hours (default) or riders")
 	fs.BoolVar(&req.CellCentres, "cell-centres", false, "also consider every demand cell's centre as a candidate (rest-station radius)")
 	fs.BoolVar(&req.Planned, "planned", false, "count planned presence sites as built")
+	admin := fs.Bool("admin", false, "site on exact demand (admin view; not for publication)")
 	e.cfg.BindFlags(fs)
 	if pos, err := parse(fs, args); err != nil {
 		return err
@@ -156,7 +160,10 @@ func runSite(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	svc := siting.NewService(coverage.New(st, coverage.DefaultSettings(e.cfg)), 1)
+	svc := siting.NewService(cliEngine(e, st), 1)
+	if *admin {
+		ctx = httpkit.WithViewer(ctx, model.Viewer{Name: "cli", Role: model.RoleAdmin})
+	}
 	res, err := svc.Run(ctx, req)
 	if errs.Is(errs.Invalid, err) {
 		return usageError{errs.Message(err)}
@@ -164,11 +171,32 @@ func runSite(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	notForPublication(e, *admin, *asJSON)
 	if *asJSON {
 		return writeJSONTo(e.stdout, res)
 	}
 	printSiting(e.stdout, res)
 	return nil
+}
+
+// cliEngine is the coverage engine of gaps and site: the published release
+// unless --admin.
+func cliEngine(e *env, st *store.Store) *coverage.Engine {
+	eng := coverage.New(st, coverage.DefaultSettings(e.cfg))
+	eng.UseRelease(release.CoverageSource{C: release.NewCurrent(st, e.cfg.MinRiders)})
+	return eng
+}
+
+// notForPublication says so (on stdout above a table, on stderr beside
+// JSON) when --admin prints exact figures.
+func notForPublication(e *env, admin, asJSON bool) {
+	w := e.stdout
+	if asJSON {
+		w = e.stderr
+	}
+	if admin {
+		fmt.Fprintln(w, "admin view: exact figures, including groups of fewer than k riders — not for publication (the published release is the default)")
+	}
 }
 
 func splitList(s string) []string {

@@ -89,7 +89,26 @@ func TestCLIMatchesAPI(t *testing.T) {
 		t.Errorf("hexcover gaps --json differs from GET /api/gaps:\n cli %.400s\n api %.400s", a, b)
 	}
 
-	siteCLI, stderr, code := hexcover(t, env, "site", "--k", "3", "--json")
+	// Without --admin the CLI shows the published release, as the API
+	// does for a planner.
+	ptok, stderr, code := hexcover(t, env, "token", "create", "--name", "cli-planner", "--role", "planner")
+	ptok = strings.TrimSpace(ptok)
+	if code != 0 {
+		t.Fatalf("token create planner: %s", stderr)
+	}
+	relCLI, stderr, code := hexcover(t, env, "gaps", "--json", "--limit", "5")
+	if code != 0 {
+		t.Fatalf("gaps --json: %s", stderr)
+	}
+	relAPI := call(t, "GET", base+"/api/gaps?limit=5", ptok, "")
+	if a, b := canonical(t, []byte(relCLI)), canonical(t, relAPI); a != b || !strings.Contains(a, `"released":true`) {
+		t.Errorf("hexcover gaps --json (the release) differs from a planner's GET /api/gaps:\n cli %.400s\n api %.400s", a, b)
+	}
+
+	siteCLI, stderr, code := hexcover(t, env, "site", "--k", "3", "--json", "--admin")
+	if !strings.Contains(stderr, "not for publication") {
+		t.Errorf("site --admin should say its figures are not for publication; stderr: %s", stderr)
+	}
 	if code != 0 {
 		t.Fatalf("site --json: %s", stderr)
 	}

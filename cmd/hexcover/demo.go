@@ -110,6 +110,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err := loadDemoRoads(ctx, e, st, city, dir); err != nil {
 		return err
 	}
+	if err := publishRelease(ctx, e, st, e.stdout); err != nil {
+		return err
+	}
 	if err := createDemoTokens(ctx, e, st, "street:"+city.Grids[0].StreetCode); err != nil {
 		return err
 	}

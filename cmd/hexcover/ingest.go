@@ -128,6 +128,15 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 			}
 		}
 	}
+	if kind == ingest.KindPings || kind == ingest.KindAreas {
+		out := e.stdout
+		if *asJSON {
+			out = e.stderr
+		}
+		if err := publishRelease(ctx, e, st, out); err != nil {
+			return err
+		}
+	}
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -272,7 +281,7 @@ func runRebuild(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "rebuilt aggregates from %d pings in %s\n", n, time.Since(start).Round(time.Millisecond))
-	return nil
+	return publishRelease(ctx, e, st, e.stdout)
 }
 
 func runBatches(ctx context.Context, e *env, args []string) error {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hexcover/hexcover/internal/coverage"
 	"github.com/hexcover/hexcover/internal/gridassign"
+	"github.com/hexcover/hexcover/internal/release"
 	"github.com/hexcover/hexcover/internal/server"
 	"github.com/hexcover/hexcover/internal/store"
 	"github.com/hexcover/hexcover/internal/tiles"
@@ -20,8 +21,11 @@ func buildServer(ctx context.Context, e *env, st *store.Store, assets fs.FS) (*s
 	// One coverage engine (and its cache) serves /api/gaps, the siting and
 	// the gap zones of the gaps tile layer.
 	eng := coverage.New(st, coverage.DefaultSettings(e.cfg))
+	// Non-admins see only the published release, held in memory.
+	cur := release.NewCurrent(st, e.cfg.MinRiders)
+	eng.UseRelease(release.CoverageSource{C: cur})
 	ts := tiles.New(st, tiles.Options{MinRiders: e.cfg.MinRiders, Radii: e.cfg.ServiceRadiusM, Registry: srv.Registry(),
-		Gaps: coverage.TileZones{Engine: eng}, PublicURL: e.cfg.Web.PublicURL})
+		Gaps: coverage.TileZones{Engine: eng}, PublicURL: e.cfg.Web.PublicURL, Release: release.TileSource{C: cur}})
 	srv.Mount(ts.Routes()...)
 	// Analyses share one bounded admission (HEXCOVER_ANALYSIS_SLOTS);
 	// tiles, /api/meta and the cheap lookups do not queue behind them.

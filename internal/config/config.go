@@ -33,6 +33,10 @@ type Config struct {
 	LogLevel       string // HEXCOVER_LOG_LEVEL: debug, info, warn, error
 	// DemoLogin lets the map offer the demo city's tokens (HEXCOVER_DEMO_LOGIN).
 	DemoLogin bool
+	// ReleaseRho is the zCDP ρ each release of a day charges every
+	// rider-day of it (HEXCOVER_RELEASE_RHO); ReleaseBudget caps the total
+	// per rider-day over all releases of its day (HEXCOVER_RELEASE_BUDGET).
+	ReleaseRho, ReleaseBudget float64
 	// Ingest bounds what one imported file may hold (HEXCOVER_INGEST_*).
 	Ingest IngestLimits
 	// Coverage, NetworkExclude, NetworkOneway: how service is measured
@@ -139,6 +143,8 @@ var Settings = []Setting{
 	{"HEXCOVER_LOG_LEVEL", "info", "log level: debug, info, warn, error"},
 	{"HEXCOVER_ASSIGN_MIN_SHARE", "0.10", "grid candidates: minimum share (0–1) of a courier's active time inside the grid; below it he is a passer-by, never listed or proposed"},
 	{"HEXCOVER_ASSIGN_MIN_HOURS", "2", "grid candidates: minimum hours inside the grid per 7 days of data (scaled to the data's days)"},
+	{"HEXCOVER_RELEASE_RHO", "0.5", "privacy loss (zCDP ρ) each release of a day charges every rider-day in it (docs/PRIVACY.md)"},
+	{"HEXCOVER_RELEASE_BUDGET", "1", "most privacy loss (zCDP ρ) any rider-day may be charged over all releases of its day; a release beyond it is refused"},
 	{"HEXCOVER_DEMO_LOGIN", "off", "on: the map offers one-click logins with the demo city's tokens (make run sets it); the server then listens on loopback only and refuses a database holding anything but the demo city"},
 	// The web surface's protections (Web).
 	{"HEXCOVER_PUBLIC_URL", "", "the URL users reach the server at, e.g. https://hexcover.example.org (behind a proxy): TileJSON tile URLs, the same-origin check, and Secure cookies when https"},
@@ -221,6 +227,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.UTCOffset, err = ParseUTCOffset(get("HEXCOVER_UTC_OFFSET")); err != nil {
 		errs = append(errs, fmt.Errorf("HEXCOVER_UTC_OFFSET: %w", err))
+	}
+	if c.ReleaseRho, err = strconv.ParseFloat(get("HEXCOVER_RELEASE_RHO"), 64); err != nil || !(c.ReleaseRho > 0 && c.ReleaseRho <= 10) {
+		errs = append(errs, fmt.Errorf("HEXCOVER_RELEASE_RHO=%q: want a number above 0 and at most 10, such as 0.5", get("HEXCOVER_RELEASE_RHO")))
+	}
+	if c.ReleaseBudget, err = strconv.ParseFloat(get("HEXCOVER_RELEASE_BUDGET"), 64); err != nil || !(c.ReleaseBudget > 0 && c.ReleaseBudget <= 10) {
+		errs = append(errs, fmt.Errorf("HEXCOVER_RELEASE_BUDGET=%q: want a number above 0 and at most 10, such as 1", get("HEXCOVER_RELEASE_BUDGET")))
+	} else if c.ReleaseRho > c.ReleaseBudget {
+		errs = append(errs, fmt.Errorf("HEXCOVER_RELEASE_RHO=%g is above HEXCOVER_RELEASE_BUDGET=%g: no release could be made", c.ReleaseRho, c.ReleaseBudget))
 	}
 	if c.ServiceRadiusM, err = ParseRadii(get("HEXCOVER_RADII")); err != nil {
 		errs = append(errs, fmt.Errorf("HEXCOVER_RADII: %w", err))

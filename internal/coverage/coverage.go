@@ -101,6 +101,48 @@ type Params struct {
 	// Planned counts sites with status planned (of presence kinds) as
 	// covering, as if they were built.
 	Planned bool
+	// Released analyses the published release (what non-admins see)
+	// instead of the exact aggregates: its shown res-9 cells with released
+	// riders and rider-hours only. Hours must then be a release view.
+	Released bool
+}
+
+// ForViewer returns p with Released set for a viewer outside the admin
+// role when the engine serves a release.
+func (e *Engine) ForViewer(p Params, v model.Viewer) Params {
+	p.Released = !v.Admin() && e.release != nil
+	return p
+}
+
+// ReleaseSource is the published release as the analyses read it
+// (internal/release implements it).
+type ReleaseSource interface {
+	// Version names the published release; analyses are cached under it.
+	Version(ctx context.Context) (string, error)
+	// Check returns the error to answer for hours that are not a view.
+	Check(hours []int16) error
+	// DemandCells returns the shown res-9 cells of the view with exactly
+	// these hours.
+	DemandCells(ctx context.Context, hours []int16) ([]ReleasedCell, error)
+	// Areas returns the released figures of every area of a level in the
+	// view with these hours, by code.
+	Areas(ctx context.Context, hours []int16, level string) (map[string]ReleasedArea, error)
+}
+
+// ReleasedCell is a shown cell of the release.
+type ReleasedCell struct {
+	Cell       int64
+	Center     orb.Point
+	Riders     float64
+	RiderHours float64
+	Areas      [3]string // district, street, community codes ("" none)
+}
+
+// ReleasedArea is an area's released figures; not Shown = below k, no figures.
+type ReleasedArea struct {
+	Riders     float64
+	RiderHours float64
+	Shown      bool
 }
 
 func (p Params) norm() Params {
@@ -112,7 +154,7 @@ func (p Params) norm() Params {
 }
 
 func (p Params) key() string {
-	return fmt.Sprintf("%s|%s|%t", hoursKey(p.Hours), p.Metric, p.Planned)
+	return fmt.Sprintf("%s|%s|%t|%t", hoursKey(p.Hours), p.Metric, p.Planned, p.Released)
 }
 
 // Site is a site as coverage sees it.
@@ -214,10 +256,19 @@ type Engine struct {
 	st  *store.Store
 	set Settings
 
+	release ReleaseSource // nil: no release (non-admins see exact figures above k)
+
 	mu    sync.Mutex
 	cache map[string]*entry
 	order []string // insertion order, oldest first
 }
+
+// UseRelease makes analyses for non-admins (Params.Released) come from the
+// published release.
+func (e *Engine) UseRelease(src ReleaseSource) { e.release = src }
+
+// Release returns the engine's release source (nil without one).
+func (e *Engine) Release() ReleaseSource { return e.release }
 
 type entry struct {
 	once sync.Once
@@ -271,6 +322,19 @@ func (e *Engine) analyze(ctx context.Context, p Params) (*Analysis, error) {
 		}
 		ver += fmt.Sprintf(".n%d", nv)
 	}
+	if p.Released {
+		if e.release == nil {
+			return nil, errors.New("coverage: no published release configured")
+		}
+		if err := e.release.Check(p.Hours); err != nil {
+			return nil, err
+		}
+		rv, err := e.release.Version(ctx)
+		if err != nil {
+			return nil, err
+		}
+		ver += "," + rv
+	}
 	key := ver + "|" + p.key()
 	e.mu.Lock()
 	en, ok := e.cache[key]
@@ -301,8 +365,18 @@ func (e *Engine) analyze(ctx context.Context, p Params) (*Analysis, error) {
 func (e *Engine) compute(ctx context.Context, p Params, ver string) (*Analysis, error) {
 	a := &Analysis{Params: p, Version: ver, Settings: e.set, Areas: map[string][]store.AreaRow{},
 		areaIdx: map[string]map[string]int32{}, cellIdx: map[geo.Cell]int{}}
-	rows, err := e.st.CoverageCells(ctx, e.set.DemandRes, p.Hours)
-	if err != nil {
+	var rows []store.CoverageCell
+	var released []ReleasedCell
+	var err error
+	if p.Released {
+		if released, err = e.release.DemandCells(ctx, p.Hours); err != nil {
+			return nil, err
+		}
+		rows = make([]store.CoverageCell, len(released))
+		for i, c := range released {
+			rows[i] = store.CoverageCell{Cell: c.Cell, Lng: c.Center[0], Lat: c.Center[1], RiderSeconds: c.RiderHours * 3600, Riders: int64(c.Riders)}
+		}
+	} else if rows, err = e.st.CoverageCells(ctx, e.set.DemandRes, p.Hours); err != nil {
 		return nil, err
 	}
 	pts := make([]orb.Point, 0, len(rows))
@@ -356,8 +430,17 @@ func (e *Engine) compute(ctx context.Context, p Params, ver string) (*Analysis, 
 		}
 		a.areaIdx[lv] = idx
 	}
-	cas, err := e.st.CellAreas(ctx, e.set.DemandRes)
-	if err != nil {
+	var cas []store.CellArea
+	if p.Released {
+		// The release's own assignment of cells to areas.
+		for _, c := range released {
+			for l, code := range c.Areas {
+				if code != "" {
+					cas = append(cas, store.CellArea{Cell: c.Cell, Level: string(model.AreaLevels[l]), Code: code})
+				}
+			}
+		}
+	} else if cas, err = e.st.CellAreas(ctx, e.set.DemandRes); err != nil {
 		return nil, err
 	}
 	for _, ca := range cas {

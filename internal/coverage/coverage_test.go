@@ -251,7 +251,7 @@ func TestDemoCity(t *testing.T) {
 	})
 
 	t.Run("hour ranges", func(t *testing.T) {
-		rs, err := eng.HourCoverage(ctx, coverage.Params{})
+		rs, err := eng.HourCoverage(ctx, coverage.Params{}, model.Viewer{Role: model.RoleAdmin})
 		if err != nil {
 			t.Fatal(err)
 		}

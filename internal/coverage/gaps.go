@@ -29,6 +29,7 @@ type GapZone struct {
 	RiderHours float64      `json:"rider_hours"`
 	DwellHours float64      `json:"dwell_hours"`
 	Centroid   orb.Point    `json:"centroid"` // demand-weighted centre of the cell centres
+	Released   bool         `json:"-"`        // figures from the published release (no pings, dwell)
 	Polygon    orb.Geometry `json:"-"`        // dissolved cell outlines
 	Nearest    *SiteDist    `json:"nearest_site,omitempty"`
 	Candidates []SiteDist   `json:"candidates"`
@@ -69,6 +70,7 @@ type Gaps struct {
 	// listed outside the admin role (their demand stays in the totals).
 	Suppressed       int     `json:"suppressed_zones"`
 	SuppressedDemand float64 `json:"suppressed_demand"`
+	Released         bool    `json:"released,omitempty"` // figures from the published release
 }
 
 // GapThreshold is the demand a cell needs to be a gap cell: the absolute
@@ -139,7 +141,7 @@ func (a *Analysis) zones(gap []bool) [][]int {
 // neighbour: zones are by definition not adjacent, and a merged outline would
 // draw a gap where there is none. Its demand stays in every total.
 func (e *Engine) Gaps(ctx context.Context, p Params, v model.Viewer, limit int) (*Gaps, error) {
-	a, err := e.Analyze(ctx, p)
+	a, err := e.Analyze(ctx, e.ForViewer(p, v))
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +153,8 @@ func (a *Analysis) Gaps(ctx context.Context, e *Engine, v model.Viewer, limit in
 	gap := a.GapCells()
 	comps := a.zones(gap)
 	g := &Gaps{Version: a.Version, Metric: a.Params.Metric, Hours: a.Params.Hours, Threshold: a.GapThreshold(),
-		Total: a.TotalDemand, Covered: a.CoveredDemand, CoverPct: CoverPct(a.CoveredDemand, a.TotalDemand), ZoneCount: len(comps)}
+		Total: a.TotalDemand, Covered: a.CoveredDemand, CoverPct: CoverPct(a.CoveredDemand, a.TotalDemand), ZoneCount: len(comps),
+		Released: a.Params.Released}
 	zones := make([]GapZone, len(comps))
 	var cells []int64
 	var groups []int32
@@ -176,12 +179,23 @@ func (a *Analysis) Gaps(ctx context.Context, e *Engine, v model.Viewer, limit in
 		zn.Centroid = orb.Point{wx / w, wy / w}
 		zn.ID = fmt.Sprintf("%x", uint64(zn.Cells[0]))
 	}
-	riders, err := e.st.DistinctRiders(ctx, a.Settings.DemandRes, a.Params.Hours, cells, groups)
-	if err != nil {
-		return nil, err
-	}
-	for z := range zones {
-		zones[z].Riders = riders[int32(z)]
+	if a.Params.Released {
+		// Distinct riders do not add up: a zone shows the most riders of
+		// its (shown) cells, a released lower bound.
+		for z, comp := range comps {
+			zones[z].Released = true
+			for _, i := range comp {
+				zones[z].Riders = max(zones[z].Riders, a.Cells[i].Riders)
+			}
+		}
+	} else {
+		riders, err := e.st.DistinctRiders(ctx, a.Settings.DemandRes, a.Params.Hours, cells, groups)
+		if err != nil {
+			return nil, err
+		}
+		for z := range zones {
+			zones[z].Riders = riders[int32(z)]
+		}
 	}
 	idx := make([]int, len(zones))
 	for i := range idx {
@@ -318,6 +332,9 @@ func (g *Gaps) FeatureCollection() *geojson.FeatureCollection {
 	if len(g.Hours) > 0 {
 		fc.ExtraMembers["hours"] = g.Hours
 	}
+	if g.Released {
+		fc.ExtraMembers["released"] = true
+	}
 	return fc
 }
 
@@ -327,6 +344,11 @@ func zoneProps(z GapZone) geojson.Properties {
 		"metric": z.Metric, "riders": z.Riders, "pings": z.Pings, "rider_hours": round3(z.RiderHours),
 		"dwell_hours": round3(z.DwellHours), "centroid": []float64{round6(z.Centroid[0]), round6(z.Centroid[1])},
 		"candidates": z.Candidates,
+	}
+	if z.Released {
+		delete(p, "pings")
+		delete(p, "dwell_hours")
+		p["released"] = true
 	}
 	if z.Nearest != nil {
 		p["nearest_site"] = z.Nearest

@@ -90,9 +90,13 @@ func (h *Handlers) hours(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rs, err := h.Engine.HourCoverage(r.Context(), p)
+	rs, err := h.Engine.HourCoverage(r.Context(), p, httpkit.ViewerFrom(r.Context()))
 	if err != nil {
 		return err
 	}
-	return httpkit.WriteJSON(w, http.StatusOK, map[string]any{"metric": p.norm().Metric, "ranges": rs})
+	out := map[string]any{"metric": p.norm().Metric, "ranges": rs}
+	if h.Engine.ForViewer(p, httpkit.ViewerFrom(r.Context())).Released {
+		out["released"] = true
+	}
+	return httpkit.WriteJSON(w, http.StatusOK, out)
 }

@@ -12,27 +12,34 @@ import (
 )
 
 // AreaSummary is activity, coverage and gaps in one administrative area.
-// Outside the admin role an area with fewer than k distinct riders is
-// suppressed: its activity figures are left out (null) and only its name,
-// bbox and coverage share are shown.
+// Outside the admin role figures come from the published release, and an
+// area with fewer than k released riders is suppressed: it carries no
+// figures at all (only its name, parent and bbox); the summary's Other row
+// holds what the suppressed areas (and cells outside every area) add up to.
 type AreaSummary struct {
 	Code          string     `json:"code"`
 	Name          string     `json:"name"`
 	NameEn        string     `json:"name_en"`
 	Parent        string     `json:"parent"`
-	Pings         *int64     `json:"pings"`
-	Riders        *int64     `json:"riders"` // distinct, exact
+	Pings         *int64     `json:"pings,omitempty"` // admin only
+	Riders        *int64     `json:"riders"`          // distinct (released: mean per day of the view)
 	RiderHours    *float64   `json:"rider_hours"`
-	DwellHours    *float64   `json:"dwell_hours"`
+	DwellHours    *float64   `json:"dwell_hours,omitempty"` // admin only
 	Demand        *float64   `json:"demand"`
 	CoveredDemand *float64   `json:"covered_demand"`
-	CoveragePct   float64    `json:"coverage_pct"`
-	Cells         int        `json:"cells"`
-	GapCells      int        `json:"gap_cells"`
-	GapZones      int        `json:"gap_zones"` // zones with at least one gap cell in the area
+	CoveragePct   *float64   `json:"coverage_pct,omitempty"`
+	Cells         *int       `json:"cells,omitempty"`
+	GapCells      *int       `json:"gap_cells,omitempty"`
+	GapZones      *int       `json:"gap_zones,omitempty"` // zones with at least one gap cell in the area
 	BBox          [4]float64 `json:"bbox"`
 	Suppressed    bool       `json:"suppressed,omitempty"`
 }
+
+// OtherCode and OtherName name the row that sums the suppressed areas.
+const (
+	OtherCode = "other"
+	OtherName = "其余（不足k人）"
+)
 
 // Summary is the per-area report.
 type Summary struct {
@@ -43,7 +50,12 @@ type Summary struct {
 	TotalDemand   float64       `json:"total_demand"`
 	CoveredDemand float64       `json:"covered_demand"`
 	CoveragePct   float64       `json:"coverage_pct"`
+	Released      bool          `json:"released,omitempty"` // figures from the published release
 	Rows          []AreaSummary `json:"rows"`
+	// Other sums the suppressed areas and the demand outside every area,
+	// so that the rows and it add up to the totals (nil when nothing is
+	// left over).
+	Other *AreaSummary `json:"other,omitempty"`
 }
 
 // Summary reports activity, coverage and gaps per area of a level
@@ -52,7 +64,7 @@ func (e *Engine) Summary(ctx context.Context, p Params, level string, v model.Vi
 	if _, err := model.ParseAreaLevel(level); err != nil {
 		return nil, errs.E(errs.Invalid, "level: want district, street or community", err)
 	}
-	a, err := e.Analyze(ctx, p)
+	a, err := e.Analyze(ctx, e.ForViewer(p, v))
 	if err != nil {
 		return nil, err
 	}
@@ -98,25 +110,59 @@ func (e *Engine) Summary(ctx context.Context, p Params, level string, v model.Vi
 		cells = append(cells, int64(c.Cell))
 		groups = append(groups, j)
 	}
-	riders, err := e.st.DistinctRiders(ctx, a.Settings.DemandRes, a.Params.Hours, cells, groups)
-	if err != nil {
-		return nil, err
-	}
 	s := &Summary{Version: a.Version, Level: level, Metric: a.Params.Metric, Hours: a.Params.Hours,
 		TotalDemand: round3(a.TotalDemand), CoveredDemand: round3(a.CoveredDemand), CoveragePct: round3(CoverPct(a.CoveredDemand, a.TotalDemand)),
-		Rows: make([]AreaSummary, 0, len(areas))}
+		Released: a.Params.Released, Rows: make([]AreaSummary, 0, len(areas))}
+	var riders map[int32]int64
+	var released map[string]ReleasedArea
+	if a.Params.Released {
+		if released, err = e.release.Areas(ctx, a.Params.Hours, level); err != nil {
+			return nil, err
+		}
+	} else if riders, err = e.st.DistinctRiders(ctx, a.Settings.DemandRes, a.Params.Hours, cells, groups); err != nil {
+		return nil, err
+	}
+	var shownRH, shownDemand, shownCovered float64
+	var suppressed int
 	for j, ar := range areas {
 		x := accs[j]
-		r := AreaSummary{Code: ar.Code, Name: ar.Name, NameEn: ar.NameEn, Parent: ar.Parent, BBox: ar.BBox,
-			CoveragePct: round3(CoverPct(x.covered, x.demand)), Cells: x.cells, GapCells: x.gapCells, GapZones: len(x.zones)}
-		n := riders[int32(j)]
-		if !v.Admin() && n < int64(a.Settings.MinRiders) {
-			r.Suppressed = true
+		r := AreaSummary{Code: ar.Code, Name: ar.Name, NameEn: ar.NameEn, Parent: ar.Parent, BBox: ar.BBox}
+		var n int64
+		if a.Params.Released {
+			ra := released[ar.Code]
+			n = int64(ra.Riders)
+			r.Suppressed = !ra.Shown
 		} else {
-			pings, rh, dh, d, cv := x.pings, round3(x.rh), round3(x.dh), round3(x.demand), round3(x.covered)
-			r.Pings, r.Riders, r.RiderHours, r.DwellHours, r.Demand, r.CoveredDemand = &pings, &n, &rh, &dh, &d, &cv
+			n = riders[int32(j)]
+			r.Suppressed = !v.Admin() && n < int64(a.Settings.MinRiders)
 		}
+		if r.Suppressed {
+			suppressed++
+			s.Rows = append(s.Rows, r)
+			continue
+		}
+		rh, d, cv, pct := round3(x.rh), round3(x.demand), round3(x.covered), round3(CoverPct(x.covered, x.demand))
+		cellsN, gapN, zonesN := x.cells, x.gapCells, len(x.zones)
+		r.Riders, r.RiderHours, r.Demand, r.CoveredDemand, r.CoveragePct = &n, &rh, &d, &cv, &pct
+		r.Cells, r.GapCells, r.GapZones = &cellsN, &gapN, &zonesN
+		if !a.Params.Released {
+			pings, dh := x.pings, round3(x.dh)
+			r.Pings, r.DwellHours = &pings, &dh
+		}
+		shownRH += x.rh
+		shownDemand += x.demand
+		shownCovered += x.covered
 		s.Rows = append(s.Rows, r)
+	}
+	if a.Params.Released || suppressed > 0 {
+		var totalRH float64
+		for _, c := range a.Cells {
+			totalRH += c.RiderHours
+		}
+		rh, d, cv := round3(max(0, totalRH-shownRH)), round3(max(0, a.TotalDemand-shownDemand)), round3(max(0, a.CoveredDemand-shownCovered))
+		if suppressed > 0 || d > 0 {
+			s.Other = &AreaSummary{Code: OtherCode, Name: OtherName, NameEn: "other (fewer than k riders)", RiderHours: &rh, Demand: &d, CoveredDemand: &cv}
+		}
 	}
 	return s, nil
 }
@@ -134,8 +180,11 @@ type RangeCoverage struct {
 // (breakfast, lunch, dinner, night, peak) and for each of the 168 hours of
 // week. Named ranges are exact analyses (distinct riders over the union of
 // their hours with the riders metric); single hours come from one pass over
-// the hourly rows.
-func (e *Engine) HourCoverage(ctx context.Context, p Params) ([]RangeCoverage, error) {
+// the hourly rows. Outside the admin role (with a release) the whole week
+// and the named ranges come from the published release and there are no
+// single hours.
+func (e *Engine) HourCoverage(ctx context.Context, p Params, v model.Viewer) ([]RangeCoverage, error) {
+	p = e.ForViewer(p, v)
 	p.Hours = nil
 	all, err := e.Analyze(ctx, p)
 	if err != nil {
@@ -154,6 +203,9 @@ func (e *Engine) HourCoverage(ctx context.Context, p Params) ([]RangeCoverage, e
 		}
 		out = append(out, RangeCoverage{Name: name, Hours: hs, TotalDemand: round3(a.TotalDemand), CoveredDemand: round3(a.CoveredDemand),
 			CoveragePct: round3(CoverPct(a.CoveredDemand, a.TotalDemand))})
+	}
+	if p.Released {
+		return out, nil
 	}
 	hourly, err := all.hourly168(ctx, e)
 	if err != nil {

@@ -30,7 +30,7 @@ func TestTileZonesMatchGaps(t *testing.T) {
 		if err != nil {
 			t.Fatalf("zone id %q is not a hex cell", z.ID)
 		}
-		got, err := tz.Zones(ctx, 9, z.Cells)
+		got, err := tz.Zones(ctx, 9, z.Cells, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -44,13 +44,13 @@ func TestTileZonesMatchGaps(t *testing.T) {
 		if cs, err := z.Cells[0].Children(10); err == nil && len(cs) > 0 {
 			child = cs[0]
 		}
-		got10, err := tz.Zones(ctx, 10, []geo.Cell{child})
+		got10, err := tz.Zones(ctx, 10, []geo.Cell{child}, true)
 		if err != nil || got10[child] != want {
 			t.Errorf("res-10 child %x of zone %s: tile zone %x (%v)", int64(child), z.ID, got10[child], err)
 		}
 	}
 	// Coarser than the demand resolution: no zone.
-	if got, err := tz.Zones(ctx, 8, []geo.Cell{geo.CellParent(g.Zones[0].Cells[0], 8)}); err != nil || len(got) != 0 {
+	if got, err := tz.Zones(ctx, 8, []geo.Cell{geo.CellParent(g.Zones[0].Cells[0], 8)}, true); err != nil || len(got) != 0 {
 		t.Errorf("res-8 zones = %v (%v), want none", got, err)
 	}
 }

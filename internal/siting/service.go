@@ -17,6 +17,7 @@ import (
 
 	"github.com/hexcover/hexcover/internal/activity"
 	"github.com/hexcover/hexcover/internal/coverage"
+	"github.com/hexcover/hexcover/internal/httpkit"
 	"github.com/hexcover/hexcover/internal/errs"
 	"github.com/hexcover/hexcover/internal/model"
 	"github.com/hexcover/hexcover/internal/store"
@@ -206,6 +207,14 @@ type built struct {
 	rem   []string
 }
 
+// params sets Released for callers outside the admin role (the server's
+// viewer in ctx; the CLI sets an admin viewer for --admin): they site on the
+// published release's shown cells only, so cell-centre candidates, added
+// sites and gains all come from released demand.
+func (s *Service) params(ctx context.Context, p coverage.Params) coverage.Params {
+	return s.Coverage.ForViewer(p, httpkit.ViewerFrom(ctx))
+}
+
 // build turns a request into a Problem over the current data.
 func (s *Service) build(ctx context.Context, req Request) (*built, error) {
 	if err := req.Validate(); err != nil {
@@ -213,7 +222,7 @@ func (s *Service) build(ctx context.Context, req Request) (*built, error) {
 	}
 	hours, _ := activity.ParseHours(req.Hours)
 	metric, _ := model.ParseMetric(req.Metric, true)
-	a, err := s.Coverage.Analyze(ctx, coverage.Params{Hours: hours, Metric: metric, Planned: req.Planned})
+	a, err := s.Coverage.Analyze(ctx, s.params(ctx, coverage.Params{Hours: hours, Metric: metric, Planned: req.Planned}))
 	if err != nil {
 		return nil, err
 	}
@@ -405,7 +414,7 @@ func (s *Service) Compare(ctx context.Context, sc store.Scenario) (*Comparison, 
 	}
 	hours, _ := activity.ParseHours(req.Hours)
 	metric, _ := model.ParseMetric(req.Metric, true)
-	a, err := s.Coverage.Analyze(ctx, coverage.Params{Hours: hours, Metric: metric, Planned: req.Planned})
+	a, err := s.Coverage.Analyze(ctx, s.params(ctx, coverage.Params{Hours: hours, Metric: metric, Planned: req.Planned}))
 	if err != nil {
 		return nil, err
 	}

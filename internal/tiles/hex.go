@@ -102,8 +102,15 @@ func (s *Service) buildHex(ctx context.Context, l Layer, t maptile.Tile, f Filte
 		return nil, nil
 	}
 	res := geo.DisplayRes(int(t.Z))
+	released := s.released(l, v)
+	if released {
+		res = min(res, 9) // resolution 10 is not released
+	}
 	if err := checkCellCount(q, res); err != nil {
 		return nil, err
+	}
+	if released {
+		return s.buildReleased(ctx, l, t, f, res, q, ver)
 	}
 	actVer := ver
 	if l == LayerGaps {
@@ -183,9 +190,9 @@ func (s *Service) buildHex(ctx context.Context, l Layer, t maptile.Tile, f Filte
 	layer := getLayer(string(l))
 	defer putLayer(layer)
 	if l == LayerGaps {
-		err = s.gapFeatures(ctx, res, rows, ver, pr, layer, sc)
+		err = s.gapFeatures(ctx, res, rows, ver, pr, layer, sc, v.Admin())
 	} else {
-		s.activityFeatures(rows, f.Metric, pr, layer, sc)
+		s.activityFeatures(rows, f.Metric, pr, layer, sc, true)
 	}
 	if err != nil || layer.count == 0 {
 		return nil, err
@@ -225,7 +232,55 @@ func (h *hexRow) cellName() string {
 	return geo.Cell(h.stat.Cell).String()
 }
 
-func (s *Service) activityFeatures(rows []hexRow, m model.Metric, pr projector, layer *mvtLayer, sc *hexScratch) {
+// released reports whether a tile of layer l for v comes from the
+// published release.
+func (s *Service) released(l Layer, v model.Viewer) bool {
+	return l.hex() && !v.Admin() && s.o.Release != nil
+}
+
+// buildReleased builds an activity or gaps tile for a non-admin from the
+// published release's shown cells (figures: riders and rider-hours only).
+func (s *Service) buildReleased(ctx context.Context, l Layer, t maptile.Tile, f Filter, res int, q orb.Bound, ver string) ([]byte, error) {
+	stats, err := s.o.Release.Cells(ctx, res, f.Hours)
+	if err != nil {
+		return nil, err
+	}
+	sc := hexScratchPool.Get().(*hexScratch)
+	defer func() {
+		clear(sc.rows)
+		hexScratchPool.Put(sc)
+	}()
+	rows := sc.rows[:0]
+	for _, st := range stats {
+		if ring := s.cells.ring(st.Cell); ring != nil && ring.Bound().Intersects(q) {
+			rows = append(rows, hexRow{stat: st})
+		}
+	}
+	slices.SortFunc(rows, func(a, b hexRow) int { return cmp.Compare(a.stat.Cell, b.stat.Cell) })
+	sc.rows = rows
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	pr := newProjector(t)
+	layer := getLayer(string(l))
+	defer putLayer(layer)
+	if l == LayerGaps {
+		err = s.gapFeatures(ctx, res, rows, ver, pr, layer, sc, false)
+	} else {
+		s.activityFeatures(rows, f.Metric, pr, layer, sc, false)
+	}
+	if err != nil || layer.count == 0 {
+		return nil, err
+	}
+	start := nowFunc()
+	b, err := marshalGzip(layer)
+	s.metrics.encode.WithLabelValues(string(l)).Observe(sinceSeconds(start))
+	return b, err
+}
+
+// activityFeatures encodes activity hexagons; exact adds the figures the
+// release does not carry (pings, dwell).
+func (s *Service) activityFeatures(rows []hexRow, m model.Metric, pr projector, layer *mvtLayer, sc *hexScratch, exact bool) {
 	kCell, kPings, kRiders := layer.key("cell"), layer.key("pings"), layer.key("riders")
 	kRH, kDwell, kDemand := layer.key("rider_hours"), layer.key("dwell_s"), layer.key("demand")
 	for i := range rows {
@@ -244,20 +299,28 @@ func (s *Service) activityFeatures(rows []hexRow, m model.Metric, pr projector, 
 		case model.MetricDwell:
 			demand = h.stat.DwellSeconds
 		}
-		sc.tags = append(sc.tags[:0],
-			kCell, layer.uniqueValue(strVal(h.cellName())),
-			kPings, layer.value(intVal(h.stat.Pings)),
-			kRiders, layer.value(intVal(int64(h.stat.Riders))),
-			kRH, layer.value(floatVal(rh)),
-			kDwell, layer.value(floatVal(h.stat.DwellSeconds)),
-			kDemand, layer.value(floatVal(demand)))
+		if exact {
+			sc.tags = append(sc.tags[:0],
+				kCell, layer.uniqueValue(strVal(h.cellName())),
+				kPings, layer.value(intVal(h.stat.Pings)),
+				kRiders, layer.value(intVal(int64(h.stat.Riders))),
+				kRH, layer.value(floatVal(rh)),
+				kDwell, layer.value(floatVal(h.stat.DwellSeconds)),
+				kDemand, layer.value(floatVal(demand)))
+		} else {
+			sc.tags = append(sc.tags[:0],
+				kCell, layer.uniqueValue(strVal(h.cellName())),
+				kRiders, layer.value(intVal(int64(h.stat.Riders))),
+				kRH, layer.value(floatVal(rh)),
+				kDemand, layer.value(floatVal(demand)))
+		}
 		layer.addRingTagged(r, sc.tags)
 	}
 }
 
 // gapFeatures keeps the cells with demand at or above the threshold whose
 // centre is outside the service radius of every existing presence site.
-func (s *Service) gapFeatures(ctx context.Context, res int, rows []hexRow, ver string, pr projector, layer *mvtLayer, sc *hexScratch) error {
+func (s *Service) gapFeatures(ctx context.Context, res int, rows []hexRow, ver string, pr projector, layer *mvtLayer, sc *hexScratch, admin bool) error {
 	sites, err := s.data.presenceSites(ctx, s.kinds, ver)
 	if err != nil {
 		return err
@@ -291,7 +354,7 @@ func (s *Service) gapFeatures(ctx context.Context, res int, rows []hexRow, ver s
 	}
 	var zones map[geo.Cell]int64
 	if s.o.Gaps != nil && len(ids) > 0 {
-		if zones, err = s.o.Gaps.Zones(ctx, res, ids); err != nil {
+		if zones, err = s.o.Gaps.Zones(ctx, res, ids, admin); err != nil {
 			return err
 		}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hexcover/hexcover/internal/errs"
 	"github.com/hexcover/hexcover/internal/httpkit"
+	"github.com/hexcover/hexcover/internal/model"
 )
 
 // Routes are the tile endpoints, for server.New. They need a signed-in
@@ -46,6 +47,20 @@ func (s *Service) serveTile(w http.ResponseWriter, r *http.Request) error {
 	ver, err := s.data.version(ctx, l)
 	if err != nil {
 		return err
+	}
+	if s.released(l, v) {
+		// Non-admins: only the published release's views and figures.
+		if err := s.o.Release.Check(f.Hours); err != nil {
+			return err
+		}
+		if f.Metric == model.MetricPings || f.Metric == model.MetricDwell {
+			return errs.E(errs.Invalid, "metric="+string(f.Metric)+" is not in the published release; outside the admin role choose rider_hours or riders")
+		}
+		rv, err := s.o.Release.Version(ctx)
+		if err != nil {
+			return err
+		}
+		ver += "," + rv
 	}
 	key := tileKey(l, t, f, ver, v)
 	etag := etagOf(key)

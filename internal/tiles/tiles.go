@@ -61,6 +61,9 @@ type Options struct {
 	Registry *prometheus.Registry
 	// Gaps gives gap cells their zone ids; nil = zone 0 everywhere.
 	Gaps GapSource
+	// Release serves roles other than admin from the published release
+	// (internal/release); nil = they see exact figures above k (tests).
+	Release ReleaseSource
 	// IndexCells bounds the cells with activity kept in memory over all
 	// resolutions (DefaultIndexCells, about 350 bytes each); negative keeps
 	// none. A resolution that does not fit is served by listing each
@@ -75,7 +78,20 @@ type Options struct {
 // GapSource assigns gap cells to gap zones; the coverage package plugs in
 // here. Zones returns the zone id of each given cell that belongs to one.
 type GapSource interface {
-	Zones(ctx context.Context, res int, cells []geo.Cell) (map[geo.Cell]int64, error)
+	Zones(ctx context.Context, res int, cells []geo.Cell, admin bool) (map[geo.Cell]int64, error)
+}
+
+// ReleaseSource is the published release as the hexagon layers serve it to
+// non-admins: only its shown cells and their released figures.
+type ReleaseSource interface {
+	// Version names the published release; it is part of tile keys.
+	Version(ctx context.Context) (string, error)
+	// Cells returns the shown cells at res (7–9) of the view whose hours
+	// are exactly hours (nil = the whole week), with released riders and
+	// rider-seconds; an error when the hours are not a released view.
+	Cells(ctx context.Context, res int, hours []int16) ([]store.HexStat, error)
+	// Check returns the error to answer for hours that are not a view.
+	Check(hours []int16) error
 }
 
 // Service serves the tile layers.

@@ -652,7 +652,7 @@ func mustCell(t *testing.T, s string) int64 {
 
 type zones struct{}
 
-func (zones) Zones(_ context.Context, _ int, cells []geo.Cell) (map[geo.Cell]int64, error) {
+func (zones) Zones(_ context.Context, _ int, cells []geo.Cell, _ bool) (map[geo.Cell]int64, error) {
 	m := map[geo.Cell]int64{}
 	for _, c := range cells {
 		m[c] = 7
