@@ -97,7 +97,6 @@ func TestReleaseUtility(t *testing.T) {
 
 	// Exact, unbounded figures per day, and the released values.
 	var exact []*DayInput
-	var dayList []time.Time
 	for _, r := range rs {
 		if r.Status != "released" {
 			continue
@@ -108,7 +107,6 @@ func TestReleaseUtility(t *testing.T) {
 		}
 		in := Compute(pings, d, pr)
 		exact = append(exact, in)
-		dayList = append(dayList, r.Day)
 		t.Logf("%s: %d rider-days, %d clipped (rider-hours), %d (rider-day, set, cell) presences beyond M", r.Day.Format(time.DateOnly), len(in.Riders), in.Clipped, in.Dropped)
 	}
 	days, _, err := st.PublishedRelease(ctx)

@@ -17,8 +17,8 @@ import (
 
 	"github.com/hexcover/hexcover/internal/activity"
 	"github.com/hexcover/hexcover/internal/coverage"
-	"github.com/hexcover/hexcover/internal/httpkit"
 	"github.com/hexcover/hexcover/internal/errs"
+	"github.com/hexcover/hexcover/internal/httpkit"
 	"github.com/hexcover/hexcover/internal/model"
 	"github.com/hexcover/hexcover/internal/store"
 )

@@ -27,6 +27,13 @@ func (s *Store) DayPings(ctx context.Context, from, to time.Time) ([]DayPing, er
 		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
 			return err
 		}
+		var n int64 // pings of the day's riders: room for the day at once
+		if err := tx.QueryRow(ctx, `SELECT coalesce(sum(pings), 0)::bigint FROM rider_days
+			WHERE day >= ($1::timestamptz AT TIME ZONE 'UTC' + interval '8 hours')::date
+				AND day < ($2::timestamptz AT TIME ZONE 'UTC' + interval '8 hours')::date`, from, to).Scan(&n); err != nil {
+			return err
+		}
+		out = make([]DayPing, 0, min(n+1024, 1<<26))
 		rows, err := tx.Query(ctx, `SELECT rider, ts, cell FROM pings WHERE ts >= $1 AND ts < $2`, from, to)
 		if err != nil {
 			return err
@@ -89,16 +96,18 @@ func (s *Store) PointAreas(ctx context.Context, ids []int64, pts []orb.Point) ([
 }
 
 // ReleaseDaysToBuild lists the local days with pings whose release is
-// missing or older than a pings import that overlaps the day, and the days
-// with a current release but no pings any more (to withdraw).
+// missing or older than a pings import that overlaps the day or an areas
+// import, and the days with a current release but no pings any more (to
+// withdraw).
 func (s *Store) ReleaseDaysToBuild(ctx context.Context) (build, withdraw []time.Time, err error) {
 	rows, err := s.Pool.Query(ctx, `SELECT d.day FROM (SELECT DISTINCT day FROM rider_days) d
 		LEFT JOIN release r ON r.day = d.day AND r.status = 'current'
 		WHERE r.id IS NULL OR EXISTS (
 			SELECT 1 FROM ingest_batches b
-			WHERE b.kind = 'pings' AND b.status IN ('done', 'replaced') AND b.finished_at > r.created_at
-				AND b.min_ts < ((d.day + 1)::timestamp - interval '8 hours') AT TIME ZONE 'UTC'
-				AND b.max_ts >= (d.day::timestamp - interval '8 hours') AT TIME ZONE 'UTC')
+			WHERE b.status IN ('done', 'replaced') AND b.finished_at > r.created_at
+				AND (b.kind = 'areas' OR (b.kind = 'pings'
+					AND b.min_ts < ((d.day + 1)::timestamp - interval '8 hours') AT TIME ZONE 'UTC'
+					AND b.max_ts >= (d.day::timestamp - interval '8 hours') AT TIME ZONE 'UTC')))
 		ORDER BY d.day`)
 	if err != nil {
 		return nil, nil, fmt.Errorf("release days: %w", err)
