@@ -311,7 +311,7 @@ func runBatches(ctx context.Context, e *env, args []string) error {
 }
 
 func runRetention(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "retention", "[--days N]", "drop raw pings older than N days (whole daily partitions); aggregates stay")
+	fs := newFlags(e, "retention", "[--days N]", "drop raw pings older than N days (whole daily partitions) and every per-rider trace of those days; aggregate counts and releases stay")
 	fs.IntVar(&e.cfg.RetentionDays, "days", e.cfg.RetentionDays, "keep this many days (env HEXCOVER_RETENTION_DAYS)")
 	e.cfg.BindFlags(fs)
 	if pos, err := parse(fs, args); err != nil {
@@ -342,6 +342,17 @@ func applyRetention(ctx context.Context, st *store.Store, days int) ([]string, e
 	dropped, err := st.DropPingsBefore(ctx, cutoff)
 	if len(dropped) > 0 {
 		_ = st.Audit(ctx, "system", "retention.drop", fmt.Sprint(len(dropped), " partitions"), map[string]any{"partitions": dropped, "days": days})
+	}
+	if err != nil {
+		return dropped, err
+	}
+	// Then every other per-rider trace of those days (docs/PRIVACY.md).
+	tr, err := st.DropRiderTracesBefore(ctx, cutoff)
+	if err == nil && (tr.RiderDays > 0 || tr.Ranges > 0 || tr.Riders > 0 || tr.Ledger > 0) {
+		_ = st.Audit(ctx, "system", "retention.traces", cutoff.Format(time.DateOnly), map[string]any{"rider_days": tr.RiderDays,
+			"ranges": tr.Ranges, "ledger": tr.Ledger, "riders": tr.Riders, "assignments": tr.Assignments, "aggregate_rows_stripped": tr.KeysStripped})
+		dropped = append(dropped, fmt.Sprintf("rider traces before %s: %d rider-days, %d ranges, %d ledger rows, %d riders (keys stripped from %d aggregate rows)",
+			cutoff.Format(time.DateOnly), tr.RiderDays, tr.Ranges, tr.Ledger, tr.Riders, tr.KeysStripped))
 	}
 	return dropped, err
 }

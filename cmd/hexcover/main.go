@@ -40,9 +40,10 @@ func commands() []command {
 		{"rebuild", "", "recompute every activity aggregate from the stored pings", runRebuild},
 		{"batches", "[--limit N]", "list imported files", runBatches},
 		{"gaps", "[--json] [--hours H] [--metric rider_hours|riders] [--limit N] [--planned] [--admin]", "list coverage gap zones, largest first", runGaps},
-		{"site", "--k N [--json] [--candidates kinds] [--add id,..] [--remove id,..] [--hours H] [--metric M] [--cell-centres] [--planned]", "choose k new sites that cover the most uncovered demand", runSite},
+		{"site", "--k N [--json] [--candidates kinds] [--add id,..] [--remove id,..] [--hours H] [--metric M] [--cell-centres] [--planned] [--admin]", "choose k new sites that cover the most uncovered demand", runSite},
 		{"assign", "--grid CODE [--limit N] [--json] [--zh]", "rank couriers for a community grid (part-time grid members)", runAssign},
-		{"retention", "[--days N]", "drop raw pings older than the retention period (aggregates stay)", runRetention},
+		{"retention", "[--days N]", "drop raw pings and every per-rider trace older than the retention period", runRetention},
+		{"forget", "--platform P --id ID", "erase one rider everywhere (PIPL Art. 47) and re-release the days they were in", runForget},
 		{"loadtest", "--token T [--url U] [--duration D] [--clients N]", "drive a running server with a bounded request mix and report latency per route", runLoadtest},
 		{"token", "create|revoke|list [flags]", "manage API tokens and their roles", runToken},
 	}

@@ -4,7 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
+	"time"
 
+	"github.com/hexcover/hexcover/internal/activity"
+	"github.com/hexcover/hexcover/internal/ingest"
 	"github.com/hexcover/hexcover/internal/release"
 	"github.com/hexcover/hexcover/internal/store"
 )
@@ -28,5 +32,61 @@ func publishRelease(ctx context.Context, e *env, st *store.Store, w io.Writer) e
 	if err != nil {
 		return fmt.Errorf("publish the release: %w", err)
 	}
+	return nil
+}
+
+// runForget erases one rider (PIPL Art. 47): it finds the pseudonym with
+// the secret, removes the rider from the aggregates and every table,
+// re-releases (or withdraws) the days they were in, and audits the act.
+func runForget(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "forget", "--platform P --id ID", "erase one rider everywhere (PIPL Art. 47): pings, days, ranges, aggregates, ledger, assignments; re-release the days they were in")
+	platform := fs.String("platform", "", "the rider's platform, as imported (empty when the import had none)")
+	id := fs.String("id", "", "the rider's platform id (required)")
+	e.cfg.BindFlags(fs)
+	if pos, err := parse(fs, args); err != nil {
+		return err
+	} else if len(pos) > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", pos[0])}
+	}
+	if strings.TrimSpace(*id) == "" {
+		return usageError{"--id: the rider's platform id is required"}
+	}
+	pz, err := ingest.NewPseudonymizer([]byte(e.cfg.DemoSecret()))
+	if err != nil {
+		return err
+	}
+	rid := pz.Rider(*platform, *id)
+	key, err := rid.Key()
+	if err != nil {
+		return err
+	}
+	st, err := openReady(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	start := time.Now()
+	tr, found, err := st.ForgetRider(ctx, key, rid, activity.DefaultSettings())
+	if err != nil {
+		return err
+	}
+	if !found {
+		return fmt.Errorf("no rider with platform %q and that id: nothing to erase (ids are matched through HEXCOVER_SECRET; with another secret the same rider has another pseudonym)", *platform)
+	}
+	b := &release.Builder{Store: st, Params: releaseParams(e), Noise: release.NewNoise([]byte(e.cfg.DemoSecret()))}
+	rs, err := b.Days(ctx, tr.Days, true)
+	for _, r := range rs {
+		fmt.Fprintln(e.stdout, r)
+	}
+	if err != nil {
+		return fmt.Errorf("re-release after forgetting: %w (run hexcover rebuild to retry)", err)
+	}
+	// The audit names the pseudonym, never the platform id.
+	if err := st.Audit(ctx, "cli", "rider.forget", string(rid), map[string]any{"pings": tr.Pings, "days": len(tr.Days),
+		"ranges": tr.Ranges, "ledger": tr.Ledger, "assignments": tr.Assignments, "aggregate_rows": tr.KeysStripped}); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "forgot rider %s…: %d pings over %d days, %d ranges, %d assignments; removed from %d aggregate rows; %d releases redone, in %s\n",
+		string(rid)[:12], tr.Pings, len(tr.Days), tr.Ranges, tr.Assignments, tr.KeysStripped, len(rs), time.Since(start).Round(time.Millisecond))
 	return nil
 }

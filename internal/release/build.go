@@ -340,6 +340,40 @@ func (b *Builder) Update(ctx context.Context) ([]DayResult, error) {
 	return out, nil
 }
 
+// Days makes new releases of the given local days (after a rider was
+// forgotten): a day without data left is withdrawn, and with
+// withdrawOnRefusal a day the budget does not allow to re-release is
+// withdrawn too, so nothing computed from the removed data stays published.
+func (b *Builder) Days(ctx context.Context, days []time.Time, withdrawOnRefusal bool) ([]DayResult, error) {
+	if err := b.Params.Validate(); err != nil {
+		return nil, err
+	}
+	d, err := LoadDomain(ctx, b.Store)
+	if err != nil || d == nil {
+		return nil, err
+	}
+	var out []DayResult
+	for _, day := range days {
+		r, err := b.BuildDay(ctx, day, d)
+		if err != nil {
+			return out, err
+		}
+		if r.Status == "empty" || (r.Status == "released" && r.RiderDays == 0) || (r.Status == "refused" && withdrawOnRefusal) {
+			if err := b.Store.WithdrawRelease(ctx, r.Day); err != nil {
+				return out, err
+			}
+			if r.Status == "refused" {
+				r.Note += "; withdrawn instead, so the removed data is no longer published"
+			} else {
+				r.Note = "no data left for the day"
+			}
+			r.Status = "withdrawn"
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
 // dayStart is 00:00 local time of a local date (given as a UTC midnight).
 func dayStart(day time.Time) time.Time {
 	return time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC).Add(-localOffset)

@@ -115,7 +115,10 @@ func (s *Store) ReleaseDaysToBuild(ctx context.Context) (build, withdraw []time.
 	if build, err = pgx.CollectRows(rows, pgx.RowTo[time.Time]); err != nil {
 		return nil, nil, fmt.Errorf("release days: %w", err)
 	}
+	// Days older than every retained day keep their release: retention
+	// removed the riders, not what was published about them.
 	rows, err = s.Pool.Query(ctx, `SELECT r.day FROM release r WHERE r.status = 'current'
+		AND r.day >= (SELECT min(day) FROM rider_days)
 		AND NOT EXISTS (SELECT 1 FROM rider_days d WHERE d.day = r.day) ORDER BY r.day`)
 	if err != nil {
 		return nil, nil, fmt.Errorf("release days: %w", err)
