@@ -14,7 +14,7 @@ import (
 // TracesDropped counts the per-rider rows retention or forget removed.
 type TracesDropped struct {
 	Pings, RiderDays, Ranges, Ledger, Assignments, Riders, KeysStripped int64
-	Days                                                               []time.Time // local days the removed data touched
+	Days                                                                []time.Time // local days the removed data touched
 }
 
 // DropRiderTracesBefore removes what identifies riders in data older than
