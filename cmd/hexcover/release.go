@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hexcover/hexcover/internal/activity"
 	"github.com/hexcover/hexcover/internal/ingest"
 	"github.com/hexcover/hexcover/internal/release"
 	"github.com/hexcover/hexcover/internal/store"
@@ -25,12 +24,16 @@ func releaseParams(e *env) release.Params {
 // It runs after imports, the demo and rebuilds.
 func publishRelease(ctx context.Context, e *env, st *store.Store, w io.Writer) error {
 	b := &release.Builder{Store: st, Params: releaseParams(e), Noise: release.NewNoise([]byte(e.cfg.DemoSecret()))}
+	start := time.Now()
 	rs, err := b.Update(ctx)
 	for _, r := range rs {
 		fmt.Fprintln(w, r)
 	}
 	if err != nil {
 		return fmt.Errorf("publish the release: %w", err)
+	}
+	if len(rs) > 0 {
+		fmt.Fprintf(w, "published release: %d days in %s\n", len(rs), time.Since(start).Round(time.Millisecond))
 	}
 	return nil
 }
@@ -66,12 +69,18 @@ func runForget(ctx context.Context, e *env, args []string) error {
 	}
 	defer st.Close()
 	start := time.Now()
-	tr, found, err := st.ForgetRider(ctx, key, rid, activity.DefaultSettings())
+	tr, found, err := st.ForgetRider(ctx, key)
 	if err != nil {
 		return err
 	}
 	if !found {
 		return fmt.Errorf("no rider with platform %q and that id: nothing to erase (ids are matched through HEXCOVER_SECRET; with another secret the same rider has another pseudonym)", *platform)
+	}
+	// The aggregates' sums lose the rider's share by a rebuild from the
+	// remaining pings.
+	l := &ingest.Loader{Store: st, Activity: e.activitySettings(), Log: e.log}
+	if _, err := l.Rebuild(ctx); err != nil {
+		return fmt.Errorf("rebuild after forgetting (the rider's rows are gone; run hexcover rebuild to finish): %w", err)
 	}
 	b := &release.Builder{Store: st, Params: releaseParams(e), Noise: release.NewNoise([]byte(e.cfg.DemoSecret()))}
 	rs, err := b.Days(ctx, tr.Days, true)

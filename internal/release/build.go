@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/hexcover/hexcover/geo"
 	"github.com/hexcover/hexcover/internal/store"
@@ -173,7 +174,11 @@ func Compute(pings []store.DayPing, d *Domain, p Params) *DayInput {
 					w = min(dt, pingCap)
 				}
 			}
-			ci := d.Index(int64(geo.CellParent(geo.Cell(pg.Cell), Res)))
+			cell, err := geo.CellAt(pg.Lng, pg.Lat, Res)
+			if err != nil {
+				continue
+			}
+			ci := d.Index(int64(cell))
 			if ci < 0 {
 				continue
 			}
@@ -330,14 +335,25 @@ func (b *Builder) Update(ctx context.Context) ([]DayResult, error) {
 	if err != nil || d == nil {
 		return out, err
 	}
-	for _, day := range build {
-		r, err := b.BuildDay(ctx, day, d)
-		if err != nil {
-			return out, err
-		}
-		out = append(out, r)
+	// Days are independent: two at a time (reading a day's pings waits on
+	// the database while the other day is bounded in Go).
+	rs := make([]DayResult, len(build))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(2)
+	for i, day := range build {
+		g.Go(func() error {
+			r, err := b.BuildDay(gctx, day, d)
+			rs[i] = r
+			return err
+		})
 	}
-	return out, nil
+	err = g.Wait()
+	for _, r := range rs {
+		if !r.Day.IsZero() {
+			out = append(out, r)
+		}
+	}
+	return out, err
 }
 
 // Days makes new releases of the given local days (after a rider was

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/hexcover/hexcover/geo"
+	"github.com/hexcover/hexcover/internal/store"
 )
 
 // cellsAround returns n distinct res-9 cells near Shanghai.
@@ -26,13 +27,8 @@ func cellsAround(t *testing.T, n int) []int64 {
 	return out
 }
 
-// childOf returns a res-10 child of a res-9 cell (its centre's cell).
-func childOf(t *testing.T, c int64) int64 {
-	t.Helper()
-	p := geo.CellCenter(geo.Cell(c))
-	ch, err := geo.CellAt(p[0], p[1], 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return int64(ch)
+// ping is a ping of rider at ts (unix ns) at the centre of a res-9 cell.
+func ping(rider, ts int64, cell int64) store.DayPing {
+	p := geo.CellCenter(geo.Cell(cell))
+	return store.DayPing{Rider: rider, TS: ts, Lat: p[1], Lng: p[0]}
 }

@@ -72,15 +72,18 @@ func TestForgetUndoesTheRider(t *testing.T) {
 	if n := countWhere(t, st, `SELECT count(*) FROM privacy_ledger WHERE rider = $1`, key); n != 1 {
 		t.Fatalf("ledger rows of the lone rider = %d, want 1", n)
 	}
-	tr, found, err := st.ForgetRider(ctx, key, rid, activity.DefaultSettings())
+	tr, found, err := st.ForgetRider(ctx, key)
 	if err != nil || !found {
 		t.Fatalf("forget: %v, found %t", err, found)
+	}
+	if _, err := (&ingest.Loader{Store: st, Activity: activity.DefaultSettings()}).Rebuild(ctx); err != nil {
+		t.Fatal(err)
 	}
 	if tr.Pings != 360 || len(tr.Days) != 1 {
 		t.Errorf("forgot %d pings over %v, want 360 over one day", tr.Pings, tr.Days)
 	}
 	for _, q := range []string{
-		`SELECT count(*) FROM pings WHERE rider = $1`, `SELECT count(*) FROM rider_days WHERE rider = $1`,
+		`SELECT count(*) FROM ping_tracks WHERE rider = $1`, `SELECT count(*) FROM rider_days WHERE rider = $1`,
 		`SELECT count(*) FROM rider_ranges WHERE rider = $1`, `SELECT count(*) FROM rider_cells WHERE rider = $1`,
 		`SELECT count(*) FROM privacy_ledger WHERE rider = $1`, `SELECT count(*) FROM assignments WHERE rider = $1`,
 		`SELECT count(*) FROM riders WHERE id = $1`, `SELECT count(*) FROM hex_activity WHERE $1 = ANY(rider_keys)`,
@@ -104,7 +107,7 @@ func TestForgetUndoesTheRider(t *testing.T) {
 		t.Fatalf("re-release after forget = %v, %v; want one release redrawing the rider's values", rs, err)
 	}
 	// Forgetting again finds nobody.
-	if _, found, err := st.ForgetRider(ctx, key, rid, activity.DefaultSettings()); err != nil || found {
+	if _, found, err := st.ForgetRider(ctx, key); err != nil || found {
 		t.Errorf("second forget: found %t, %v; want not found", found, err)
 	}
 }
@@ -130,7 +133,7 @@ func TestRetentionDropsRiderTraces(t *testing.T) {
 	if tr.Riders == 0 || tr.RiderDays == 0 || tr.KeysStripped == 0 || tr.Ledger == 0 {
 		t.Errorf("retention removed %+v, want riders, days, ledger and keys", tr)
 	}
-	for _, q := range []string{`SELECT count(*) FROM pings`, `SELECT count(*) FROM rider_days`, `SELECT count(*) FROM rider_ranges`,
+	for _, q := range []string{`SELECT count(*) FROM ping_tracks`, `SELECT count(*) FROM rider_days`, `SELECT count(*) FROM rider_ranges`,
 		`SELECT count(*) FROM rider_cells`, `SELECT count(*) FROM privacy_ledger`, `SELECT count(*) FROM riders`,
 		`SELECT count(*) FROM hex_activity WHERE cardinality(rider_keys) > 0`} {
 		if n := countWhere(t, st, q); n != 0 {

@@ -134,11 +134,11 @@ func TestComputeBoundsEachRiderDay(t *testing.T) {
 	// Rider 1 walks 30 cells (not cell 0), 10 minutes each (a ping every
 	// minute): L2 norm √(30/36) < 1 h, not clipped.
 	for i := range 300 {
-		pings = append(pings, store.DayPing{Rider: 1, TS: t0 + int64(i)*int64(time.Minute), Cell: childOf(t, base[1+i/10])})
+		pings = append(pings, ping(1, t0+int64(i)*int64(time.Minute), base[1+i/10]))
 	}
 	// Rider 2 sits 5 hours in cell 0.
 	for i := range 300 {
-		pings = append(pings, store.DayPing{Rider: 2, TS: t0 + int64(i)*int64(time.Minute), Cell: childOf(t, base[0])})
+		pings = append(pings, ping(2, t0+int64(i)*int64(time.Minute), base[0]))
 	}
 	in := Compute(pings, d, p)
 	if len(in.Riders) != 2 {

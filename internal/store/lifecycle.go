@@ -6,9 +6,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/hexcover/hexcover/internal/activity"
-	"github.com/hexcover/hexcover/internal/model"
 )
 
 // TracesDropped counts the per-rider rows retention or forget removed.
@@ -100,13 +97,13 @@ func dropRiders(ctx context.Context, tx pgx.Tx, keys []int64, out *TracesDropped
 	return nil
 }
 
-// ForgetRider erases one rider (PIPL Art. 47): their contribution is
-// subtracted from the aggregates (recomputed per import batch from their own
-// pings, exactly as the imports added it), their key leaves every rider set,
-// and their pings, days, ranges, ledger, assignments and riders row are
-// deleted — in one transaction. It returns the local days the rider's data
-// touched (whose releases must be rebuilt) and false when no rider has key.
-func (s *Store) ForgetRider(ctx context.Context, key int64, pid model.RiderID, set activity.Settings) (TracesDropped, bool, error) {
+// ForgetRider erases one rider (PIPL Art. 47): their raw ping tracks,
+// days, ranges, ledger, assignments and riders row are deleted and their key
+// leaves every rider set, in one transaction. The aggregates' sums still
+// hold the rider's share until the caller rebuilds them from the remaining
+// pings (ingest.Loader.Rebuild). It returns the local days the rider's data
+// touched (whose releases must be redone) and false when no rider has key.
+func (s *Store) ForgetRider(ctx context.Context, key int64) (TracesDropped, bool, error) {
 	var out TracesDropped
 	found := false
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
@@ -126,37 +123,13 @@ func (s *Store) ForgetRider(ctx context.Context, key int64, pid model.RiderID, s
 		if out.Days, err = pgx.CollectRows(rows, pgx.RowTo[time.Time]); err != nil {
 			return err
 		}
-		rows, err = tx.Query(ctx, `SELECT DISTINCT batch_id FROM pings WHERE rider = $1 ORDER BY 1`, key)
-		if err != nil {
+		if err := tx.QueryRow(ctx, `WITH d AS (DELETE FROM ping_tracks WHERE rider = $1 RETURNING n) SELECT coalesce(sum(n), 0)::bigint FROM d`, key).Scan(&out.Pings); err != nil {
 			return err
-		}
-		batches, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-		if err != nil {
-			return err
-		}
-		for _, b := range batches {
-			rows, err := tx.Query(ctx, `SELECT rider, ts, lng, lat, cell, status FROM pings
-				WHERE batch_id = $1 AND rider = $2 ORDER BY rider, ts`, b, key)
-			if err != nil {
-				return err
-			}
-			res, err := aggregateRows(rows, set, func(int64) model.RiderID { return pid })
-			if err != nil {
-				return fmt.Errorf("batch %d: %w", b, err)
-			}
-			if err := subtractActivity(ctx, tx, res); err != nil {
-				return err
-			}
 		}
 		// Rows that held only this rider go entirely.
 		if _, err := tx.Exec(ctx, `DELETE FROM hex_activity WHERE rider_keys = ARRAY[$1::bigint]`, key); err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `DELETE FROM pings WHERE rider = $1`, key)
-		if err != nil {
-			return err
-		}
-		out.Pings = tag.RowsAffected()
 		if err := dropRiders(ctx, tx, []int64{key}, &out); err != nil {
 			return err
 		}
@@ -166,26 +139,4 @@ func (s *Store) ForgetRider(ctx context.Context, key int64, pid model.RiderID, s
 		return out, false, fmt.Errorf("forget rider: %w", err)
 	}
 	return out, found, nil
-}
-
-// subtractActivity takes one rider's aggregates out of hex_activity (sums
-// only; rider sets are handled by dropRiders) and deletes rows left empty.
-func subtractActivity(ctx context.Context, tx pgx.Tx, res *activity.Result) error {
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS tmp_sub (res smallint, cell bigint, how smallint, pings bigint,
-		rider_seconds double precision, dwell_seconds double precision, rider_keys bigint[]) ON COMMIT DROP`); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, `TRUNCATE tmp_sub`); err != nil {
-		return err
-	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"tmp_sub"}, []string{"res", "cell", "how", "pings", "rider_seconds", "dwell_seconds", "rider_keys"},
-		&actSource{cells: res.Cells, i: -1}); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, `UPDATE hex_activity h SET pings = greatest(0, h.pings - t.pings),
-			rider_seconds = greatest(0, h.rider_seconds - t.rider_seconds), dwell_seconds = greatest(0, h.dwell_seconds - t.dwell_seconds)
-		FROM tmp_sub t WHERE h.res = t.res AND h.cell = t.cell AND h.how = t.how`); err != nil {
-		return err
-	}
-	return nil
 }

@@ -13,39 +13,58 @@ import (
 
 // DayPing is one raw ping as the release reads it.
 type DayPing struct {
-	Rider int64
-	TS    int64 // unix nanoseconds
-	Cell  int64 // base resolution
+	Rider    int64
+	TS       int64 // unix nanoseconds
+	Lat, Lng float64
 }
 
-// DayPings returns every raw ping with from ≤ ts < to (one local day: the
-// daily partition), in no particular order. It runs without the statement
-// timeout, in its own read-only transaction.
+// DayPings returns every raw ping with from ≤ ts < to (one local day), in
+// no particular order, decoded from the ping tracks of the UTC days it
+// spans. It runs without the statement timeout, in its own transaction.
 func (s *Store) DayPings(ctx context.Context, from, to time.Time) ([]DayPing, error) {
 	var out []DayPing
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
 			return err
 		}
-		var n int64 // pings of the day's riders: room for the day at once
-		if err := tx.QueryRow(ctx, `SELECT coalesce(sum(pings), 0)::bigint FROM rider_days
-			WHERE day >= ($1::timestamptz AT TIME ZONE 'UTC' + interval '8 hours')::date
-				AND day < ($2::timestamptz AT TIME ZONE 'UTC' + interval '8 hours')::date`, from, to).Scan(&n); err != nil {
+		var n int64 // room for the day at once
+		if err := tx.QueryRow(ctx, `SELECT coalesce(sum(n), 0)::bigint FROM ping_tracks
+			WHERE day BETWEEN $1::date AND $2::date AND t_max >= $3 AND t_min < $4`,
+			from.UTC().Format(time.DateOnly), to.UTC().Format(time.DateOnly), from, to).Scan(&n); err != nil {
 			return err
 		}
-		out = make([]DayPing, 0, min(n+1024, 1<<26))
-		rows, err := tx.Query(ctx, `SELECT rider, ts, cell FROM pings WHERE ts >= $1 AND ts < $2`, from, to)
+		out = make([]DayPing, 0, min(n, 1<<26))
+		rows, err := tx.Query(ctx, `SELECT rider, t0, dt_ms, dlat, dlng FROM ping_tracks
+			WHERE day BETWEEN $1::date AND $2::date AND t_max >= $3 AND t_min < $4`,
+			from.UTC().Format(time.DateOnly), to.UTC().Format(time.DateOnly), from, to)
 		if err != nil {
 			return err
 		}
-		var p DayPing
-		var ts time.Time
-		_, err = pgx.ForEachRow(rows, []any{&p.Rider, &ts, &p.Cell}, func() error {
-			p.TS = ts.UnixNano()
-			out = append(out, p)
-			return nil
-		})
-		return err
+		defer rows.Close()
+		var (
+			rider      int64
+			t0         time.Time
+			dt, la, ln []int32
+		)
+		lo, hi := from.UnixMilli(), to.UnixMilli()
+		for rows.Next() {
+			if err := rows.Scan(&rider, &t0, &dt, &la, &ln); err != nil {
+				return err
+			}
+			if len(dt) != len(la) || len(dt) != len(ln) {
+				return fmt.Errorf("ping track of rider %d at %s is malformed", rider, t0)
+			}
+			ms, lat, lng := t0.UnixMilli(), int64(0), int64(0)
+			for i := range dt {
+				ms += int64(dt[i])
+				lat += int64(la[i])
+				lng += int64(ln[i])
+				if ms >= lo && ms < hi {
+					out = append(out, DayPing{Rider: rider, TS: ms * int64(time.Millisecond), Lat: fromE7(lat), Lng: fromE7(lng)})
+				}
+			}
+		}
+		return rows.Err()
 	})
 	if err != nil {
 		return nil, fmt.Errorf("pings from %s: %w", from.Format(time.DateOnly), err)
