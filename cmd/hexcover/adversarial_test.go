@@ -306,6 +306,9 @@ func TestAdversarialRelease(t *testing.T) {
 				continue // not a group below k
 			}
 			tRH, tR := truth["rider_hours"], truth["riders"]
+			if who == "planner" {
+				t.Logf("target %x: exact night group %v", cell, truth)
+			}
 			vt := map[string]map[string]map[string]float64{}
 			for _, v := range views {
 				vt[v] = c.tile(12, p, v)
@@ -408,7 +411,7 @@ func TestAdversarialRelease(t *testing.T) {
 		}
 		// Siting as an oracle.
 		var presence []string
-		prow, err := st.Pool.Query(ctx, `SELECT ext_id FROM sites WHERE status = 'existing'`)
+		prow, err := st.Pool.Query(ctx, `SELECT ext_id FROM sites WHERE status = 'existing' AND kind IN ('service_center', 'rest_station', 'fuel_station', 'branch')`)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -445,9 +448,11 @@ func TestAdversarialRelease(t *testing.T) {
 			var one struct {
 				Picks []pick `json:"picks"`
 			}
-			body := fmt.Sprintf(`{"k":1,"hours":"night","add":[{"lng":%f,"lat":%f}],"remove":%s}`, p[0], p[1], removeAll)
-			if code := c.json("POST", "/api/siting", body, &one); code != 200 {
-				t.Fatalf("%s: siting with an added site = %d", who, code)
+			body := fmt.Sprintf(`{"k":1,"hours":"night","add":[{"lng":%f,"lat":%f,"kind":"rest_station"}],"remove":%s}`, p[0], p[1], removeAll)
+			if code, b := c.do("POST", "/api/siting", body); code != 200 {
+				t.Fatalf("%s: siting with an added site = %d %s", who, code, b)
+			} else if err := json.Unmarshal(b, &one); err != nil {
+				t.Fatal(err)
 			}
 			if len(one.Picks) > 0 {
 				ta.add("siting add+remove", one.Picks[0].Gain, truth["rider_hours"])

@@ -3,6 +3,7 @@ package release
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -37,9 +38,10 @@ type Published struct {
 }
 
 type pubView struct {
-	days  int
-	cells [3]map[int64]Figures  // res 9, 8, 7: shown cells only
-	areas [3]map[string]Figures // district, street, community: every area
+	days      int
+	threshold float64               // released riders a unit needs to be shown
+	cells     [3]map[int64]Figures  // res 9, 8, 7: shown cells only
+	areas     [3]map[string]Figures // district, street, community: every area
 }
 
 func round1(x float64) float64 { return math.Round(x*10) / 10 }
@@ -66,16 +68,30 @@ func buildPublished(days []store.PublishedDay, ver int64, k int, d *Domain, arow
 			p.cellArea[c] = codes
 		}
 	}
+	// The per-day noise of each hour set's riders, from each release's
+	// parameters (a view's mean over n days has σ = √(Σσ²)/n).
+	daySigma := make([][NumSets]float64, len(days))
+	for i, dd := range days {
+		var prm struct {
+			Sigma map[string]float64 `json:"sigma"`
+		}
+		_ = json.Unmarshal(dd.Info.Params, &prm)
+		for set, name := range setNames {
+			daySigma[i][set] = prm.Sigma["riders:"+name]
+		}
+	}
 	for vi, v := range Lattice {
 		pv := &p.views[vi]
 		rh := map[int64]float64{}
 		riders := map[int64]float64{}
 		aRiders := [3]map[string]float64{{}, {}, {}}
-		for _, dd := range days {
+		var sigma2 float64
+		for di, dd := range days {
 			if !v.Days.has(dd.Info.Day) {
 				continue
 			}
 			pv.days++
+			sigma2 += daySigma[di][v.Set] * daySigma[di][v.Set]
 			for _, c := range dd.Cells {
 				switch {
 				case c.Figure == FigureRiderHours && slices.Contains(v.Blocks, int(c.View)):
@@ -103,10 +119,14 @@ func buildPublished(days []store.PublishedDay, ver int64, k int, d *Domain, arow
 			continue
 		}
 		n := float64(pv.days)
+		// The threshold: k, and at least twice the noise of the view's
+		// riders, so that a group below k (or an empty cell) is shown by
+		// chance in about 2% of cases rather than half of them.
+		pv.threshold = max(float64(k), math.Ceil(2*math.Sqrt(sigma2)/n))
 		// Res 9: clamp, round, threshold on the released riders.
 		for c, r := range riders {
 			f := Figures{Riders: math.Round(max(0, r/n)), RiderHours: round1(max(0, rh[c]))}
-			if f.Riders >= float64(k) {
+			if f.Riders >= pv.threshold {
 				f.Shown = true
 				pv.cells[0][c] = f
 			}
@@ -162,7 +182,7 @@ func buildPublished(days []store.PublishedDay, ver int64, k int, d *Domain, arow
 		for l := range 3 {
 			for code, g := range pv.areas[l] {
 				g.RiderHours = round1(g.RiderHours)
-				g.Shown = g.Riders >= float64(k)
+				g.Shown = g.Riders >= pv.threshold
 				if !g.Shown {
 					g = Figures{}
 				}
@@ -203,6 +223,15 @@ func (p *Published) Center(cell int64) orb.Point {
 
 // CellAreas is the area codes (district, street, community) of a res-9 cell.
 func (p *Published) CellAreas(cell int64) [3]string { return p.cellArea[cell] }
+
+// Threshold is the released riders a unit of a view needs to be shown:
+// k, or twice the noise of the view's riders if that is more.
+func (p *Published) Threshold(view int) float64 {
+	if p == nil || view < 0 || view >= len(p.views) {
+		return 0
+	}
+	return p.views[view].threshold
+}
 
 // DaysIn is the number of released days a view covers.
 func (p *Published) DaysIn(view int) int {
