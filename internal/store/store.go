@@ -100,7 +100,11 @@ func (s *Store) Migrate(ctx context.Context) (int64, error) {
 	}
 	db := stdlib.OpenDBFromPool(s.Pool)
 	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS, goose.WithLogger(goose.NopLogger()))
+	// Migrations are numbered in advance and may land out of order (a
+	// database may hold 3 and 4 before 2 exists); each stands on its own, so a
+	// missing lower one is applied rather than refused.
+	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS, goose.WithLogger(goose.NopLogger()),
+		goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return 0, fmt.Errorf("migrations: %w", err)
 	}
