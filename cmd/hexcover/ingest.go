@@ -327,7 +327,7 @@ func runRetention(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	dropped, err := applyRetention(ctx, st, e.cfg.RetentionDays)
+	dropped, err := applyRetention(ctx, st, e.cfg.RetentionDays, e.cfg.UTCOffset)
 	for _, d := range dropped {
 		fmt.Fprintf(e.stdout, "dropped %s\n", d)
 	}
@@ -337,7 +337,7 @@ func runRetention(ctx context.Context, e *env, args []string) error {
 	return err
 }
 
-func applyRetention(ctx context.Context, st *store.Store, days int) ([]string, error) {
+func applyRetention(ctx context.Context, st *store.Store, days int, offset time.Duration) ([]string, error) {
 	cutoff := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -days)
 	dropped, err := st.DropPingsBefore(ctx, cutoff)
 	if len(dropped) > 0 {
@@ -347,7 +347,7 @@ func applyRetention(ctx context.Context, st *store.Store, days int) ([]string, e
 		return dropped, err
 	}
 	// Then every other per-rider trace of those days (docs/PRIVACY.md).
-	tr, err := st.DropRiderTracesBefore(ctx, cutoff)
+	tr, err := st.DropRiderTracesBefore(ctx, cutoff, offset)
 	if err == nil && (tr.RiderDays > 0 || tr.Ranges > 0 || tr.Riders > 0 || tr.Ledger > 0) {
 		_ = st.Audit(ctx, "system", "retention.traces", cutoff.Format(time.DateOnly), map[string]any{"rider_days": tr.RiderDays,
 			"ranges": tr.Ranges, "ledger": tr.Ledger, "riders": tr.Riders, "assignments": tr.Assignments, "aggregate_rows_stripped": tr.KeysStripped})

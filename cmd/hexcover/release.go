@@ -16,6 +16,7 @@ import (
 func releaseParams(e *env) release.Params {
 	p := release.DefaultParams(e.cfg.MinRiders)
 	p.Rho, p.Budget = e.cfg.ReleaseRho, e.cfg.ReleaseBudget
+	p.Offset = e.cfg.UTCOffset
 	return p
 }
 

@@ -155,7 +155,7 @@ func retentionLoop(ctx context.Context, e *env, st *store.Store) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		if dropped, err := applyRetention(ctx, st, e.cfg.RetentionDays); err != nil {
+		if dropped, err := applyRetention(ctx, st, e.cfg.RetentionDays, e.cfg.UTCOffset); err != nil {
 			if ctx.Err() == nil {
 				e.log.Warn("retention", "err", err)
 			}

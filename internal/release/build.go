@@ -182,7 +182,7 @@ func Compute(pings []store.DayPing, d *Domain, p Params) *DayInput {
 			if ci < 0 {
 				continue
 			}
-			hour := int((time.Duration(pg.TS) + localOffset) / time.Hour % 24)
+			hour := int((time.Duration(pg.TS) + p.Offset) / time.Hour % 24)
 			if hour < 0 {
 				hour += 24
 			}
@@ -317,7 +317,7 @@ func (b *Builder) Update(ctx context.Context) ([]DayResult, error) {
 	if err := b.Params.Validate(); err != nil {
 		return nil, err
 	}
-	build, withdraw, err := b.Store.ReleaseDaysToBuild(ctx)
+	build, withdraw, err := b.Store.ReleaseDaysToBuild(ctx, b.Params.Offset)
 	if err != nil {
 		return nil, err
 	}
@@ -390,9 +390,10 @@ func (b *Builder) Days(ctx context.Context, days []time.Time, withdrawOnRefusal 
 	return out, nil
 }
 
-// dayStart is 00:00 local time of a local date (given as a UTC midnight).
-func dayStart(day time.Time) time.Time {
-	return time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC).Add(-localOffset)
+// dayStart is 00:00 local time (UTC + offset) of a local date (given as a
+// UTC midnight).
+func dayStart(day time.Time, offset time.Duration) time.Time {
+	return time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC).Add(-offset)
 }
 
 // BuildDay makes a new release of one local day (a UTC-midnight date),
@@ -401,7 +402,7 @@ func (b *Builder) BuildDay(ctx context.Context, day time.Time, d *Domain) (DayRe
 	start := time.Now()
 	day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
 	res := DayResult{Day: day}
-	pings, err := b.Store.DayPings(ctx, dayStart(day), dayStart(day).Add(24*time.Hour))
+	pings, err := b.Store.DayPings(ctx, dayStart(day, b.Params.Offset), dayStart(day, b.Params.Offset).Add(24*time.Hour))
 	if err != nil {
 		return res, err
 	}

@@ -126,7 +126,7 @@ func TestRetentionDropsRiderTraces(t *testing.T) {
 	if _, err := st.DropPingsBefore(ctx, cutoff); err != nil {
 		t.Fatal(err)
 	}
-	tr, err := st.DropRiderTracesBefore(ctx, cutoff)
+	tr, err := st.DropRiderTracesBefore(ctx, cutoff, 8*time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}

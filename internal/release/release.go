@@ -100,9 +100,6 @@ var AreaLevels = []string{"district", "street", "community"}
 // Res is the resolution of the released cells.
 const Res = 9
 
-// localOffset is Asia/Shanghai (no daylight saving).
-const localOffset = 8 * time.Hour
-
 var setNames = [NumSets]string{"day", "breakfast", "lunch", "dinner", "night", "peak"}
 
 // namedBlockOfHour is the named block of a local clock hour, or -1 (an
@@ -265,6 +262,9 @@ type Params struct {
 	MDay, MNamed int
 	MArea        [3]int
 	K            int // threshold on the released distinct riders (HEXCOVER_K)
+	// Offset makes local time (UTC + Offset, HEXCOVER_UTC_OFFSET): the
+	// released days and the named hours are local.
+	Offset time.Duration
 }
 
 // DefaultParams are the documented defaults.
@@ -273,7 +273,7 @@ func DefaultParams(k int) Params {
 		k = 5
 	}
 	return Params{Rho: 0.5, Budget: 1, ClipHours: 1.5, Share: [4]float64{0.25, 0.1, 0.45, 0.2},
-		MDay: 400, MNamed: 100, MArea: [3]int{1, 2, 3}, K: k}
+		MDay: 400, MNamed: 100, MArea: [3]int{1, 2, 3}, K: k, Offset: 8 * time.Hour}
 }
 
 // Validate checks the parameters.
@@ -292,6 +292,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("release: shares %v must add up to 1", p.Share)
 	case !(p.ClipHours > 0):
 		return fmt.Errorf("release: clip hours %g must be > 0", p.ClipHours)
+	case p.Offset < -14*time.Hour || p.Offset > 14*time.Hour:
+		return fmt.Errorf("release: UTC offset %v must be within ±14 h", p.Offset)
 	case p.K < 1:
 		return fmt.Errorf("release: k %d must be ≥ 1", p.K)
 	case p.MDay < 1 || p.MNamed < 1 || p.MArea[0] < 1 || p.MArea[1] < 1 || p.MArea[2] < 1:

@@ -129,7 +129,7 @@ func TestComputeBoundsEachRiderDay(t *testing.T) {
 		}
 	}
 	day := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
-	t0 := dayStart(day).Add(12 * time.Hour).UnixNano()
+	t0 := dayStart(day, 8*time.Hour).Add(12 * time.Hour).UnixNano()
 	var pings []store.DayPing
 	// Rider 1 walks 30 cells (not cell 0), 10 minutes each (a ping every
 	// minute): L2 norm √(30/36) < 1 h, not clipped.
@@ -179,5 +179,34 @@ func TestComputeBoundsEachRiderDay(t *testing.T) {
 	}
 	if in.Clipped != 1 {
 		t.Errorf("clipped rider-days = %d, want 1", in.Clipped)
+	}
+}
+
+// TestComputeNamedHoursAtOffset: the named hours are local hours under the
+// configured UTC offset, not a fixed +8 h.
+func TestComputeNamedHoursAtOffset(t *testing.T) {
+	d := &Domain{idx: map[int64]int32{}}
+	base := cellsAround(t, 1)
+	d.Cells = append(d.Cells, base[0])
+	d.idx[base[0]] = 0
+	for l := range 3 {
+		d.Area[l] = []int32{-1}
+	}
+	// 04:00–05:00 UTC: 12:00–13:00 (lunch) at +8 h, 23:00–24:00 at −5 h.
+	t0 := time.Date(2026, 11, 2, 4, 0, 0, 0, time.UTC).UnixNano()
+	var pings []store.DayPing
+	for i := range 60 {
+		pings = append(pings, ping(1, t0+int64(i)*int64(time.Minute), base[0]))
+	}
+	for _, c := range []struct {
+		offset time.Duration
+		lunch  bool
+	}{{8 * time.Hour, true}, {-5 * time.Hour, false}} {
+		p := DefaultParams(5)
+		p.Offset = c.offset
+		in := Compute(pings, d, p)
+		if got := in.ExactSums[BlockLunch][0] > 0; got != c.lunch {
+			t.Errorf("offset %v: lunch rider-hours %v, want lunch=%v", c.offset, in.ExactSums[BlockLunch][0], c.lunch)
+		}
 	}
 }

@@ -101,7 +101,7 @@ func TestReleaseUtility(t *testing.T) {
 		if r.Status != "released" {
 			continue
 		}
-		pings, err := st.DayPings(ctx, dayStart(r.Day), dayStart(r.Day).Add(24*time.Hour))
+		pings, err := st.DayPings(ctx, dayStart(r.Day, 8*time.Hour), dayStart(r.Day, 8*time.Hour).Add(24*time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -21,9 +21,10 @@ type TracesDropped struct {
 // aggregates' rider sets. Counts and seconds of the aggregates stay (they
 // identify nobody); distinct riders of a cell then count only the riders it
 // still knows. Releases stay: they hold no rider identity.
-func (s *Store) DropRiderTracesBefore(ctx context.Context, cutoff time.Time) (TracesDropped, error) {
+// offset makes local time (UTC + offset): rider days are local dates.
+func (s *Store) DropRiderTracesBefore(ctx context.Context, cutoff time.Time, offset time.Duration) (TracesDropped, error) {
 	var out TracesDropped
-	cutDay := cutoff.Add(8 * time.Hour).UTC().Truncate(24 * time.Hour) // local date of the cutoff
+	cutDay := cutoff.Add(offset).UTC().Truncate(24 * time.Hour) // local date of the cutoff
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
 			return err

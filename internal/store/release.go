@@ -118,16 +118,17 @@ func (s *Store) PointAreas(ctx context.Context, ids []int64, pts []orb.Point) ([
 // missing or older than a pings import that overlaps the day or an areas
 // import, and the days with a current release but no pings any more (to
 // withdraw).
-func (s *Store) ReleaseDaysToBuild(ctx context.Context) (build, withdraw []time.Time, err error) {
+// offset makes local time (UTC + offset).
+func (s *Store) ReleaseDaysToBuild(ctx context.Context, offset time.Duration) (build, withdraw []time.Time, err error) {
 	rows, err := s.Pool.Query(ctx, `SELECT d.day FROM (SELECT DISTINCT day FROM rider_days) d
 		LEFT JOIN release r ON r.day = d.day AND r.status = 'current'
 		WHERE r.id IS NULL OR EXISTS (
 			SELECT 1 FROM ingest_batches b
 			WHERE b.status IN ('done', 'replaced') AND b.finished_at > r.created_at
 				AND (b.kind = 'areas' OR (b.kind = 'pings'
-					AND b.min_ts < ((d.day + 1)::timestamp - interval '8 hours') AT TIME ZONE 'UTC'
-					AND b.max_ts >= (d.day::timestamp - interval '8 hours') AT TIME ZONE 'UTC')))
-		ORDER BY d.day`)
+					AND b.min_ts < ((d.day + 1)::timestamp - make_interval(secs => $1)) AT TIME ZONE 'UTC'
+					AND b.max_ts >= (d.day::timestamp - make_interval(secs => $1)) AT TIME ZONE 'UTC')))
+		ORDER BY d.day`, offset.Seconds())
 	if err != nil {
 		return nil, nil, fmt.Errorf("release days: %w", err)
 	}
