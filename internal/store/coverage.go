@@ -191,8 +191,17 @@ func (s *Store) CellAreas(ctx context.Context, res int) ([]CellArea, error) {
 		FROM hex_cells c JOIN admin_areas a ON ST_Intersects(a.geom, c.center)
 		WHERE c.res = $1
 		ORDER BY c.cell, a.level, a.code`, int16(res))
+	out, err := collectCellAreas(rows, err)
 	if err != nil {
 		return nil, fmt.Errorf("cell areas: %w", err)
+	}
+	return out, nil
+}
+
+// collectCellAreas reads (cell, level, code) rows of a query.
+func collectCellAreas(rows pgx.Rows, err error) ([]CellArea, error) {
+	if err != nil {
+		return nil, err
 	}
 	var out []CellArea
 	var c CellArea
@@ -200,10 +209,7 @@ func (s *Store) CellAreas(ctx context.Context, res int) ([]CellArea, error) {
 		out = append(out, c)
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("cell areas: %w", err)
-	}
-	return out, nil
+	return out, err
 }
 
 // CellUnion is the dissolved outline of a group of cells.

@@ -99,15 +99,7 @@ func (s *Store) PointAreas(ctx context.Context, ids []int64, pts []orb.Point) ([
 		FROM unnest($1::bigint[], $2::float8[], $3::float8[]) AS p(id, lng, lat)
 		JOIN admin_areas a ON ST_Intersects(a.geom, ST_SetSRID(ST_MakePoint(p.lng, p.lat), 4326))
 		ORDER BY p.id, a.level, a.code`, ids, lng, lat)
-	if err != nil {
-		return nil, fmt.Errorf("point areas: %w", err)
-	}
-	var out []CellArea
-	var c CellArea
-	_, err = pgx.ForEachRow(rows, []any{&c.Cell, &c.Level, &c.Code}, func() error {
-		out = append(out, c)
-		return nil
-	})
+	out, err := collectCellAreas(rows, err)
 	if err != nil {
 		return nil, fmt.Errorf("point areas: %w", err)
 	}

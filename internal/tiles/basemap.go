@@ -1,8 +1,6 @@
 package tiles
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 
 	"github.com/paulmach/orb/maptile"
@@ -52,21 +50,4 @@ func (s *Service) buildBasemap(ctx context.Context, t maptile.Tile) ([]byte, err
 		return nil, err
 	}
 	return gzipBytes(b)
-}
-
-// gzipBytes compresses a finished tile like marshalGzip does.
-func gzipBytes(raw []byte) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Grow(len(raw)/2 + 64)
-	zw := gzipPool.Get().(*gzip.Writer)
-	defer gzipPool.Put(zw)
-	zw.Reset(&buf)
-	if _, err := zw.Write(raw); err != nil {
-		return nil, err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	zw.Reset(nil)
-	return buf.Bytes(), nil
 }

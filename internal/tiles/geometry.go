@@ -171,6 +171,11 @@ func marshalGzip(l *mvtLayer) ([]byte, error) {
 			rawPool.Put(rp)
 		}
 	}()
+	return gzipBytes(raw)
+}
+
+// gzipBytes compresses a finished tile with a pooled writer.
+func gzipBytes(raw []byte) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.Grow(len(raw)/2 + 64)
 	zw := gzipPool.Get().(*gzip.Writer)
