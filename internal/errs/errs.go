@@ -35,6 +35,7 @@ const (
 	Unavailable           // a dependency (the database, a worker slot) is busy or down; retry
 	Timeout               // the work took longer than allowed (statement timeout); retry or narrow
 	Canceled              // the caller went away
+	SlowRequest           // the request (its body) did not arrive within the read timeout
 	Internal              // a bug or an unexpected failure; its text is never shown
 )
 
@@ -42,7 +43,7 @@ var kindNames = [...]string{
 	Other: "other", Invalid: "invalid", Unauthenticated: "unauthenticated", Forbidden: "forbidden",
 	NotFound: "not_found", MethodNotAllowed: "method_not_allowed", Conflict: "conflict", TooLarge: "too_large", Unsupported: "unsupported",
 	RateLimited: "rate_limited",
-	Unavailable: "unavailable", Timeout: "timeout", Canceled: "canceled", Internal: "internal",
+	Unavailable: "unavailable", Timeout: "timeout", Canceled: "canceled", SlowRequest: "slow_request", Internal: "internal",
 }
 
 func (k Kind) String() string {
@@ -66,6 +67,7 @@ var defaultMsg = [...]string{
 	Unavailable:      "service unavailable; retry shortly",
 	Timeout:          "query took too long; narrow the request or retry",
 	Canceled:         "client closed request",
+	SlowRequest:      "request not received in time; send it again",
 	Internal:         "internal error",
 }
 

@@ -9,8 +9,7 @@
 // Content-Type other than JSON (application/json or */*+json) is 415, an
 // absent one is accepted; unknown fields, trailing data after the value
 // and an empty body are 400; a body not received within the server's read
-// timeout is 400 with a message saying so (the connection is then closed,
-// so 408's retry semantics buy nothing).
+// timeout is 408 with a message saying so.
 package httpkit
 
 import (
@@ -76,6 +75,7 @@ var statusOf = map[errs.Kind]int{
 	errs.Unavailable:      http.StatusServiceUnavailable,
 	errs.Timeout:          http.StatusServiceUnavailable,
 	errs.Canceled:         StatusClientClosed,
+	errs.SlowRequest:      http.StatusRequestTimeout,
 	errs.Internal:         http.StatusInternalServerError,
 }
 
@@ -237,7 +237,7 @@ func readErr(err error, limit int64) error {
 	case errors.As(err, &mbe):
 		return tooLarge(limit)
 	case errors.As(err, &ne) && ne.Timeout():
-		return errs.E(errs.Invalid, "request body not received within the server's read timeout", err)
+		return errs.E(errs.SlowRequest, "request body not received within the server's read timeout", err)
 	}
 	return errs.E(errs.Invalid, "could not read the request body", err)
 }

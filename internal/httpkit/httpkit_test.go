@@ -24,7 +24,7 @@ func TestStatusTable(t *testing.T) {
 	want := map[errs.Kind]int{
 		errs.Other: 500, errs.Invalid: 400, errs.Unauthenticated: 401, errs.Forbidden: 403, errs.NotFound: 404,
 		errs.MethodNotAllowed: 405, errs.Conflict: 409, errs.TooLarge: 413, errs.Unsupported: 415,
-		errs.RateLimited: 429, errs.Unavailable: 503, errs.Timeout: 503, errs.Canceled: 499, errs.Internal: 500,
+		errs.RateLimited: 429, errs.Unavailable: 503, errs.Timeout: 503, errs.Canceled: 499, errs.SlowRequest: 408, errs.Internal: 500,
 	}
 	for k := errs.Other; k <= errs.Internal; k++ {
 		w, ok := want[k]
@@ -127,7 +127,7 @@ func TestDecodeJSON(t *testing.T) {
 }
 
 // TestSlowBody: a body not received within the server's read timeout is a
-// 400 that says so.
+// 408 that says so.
 func TestSlowBody(t *testing.T) {
 	h := httpkit.Handler(func(w http.ResponseWriter, r *http.Request) error {
 		var v map[string]any
@@ -154,8 +154,8 @@ func TestSlowBody(t *testing.T) {
 	defer res.Body.Close()
 	var body httpkit.ErrorBody
 	_ = json.NewDecoder(res.Body).Decode(&body)
-	if res.StatusCode != 400 || !strings.Contains(body.Error, "read timeout") {
-		t.Errorf("slow body: %d %q, want 400 about the read timeout", res.StatusCode, body.Error)
+	if res.StatusCode != 408 || !strings.Contains(body.Error, "read timeout") {
+		t.Errorf("slow body: %d %q, want 408 about the read timeout", res.StatusCode, body.Error)
 	}
 }
 
