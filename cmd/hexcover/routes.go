@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/hexcover/hexcover/geo"
 	"github.com/hexcover/hexcover/internal/coverage"
 	"github.com/hexcover/hexcover/internal/gridassign"
 	"github.com/hexcover/hexcover/internal/release"
@@ -25,7 +26,8 @@ func buildServer(ctx context.Context, e *env, st *store.Store, assets fs.FS) (*s
 	cur := release.NewCurrent(st, e.cfg.MinRiders)
 	eng.UseRelease(release.CoverageSource{C: cur})
 	ts := tiles.New(st, tiles.Options{MinRiders: e.cfg.MinRiders, Radii: e.cfg.ServiceRadiusM, Registry: srv.Registry(),
-		Gaps: coverage.TileZones{Engine: eng}, PublicURL: e.cfg.Web.PublicURL, Release: release.TileSource{C: cur}})
+		Gaps: coverage.TileZones{Engine: eng}, PublicURL: e.cfg.Web.PublicURL, Release: release.TileSource{C: cur},
+		Datum: geo.CRS(e.cfg.BasemapDatum)})
 	srv.Mount(ts.Routes()...)
 	// Analyses share one bounded admission (HEXCOVER_ANALYSIS_SLOTS);
 	// tiles, /api/meta and the cheap lookups do not queue behind them.

@@ -30,7 +30,11 @@ type Config struct {
 	// counts as organization presence (HEXCOVER_RADII, "kind=m,kind=m").
 	ServiceRadiusM map[string]float64
 	BasemapStyle   string // HEXCOVER_BASEMAP_STYLE: optional external MapLibre style URL
-	LogLevel       string // HEXCOVER_LOG_LEVEL: debug, info, warn, error
+	// BasemapDatum is the datum the external basemap draws in
+	// (HEXCOVER_BASEMAP_DATUM): "wgs84" or "gcj02" (Amap, Tencent); under
+	// gcj02 every overlay is drawn shifted into it.
+	BasemapDatum string
+	LogLevel     string // HEXCOVER_LOG_LEVEL: debug, info, warn, error
 	// DemoLogin lets the map offer the demo city's tokens (HEXCOVER_DEMO_LOGIN).
 	DemoLogin bool
 	// ReleaseRho is the zCDP ρ each release of a day charges every
@@ -137,6 +141,7 @@ var Settings = []Setting{
 	{"HEXCOVER_UTC_OFFSET", "+08:00", "the data's local time as a fixed offset from UTC (±HH:MM; Asia/Shanghai is +08:00): hours of week, local days and range periods use it"},
 	{"HEXCOVER_RADII", "service_center=1000,rest_station=500,fuel_station=800,branch=1000", "service radius (m) of each kind that counts as organization presence"},
 	{"HEXCOVER_BASEMAP_STYLE", "", "URL of an external MapLibre style to draw under our layers (empty: our own offline basemap)"},
+	{"HEXCOVER_BASEMAP_DATUM", "wgs84", "datum of the external basemap: wgs84 (Tianditu, OpenStreetMap styles) or gcj02 (Amap/Gaode, Tencent): hexagons, sites and every overlay are drawn shifted into it, and map clicks and views are shifted back to WGS-84; gcj02 needs HEXCOVER_BASEMAP_STYLE"},
 	{"HEXCOVER_COVERAGE", "radius", "radius: a site covers cells within its kind's radius (HEXCOVER_RADII) in a straight line; network: within that riding distance along the loaded OSM roads (pgRouting; radius where no roads are loaded)"},
 	{"HEXCOVER_NETWORK_EXCLUDE", "motorway,motorway_link,trunk,trunk_link,bicycle=no", "highway classes and bicycle=V / access=V tags riders do not ride (network coverage)"},
 	{"HEXCOVER_NETWORK_ONEWAY", "ignore", "ignore: one-way streets are ridden both ways (e-bikes do); respect: only along oneway=yes"},
@@ -196,6 +201,15 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c.Addr = get("HEXCOVER_ADDR")
 	c.Secret = getenv("HEXCOVER_SECRET")
 	c.BasemapStyle = get("HEXCOVER_BASEMAP_STYLE")
+	switch c.BasemapDatum = strings.ToLower(get("HEXCOVER_BASEMAP_DATUM")); c.BasemapDatum {
+	case "wgs84":
+	case "gcj02":
+		if c.BasemapStyle == "" {
+			errs = append(errs, errors.New("HEXCOVER_BASEMAP_DATUM=gcj02 needs HEXCOVER_BASEMAP_STYLE: hexcover's own basemap is WGS-84"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("HEXCOVER_BASEMAP_DATUM=%q: want wgs84 or gcj02", get("HEXCOVER_BASEMAP_DATUM")))
+	}
 	c.LogLevel = strings.ToLower(get("HEXCOVER_LOG_LEVEL"))
 	switch strings.ToLower(get("HEXCOVER_DEMO_LOGIN")) {
 	case "on", "1", "true", "yes":

@@ -40,6 +40,8 @@ func TestFromEnvErrors(t *testing.T) {
 		{map[string]string{"HEXCOVER_LOG_LEVEL": "loud"}, "HEXCOVER_LOG_LEVEL"},
 		{map[string]string{"HEXCOVER_UTC_OFFSET": "Asia/Shanghai"}, "HEXCOVER_UTC_OFFSET"},
 		{map[string]string{"HEXCOVER_UTC_OFFSET": "+15:00"}, "HEXCOVER_UTC_OFFSET"},
+		{map[string]string{"HEXCOVER_BASEMAP_DATUM": "bd09"}, "want wgs84 or gcj02"},
+		{map[string]string{"HEXCOVER_BASEMAP_DATUM": "gcj02"}, "needs HEXCOVER_BASEMAP_STYLE"},
 	}
 	for _, c := range cases {
 		_, err := FromEnv(env(c.env))
@@ -50,6 +52,13 @@ func TestFromEnvErrors(t *testing.T) {
 	c, err := FromEnv(env(map[string]string{"HEXCOVER_RADII": "rest_station=300", "HEXCOVER_K": "10"}))
 	if err != nil || c.MinRiders != 10 || len(c.ServiceRadiusM) != 1 || c.ServiceRadiusM["rest_station"] != 300 {
 		t.Errorf("overrides: %+v %v", c, err)
+	}
+	if c.BasemapDatum != "wgs84" {
+		t.Errorf("default datum %q, want wgs84", c.BasemapDatum)
+	}
+	c, err = FromEnv(env(map[string]string{"HEXCOVER_BASEMAP_STYLE": "https://tiles.example.org/style.json", "HEXCOVER_BASEMAP_DATUM": "GCJ02"}))
+	if err != nil || c.BasemapDatum != "gcj02" {
+		t.Errorf("gcj02 with a style: %q %v", c.BasemapDatum, err)
 	}
 }
 

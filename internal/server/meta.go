@@ -31,7 +31,17 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 // period) and the enumerations the map shows.
 type Meta struct {
 	*store.Meta
-	Enums Enums `json:"enums"`
+	Enums   Enums   `json:"enums"`
+	Basemap Basemap `json:"basemap"`
+}
+
+// Basemap is the external basemap the map draws under its layers
+// (HEXCOVER_BASEMAP_STYLE; empty: hexcover's own) and its datum
+// (HEXCOVER_BASEMAP_DATUM): under gcj02 the map shifts every overlay into it
+// and every coordinate it sends back into WGS-84 (web/src/datum.js).
+type Basemap struct {
+	Style string `json:"style,omitempty"`
+	Datum string `json:"datum"`
 }
 
 // Enums are model's enumerations with their names, as the map needs them.
@@ -105,5 +115,6 @@ func (s *Server) meta(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpkit.WriteJSON(w, http.StatusOK, Meta{Meta: m, Enums: s.enums})
+	return httpkit.WriteJSON(w, http.StatusOK, Meta{Meta: m, Enums: s.enums,
+		Basemap: Basemap{Style: s.cfg.BasemapStyle, Datum: s.cfg.BasemapDatum}})
 }

@@ -21,7 +21,7 @@ const simplifyTolerance = 2.0
 // the layer is too large, in which case the tile's rows are read by the
 // GiST index.
 func (s *Service) buildFeatures(ctx context.Context, l Layer, t maptile.Tile, ver string) ([]byte, error) {
-	q := t.Bound(float64(Buffer) / Extent)
+	q := s.tileBound(t)
 	fs, err := s.data.featureSet(ctx, l, ver)
 	if err != nil {
 		return nil, err
@@ -42,7 +42,7 @@ func (s *Service) buildFeatures(ctx context.Context, l Layer, t maptile.Tile, ve
 		return nil, nil
 	}
 	start := nowFunc()
-	pr := newProjector(t)
+	pr := s.projector(t)
 	box := orb.Bound{Min: orb.Point{-Buffer, -Buffer}, Max: orb.Point{Extent + Buffer, Extent + Buffer}}
 	dp := simplify.DouglasPeucker(simplifyTolerance)
 	layer := newLayer(string(l))

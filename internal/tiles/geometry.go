@@ -9,6 +9,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
+
+	"github.com/hexcover/hexcover/geo"
 )
 
 var nowFunc = time.Now
@@ -23,6 +25,7 @@ func sinceSeconds(t time.Time) float64 { return time.Since(t).Seconds() }
 type projector struct {
 	scale      float64 // world size in tile units
 	minx, miny float64
+	datum      geo.CRS // basemap datum points are shifted into ("": none; datum.go)
 }
 
 func newProjector(t maptile.Tile) projector {
@@ -44,6 +47,9 @@ func unit(p orb.Point) orb.Point {
 // world returns the world pixel coordinates of p. The scale is a power of
 // two, so this is exactly unit(p) times it.
 func (pr projector) world(p orb.Point) (float64, float64) {
+	if pr.datum != "" {
+		p = pr.datum.PointFromWGS84(p) // the datum hook (datum.go)
+	}
 	u := unit(p)
 	return u[0] * pr.scale, u[1] * pr.scale
 }

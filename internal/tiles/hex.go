@@ -31,8 +31,8 @@ func GapThreshold(baseRes9 float64, res int) float64 {
 
 // tileQueryBound is the tile's bound with the buffer, cut to the data's
 // bound; ok is false when they do not meet.
-func tileQueryBound(t maptile.Tile, data orb.Bound) (orb.Bound, bool) {
-	b := t.Bound(float64(Buffer) / Extent)
+func (s *Service) tileQueryBound(t maptile.Tile, data orb.Bound) (orb.Bound, bool) {
+	b := s.tileBound(t)
 	b.Min[0], b.Max[0] = math.Max(b.Min[0], -180), math.Min(b.Max[0], 180)
 	if !b.Intersects(data) {
 		return orb.Bound{}, false
@@ -97,7 +97,7 @@ var hexScratchPool = sync.Pool{New: func() any { return new(hexScratch) }}
 // filter, so do their stats: such a tile needs no database round trip.
 // With an hours filter the stats of those cells are read by primary key.
 func (s *Service) buildHex(ctx context.Context, l Layer, t maptile.Tile, f Filter, v model.Viewer, ver string, data orb.Bound) ([]byte, error) {
-	q, ok := tileQueryBound(t, data)
+	q, ok := s.tileQueryBound(t, data)
 	if !ok {
 		return nil, nil
 	}
@@ -186,7 +186,7 @@ func (s *Service) buildHex(ctx context.Context, l Layer, t maptile.Tile, f Filte
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	pr := newProjector(t)
+	pr := s.projector(t)
 	layer := getLayer(string(l))
 	defer putLayer(layer)
 	if l == LayerGaps {
@@ -208,7 +208,7 @@ func (s *Service) buildHex(ctx context.Context, l Layer, t maptile.Tile, f Filte
 // same vertices from both sides. nil when it collapses at this zoom.
 func (s *Service) hexRing(h *hexRow, pr projector, sc *hexScratch) orb.Ring {
 	tr := sc.ring[:0]
-	if c := h.cell; c != nil {
+	if c := h.cell; c != nil && pr.datum == "" { // merc is unshifted
 		for _, p := range c.merc {
 			tr = appendDistinct(tr, pr.gridUnit(p))
 		}
@@ -261,7 +261,7 @@ func (s *Service) buildReleased(ctx context.Context, l Layer, t maptile.Tile, f 
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	pr := newProjector(t)
+	pr := s.projector(t)
 	layer := getLayer(string(l))
 	defer putLayer(layer)
 	if l == LayerGaps {

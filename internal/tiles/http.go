@@ -62,7 +62,7 @@ func (s *Service) serveTile(w http.ResponseWriter, r *http.Request) error {
 		}
 		ver += "," + rv
 	}
-	key := tileKey(l, t, f, ver, v)
+	key := tileKey(l, t, f, ver, v) + s.datumKey()
 	etag := etagOf(key)
 	h := w.Header()
 	// Every tile needs a signed-in viewer and differs by role: shared
@@ -79,7 +79,7 @@ func (s *Service) serveTile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, in := tileQueryBound(t, data); !ok || !in {
+	if _, in := s.tileQueryBound(t, data); !ok || !in {
 		s.metrics.requests.WithLabelValues(string(l), resultOutside).Inc()
 		w.WriteHeader(http.StatusNoContent)
 		return nil

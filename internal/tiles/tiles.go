@@ -73,6 +73,10 @@ type Options struct {
 	// TileJSON tile URLs start with; empty: they are root-relative
 	// ("/tiles/..."), never built from the request's Host header.
 	PublicURL string
+	// Datum is the external basemap's datum (HEXCOVER_BASEMAP_DATUM):
+	// under GCJ-02 every layer but the basemap is drawn shifted into it
+	// (datum.go). Empty or WGS-84: drawn as stored.
+	Datum geo.CRS
 }
 
 // GapSource assigns gap cells to gap zones; the coverage package plugs in
