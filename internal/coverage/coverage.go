@@ -129,6 +129,13 @@ type ReleaseSource interface {
 	Areas(ctx context.Context, hours []int16, level string) (map[string]ReleasedArea, error)
 }
 
+// ReleaseDays is implemented by a ReleaseSource that can say how many
+// released days a view spans (internal/release does), so that released
+// rider-hours can be read per average day.
+type ReleaseDays interface {
+	Days(ctx context.Context, hours []int16) (int, error)
+}
+
 // ReleasedCell is a shown cell of the release.
 type ReleasedCell struct {
 	Cell       int64
@@ -196,7 +203,13 @@ type Analysis struct {
 
 	TotalDemand   float64
 	CoveredDemand float64
-	cellIdx       map[geo.Cell]int
+	// Days is the number of dates of data the figures span: the local
+	// dates holding activity on the weekdays the hours touch (every date
+	// for the whole week; released: the released days of the view). Sums
+	// (rider-hours) divided by Days are per average day, and do not grow
+	// with the amount of data loaded. 0 when there is no data.
+	Days    int
+	cellIdx map[geo.Cell]int
 	// Network is the road network when coverage is measured along it
 	// (HEXCOVER_COVERAGE=network with roads loaded), else nil.
 	Network *Network
@@ -230,6 +243,52 @@ func (a *Analysis) AreaOf(level string, i int) *store.AreaRow {
 		return nil
 	}
 	return &a.Areas[level][j]
+}
+
+// PerDay is x per average day of the analysis (0 without data).
+func (a *Analysis) PerDay(x float64) float64 {
+	if a.Days <= 0 {
+		return 0
+	}
+	return x / float64(a.Days)
+}
+
+// days is the number of dates of data an analysis of p spans (see
+// Analysis.Days).
+func (e *Engine) days(ctx context.Context, p Params) (int, error) {
+	if p.Released {
+		if rd, ok := e.release.(ReleaseDays); ok {
+			return rd.Days(ctx, p.Hours)
+		}
+	}
+	byDow, err := e.st.DatesByWeekday(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return DatesIn(byDow, p.Hours), nil
+}
+
+// DatesIn counts the dates of byDow (dates per ISO weekday, index 1..7)
+// on the weekdays that hours of week touch (nil: every weekday).
+func DatesIn(byDow [8]int, hours []int16) int {
+	var touched [8]bool
+	if len(hours) == 0 {
+		for d := 1; d <= 7; d++ {
+			touched[d] = true
+		}
+	}
+	for _, h := range hours {
+		if h >= 0 && h < 168 {
+			touched[h/24+1] = true
+		}
+	}
+	n := 0
+	for d := 1; d <= 7; d++ {
+		if touched[d] {
+			n += byDow[d]
+		}
+	}
+	return n
 }
 
 // CoverPct is covered / total as a percentage (0 when there is no demand).
@@ -377,6 +436,9 @@ func (e *Engine) compute(ctx context.Context, p Params, ver string) (*Analysis, 
 			rows[i] = store.CoverageCell{Cell: c.Cell, Lng: c.Center[0], Lat: c.Center[1], RiderSeconds: c.RiderHours * 3600, Riders: int64(c.Riders)}
 		}
 	} else if rows, err = e.st.CoverageCells(ctx, e.set.DemandRes, p.Hours); err != nil {
+		return nil, err
+	}
+	if a.Days, err = e.days(ctx, p); err != nil {
 		return nil, err
 	}
 	pts := make([]orb.Point, 0, len(rows))

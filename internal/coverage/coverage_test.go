@@ -233,6 +233,37 @@ func TestDemoCity(t *testing.T) {
 			if math.Abs(d-s.TotalDemand) > 0.01*max(1, s.TotalDemand) || math.Abs(cv-s.CoveredDemand) > 0.01*max(1, s.CoveredDemand) {
 				t.Errorf("%s: rows sum to %.2f / %.2f, want %.2f / %.2f", level, d, cv, s.TotalDemand, s.CoveredDemand)
 			}
+			// Distinct riders at every level: the view's count is the
+			// union of every cell's rider set, no area holds more, and
+			// none exceeds the riders in the data.
+			var inData int64
+			if err := st.Pool.QueryRow(ctx, `SELECT count(*) FROM riders`).Scan(&inData); err != nil {
+				t.Fatal(err)
+			}
+			ref := reference(t, st, nil)
+			union := map[int64]bool{}
+			for _, c := range ref {
+				for k := range c.riders {
+					union[k] = true
+				}
+			}
+			if s.Riders == nil || *s.Riders != int64(len(union)) || *s.Riders > inData {
+				t.Errorf("%s: view riders %v, want %d (riders in the data %d)", level, s.Riders, len(union), inData)
+			}
+			var sumRows int64
+			for _, r := range s.Rows {
+				if *r.Riders > *s.Riders {
+					t.Errorf("%s %s: %d riders, more than the view's %d", level, r.Code, *r.Riders, *s.Riders)
+				}
+				sumRows += *r.Riders
+			}
+			if level != "district" && sumRows <= *s.Riders {
+				t.Errorf("%s: rows sum to %d riders, the view holds %d: riders crossing areas should count in each", level, sumRows, *s.Riders)
+			}
+			// One day of data: per day equals the total.
+			if s.Days != 1 || !near(s.RiderHoursPerDay, s.RiderHours) || s.RiderHours <= 0 {
+				t.Errorf("%s: days %d, rider-hours %.3f, per day %.3f", level, s.Days, s.RiderHours, s.RiderHoursPerDay)
+			}
 			if level == "district" && len(s.Rows) == 1 {
 				// The district's distinct riders are all riders seen in demand cells.
 				ref := reference(t, st, nil)
@@ -247,6 +278,27 @@ func TestDemoCity(t *testing.T) {
 				}
 			}
 			t.Logf("%s: %d rows, coverage %.1f%%", level, len(s.Rows), s.CoveragePct)
+		}
+	})
+
+	t.Run("days of a view", func(t *testing.T) {
+		// The test city holds one Monday: weekday views span it, weekend
+		// views span nothing and say so (0 days, no figures), never 0%.
+		for _, tc := range []struct {
+			hours string
+			days  int
+		}{{"", 1}, {"weekday", 1}, {"lunch", 1}, {"weekend", 0}, {"lunch:weekend", 0}, {"30-40", 0}} {
+			hs, err := activity.ParseHours(tc.hours)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := eng.Summary(ctx, coverage.Params{Hours: hs}, "street", model.Viewer{Role: model.RoleAdmin})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Days != tc.days || (tc.days == 0) != (s.TotalDemand == 0) {
+				t.Errorf("hours %q: %d days (want %d), demand %.1f", tc.hours, s.Days, tc.days, s.TotalDemand)
+			}
 		}
 	})
 

@@ -17,22 +17,25 @@ import (
 // figures at all (only its name, parent and bbox); the summary's Other row
 // holds what the suppressed areas (and cells outside every area) add up to.
 type AreaSummary struct {
-	Code          string     `json:"code"`
-	Name          string     `json:"name"`
-	NameEn        string     `json:"name_en"`
-	Parent        string     `json:"parent"`
-	Pings         *int64     `json:"pings,omitempty"` // admin only
-	Riders        *int64     `json:"riders"`          // distinct (released: mean per day of the view)
-	RiderHours    *float64   `json:"rider_hours"`
-	DwellHours    *float64   `json:"dwell_hours,omitempty"` // admin only
-	Demand        *float64   `json:"demand"`
-	CoveredDemand *float64   `json:"covered_demand"`
-	CoveragePct   *float64   `json:"coverage_pct,omitempty"`
-	Cells         *int       `json:"cells,omitempty"`
-	GapCells      *int       `json:"gap_cells,omitempty"`
-	GapZones      *int       `json:"gap_zones,omitempty"` // zones with at least one gap cell in the area
-	BBox          [4]float64 `json:"bbox"`
-	Suppressed    bool       `json:"suppressed,omitempty"`
+	Code       string   `json:"code"`
+	Name       string   `json:"name"`
+	NameEn     string   `json:"name_en"`
+	Parent     string   `json:"parent"`
+	Pings      *int64   `json:"pings,omitempty"` // admin only
+	Riders     *int64   `json:"riders"`          // distinct (released: mean per day of the view)
+	RiderHours *float64 `json:"rider_hours"`
+	// RiderHoursPerDay is RiderHours per average day of the view
+	// (Summary.Days): what does not grow when more days are loaded.
+	RiderHoursPerDay *float64   `json:"rider_hours_per_day"`
+	DwellHours       *float64   `json:"dwell_hours,omitempty"` // admin only
+	Demand           *float64   `json:"demand"`
+	CoveredDemand    *float64   `json:"covered_demand"`
+	CoveragePct      *float64   `json:"coverage_pct,omitempty"`
+	Cells            *int       `json:"cells,omitempty"`
+	GapCells         *int       `json:"gap_cells,omitempty"`
+	GapZones         *int       `json:"gap_zones,omitempty"` // zones with at least one gap cell in the area
+	BBox             [4]float64 `json:"bbox"`
+	Suppressed       bool       `json:"suppressed,omitempty"`
 }
 
 // OtherCode and OtherName name the row that sums the suppressed areas.
@@ -43,15 +46,28 @@ const (
 
 // Summary is the per-area report.
 type Summary struct {
-	Version       string        `json:"version"`
-	Level         string        `json:"level"`
-	Metric        model.Metric  `json:"metric"`
-	Hours         []int16       `json:"hours,omitempty"`
-	TotalDemand   float64       `json:"total_demand"`
-	CoveredDemand float64       `json:"covered_demand"`
-	CoveragePct   float64       `json:"coverage_pct"`
-	Released      bool          `json:"released,omitempty"` // figures from the published release
-	Rows          []AreaSummary `json:"rows"`
+	Version string       `json:"version"`
+	Level   string       `json:"level"`
+	Metric  model.Metric `json:"metric"`
+	Hours   []int16      `json:"hours,omitempty"`
+	// Riders is the distinct riders of the whole view, counted from the
+	// rider sets (never a sum over cells or areas): admins, every demand
+	// cell; others, the released riders (mean per day) of the district
+	// when the data holds one district and it is shown. nil otherwise.
+	Riders *int64 `json:"riders,omitempty"`
+	// Days is the number of dates of data the view spans (the loaded
+	// dates on the weekdays its hours touch; released: its released
+	// days). 0: the view holds no data.
+	Days int `json:"days"`
+	// RiderHours is the rider-hours of the whole view, and
+	// RiderHoursPerDay the same per average day (RiderHours / Days).
+	RiderHours       float64       `json:"rider_hours"`
+	RiderHoursPerDay float64       `json:"rider_hours_per_day"`
+	TotalDemand      float64       `json:"total_demand"`
+	CoveredDemand    float64       `json:"covered_demand"`
+	CoveragePct      float64       `json:"coverage_pct"`
+	Released         bool          `json:"released,omitempty"` // figures from the published release
+	Rows             []AreaSummary `json:"rows"`
 	// Other sums the suppressed areas and the demand outside every area,
 	// so that the rows and it add up to the totals (nil when nothing is
 	// left over).
@@ -112,15 +128,39 @@ func (e *Engine) Summary(ctx context.Context, p Params, level string, v model.Vi
 	}
 	s := &Summary{Version: a.Version, Level: level, Metric: a.Params.Metric, Hours: a.Params.Hours,
 		TotalDemand: round3(a.TotalDemand), CoveredDemand: round3(a.CoveredDemand), CoveragePct: round3(CoverPct(a.CoveredDemand, a.TotalDemand)),
-		Released: a.Params.Released, Rows: make([]AreaSummary, 0, len(areas))}
+		Released: a.Params.Released, Days: a.Days, Rows: make([]AreaSummary, 0, len(areas))}
+	var allRH float64
+	for _, c := range a.Cells {
+		allRH += c.RiderHours
+	}
+	s.RiderHours, s.RiderHoursPerDay = round3(allRH), round3(a.PerDay(allRH))
 	var riders map[int32]int64
 	var released map[string]ReleasedArea
 	if a.Params.Released {
 		if released, err = e.release.Areas(ctx, a.Params.Hours, level); err != nil {
 			return nil, err
 		}
-	} else if riders, err = e.st.DistinctRiders(ctx, a.Settings.DemandRes, a.Params.Hours, cells, groups); err != nil {
-		return nil, err
+		if ds := a.Areas["district"]; len(ds) == 1 {
+			d, err := e.release.Areas(ctx, a.Params.Hours, "district")
+			if err != nil {
+				return nil, err
+			}
+			if ra := d[ds[0].Code]; ra.Shown {
+				n := int64(ra.Riders)
+				s.Riders = &n
+			}
+		}
+	} else {
+		if riders, err = e.st.DistinctRiders(ctx, a.Settings.DemandRes, a.Params.Hours, cells, groups); err != nil {
+			return nil, err
+		}
+		n, err := e.st.DistinctRidersIn(ctx, a.Settings.DemandRes, a.Params.Hours)
+		if err != nil {
+			return nil, err
+		}
+		if v.Admin() || n >= int64(a.Settings.MinRiders) {
+			s.Riders = &n
+		}
 	}
 	var shownRH, shownDemand, shownCovered float64
 	var suppressed int
@@ -142,7 +182,9 @@ func (e *Engine) Summary(ctx context.Context, p Params, level string, v model.Vi
 			continue
 		}
 		rh, d, cv, pct := round3(x.rh), round3(x.demand), round3(x.covered), round3(CoverPct(x.covered, x.demand))
+		rhDay := round3(a.PerDay(x.rh))
 		cellsN, gapN, zonesN := x.cells, x.gapCells, len(x.zones)
+		r.RiderHoursPerDay = &rhDay
 		r.Riders, r.RiderHours, r.Demand, r.CoveredDemand, r.CoveragePct = &n, &rh, &d, &cv, &pct
 		r.Cells, r.GapCells, r.GapZones = &cellsN, &gapN, &zonesN
 		if !a.Params.Released {
@@ -161,7 +203,8 @@ func (e *Engine) Summary(ctx context.Context, p Params, level string, v model.Vi
 		}
 		rh, d, cv := round3(max(0, totalRH-shownRH)), round3(max(0, a.TotalDemand-shownDemand)), round3(max(0, a.CoveredDemand-shownCovered))
 		if suppressed > 0 || d > 0 {
-			s.Other = &AreaSummary{Code: OtherCode, Name: OtherName, NameEn: "other (fewer than k riders)", RiderHours: &rh, Demand: &d, CoveredDemand: &cv}
+			rhDay := round3(a.PerDay(max(0, totalRH-shownRH)))
+			s.Other = &AreaSummary{Code: OtherCode, Name: OtherName, NameEn: "other (fewer than k riders)", RiderHours: &rh, RiderHoursPerDay: &rhDay, Demand: &d, CoveredDemand: &cv}
 		}
 	}
 	return s, nil

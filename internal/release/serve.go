@@ -106,3 +106,16 @@ func (s CoverageSource) Areas(ctx context.Context, hours []int16, level string) 
 	}
 	return out, nil
 }
+
+// Days implements coverage.ReleaseDays: the released days of the view.
+func (s CoverageSource) Days(ctx context.Context, hours []int16) (int, error) {
+	v := ViewOf(hours)
+	if v < 0 {
+		return 0, notReleased()
+	}
+	p, err := s.C.Get(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return p.DaysIn(v), nil
+}

@@ -298,3 +298,37 @@ func (s *Store) AreasAt(ctx context.Context, level string, points []orb.Point) (
 	}
 	return out, nil
 }
+
+// DatesByWeekday counts the local dates with any activity (rider_days) per
+// ISO weekday: out[1] Mondays .. out[7] Sundays (out[0] unused).
+func (s *Store) DatesByWeekday(ctx context.Context) ([8]int, error) {
+	var out [8]int
+	rows, err := s.Pool.Query(ctx, `SELECT extract(isodow FROM day)::int, count(DISTINCT day)::int FROM rider_days GROUP BY 1`)
+	if err != nil {
+		return out, fmt.Errorf("dates by weekday: %w", err)
+	}
+	var dow, n int
+	_, err = pgx.ForEachRow(rows, []any{&dow, &n}, func() error {
+		if dow >= 1 && dow <= 7 {
+			out[dow] = n
+		}
+		return nil
+	})
+	if err != nil {
+		return out, fmt.Errorf("dates by weekday: %w", err)
+	}
+	return out, nil
+}
+
+// DistinctRidersIn counts the distinct riders over every cell of
+// resolution res in the hours hows (nil: whole week): the riders a view of
+// the whole data holds, merged from the rider sets, never summed.
+func (s *Store) DistinctRidersIn(ctx context.Context, res int, hows []int16) (int64, error) {
+	var n int64
+	err := s.Pool.QueryRow(ctx, `SELECT count(DISTINCT k)::bigint FROM hex_activity h CROSS JOIN LATERAL unnest(h.rider_keys) AS k
+		WHERE h.res = $1 AND h.how = ANY($2::smallint[])`, int16(res), hoursOrAll(hows)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("distinct riders: %w", err)
+	}
+	return n, nil
+}
