@@ -79,7 +79,7 @@ func (h *handlers) searchGrids(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	gs, err := h.svc.SearchGrids(r.Context(), r.URL.Query().Get("q"), limit)
+	gs, err := h.svc.SearchGridsFor(r.Context(), r.URL.Query().Get("q"), limit, httpkit.ViewerFrom(r.Context()))
 	if err != nil {
 		return err
 	}

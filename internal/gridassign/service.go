@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/hexcover/hexcover/internal/errs"
+	"github.com/hexcover/hexcover/internal/model"
 	"github.com/hexcover/hexcover/internal/store"
 )
 
@@ -359,10 +360,31 @@ func (s *Service) Grid(ctx context.Context, code string) (GridView, error) {
 
 // SearchGrids finds grids by code prefix or name.
 func (s *Service) SearchGrids(ctx context.Context, q string, limit int) ([]GridView, error) {
+	return s.SearchGridsFor(ctx, q, limit, model.Viewer{Role: model.RoleAdmin})
+}
+
+// SearchGridsFor is SearchGrids as v may use it: a grid manager is offered
+// only the grids of his scope (the ones he may open), other roles every
+// grid.
+func (s *Service) SearchGridsFor(ctx context.Context, q string, limit int, v model.Viewer) ([]GridView, error) {
 	if limit <= 0 || limit > MaxLimit {
 		limit = 50
 	}
-	gs, err := s.st.SearchGrids(ctx, strings.TrimSpace(q), limit)
+	var sc *store.GridScope
+	if v.Role == model.RoleGridManager {
+		sc = &store.GridScope{}
+		for _, e := range v.Scope {
+			switch {
+			case strings.HasPrefix(e, "street:"):
+				sc.Streets = append(sc.Streets, e[len("street:"):])
+			case strings.HasPrefix(e, "community:"):
+				sc.Communities = append(sc.Communities, e[len("community:"):])
+			case !strings.Contains(e, ":"):
+				sc.Codes = append(sc.Codes, e)
+			}
+		}
+	}
+	gs, err := s.st.SearchGridsIn(ctx, strings.TrimSpace(q), limit, sc)
 	if gs == nil {
 		gs = []GridView{}
 	}
@@ -756,9 +778,16 @@ func (s *Service) AssignmentGrid(ctx context.Context, id int64) (GridView, error
 	return s.Grid(ctx, a.Grid)
 }
 
+// GridOutline is a grid with its real outline (GeoJSON), so that a map can
+// draw and fit the grid itself rather than its bounding box.
+type GridOutline struct {
+	GridView
+	Geometry json.RawMessage `json:"geometry"`
+}
+
 // GridDetail is a grid with its current members and open proposals.
 type GridDetail struct {
-	Grid      GridView     `json:"grid"`
+	Grid      GridOutline  `json:"grid"`
 	Members   []MemberView `json:"members"`
 	Proposals []MemberView `json:"proposals"`
 }
@@ -773,7 +802,11 @@ func (s *Service) GridDetail(ctx context.Context, code string) (*GridDetail, err
 	if err != nil {
 		return nil, err
 	}
-	d := &GridDetail{Grid: g, Members: []MemberView{}, Proposals: []MemberView{}}
+	geom, err := s.st.GridGeometry(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	d := &GridDetail{Grid: GridOutline{GridView: g, Geometry: geom}, Members: []MemberView{}, Proposals: []MemberView{}}
 	for _, a := range rows {
 		if a.Status == "accepted" {
 			d.Members = append(d.Members, memberView(a))

@@ -260,7 +260,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	http.SetCookie(w, s.sessionCookie(r, id, int(s.cfg.Web.SessionMax/time.Second)))
-	return httpkit.WriteJSON(w, http.StatusOK, meOf(model.Viewer{TokenID: t.ID, Name: t.Name, Role: t.Role, Scope: t.Scope}))
+	return httpkit.WriteJSON(w, http.StatusOK, s.meOf(r.Context(), model.Viewer{TokenID: t.ID, Name: t.Name, Role: t.Role, Scope: t.Scope}))
 }
 
 // newSessionID is 32 random bytes, URL-safe.

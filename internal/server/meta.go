@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/hexcover/hexcover/internal/config"
@@ -9,22 +10,30 @@ import (
 	"github.com/hexcover/hexcover/internal/store"
 )
 
-// Me is the body of GET /api/me and POST /api/login: the viewer and what
-// it may do (model.Viewer.Capabilities).
+// Me is the body of GET /api/me and POST /api/login: the viewer, what it
+// may do (model.Viewer.Capabilities) and the names of its scope's entries
+// (scope entry → names), so that people read 长征镇, not street:310107001.
 type Me struct {
 	model.Viewer
-	Capabilities []model.Capability `json:"capabilities"`
+	Capabilities []model.Capability         `json:"capabilities"`
+	ScopeNames   map[string]store.ScopeName `json:"scope_names"`
 }
 
-func meOf(v model.Viewer) Me {
+// meOf builds Me; names that cannot be read are left out (the codes still
+// show).
+func (s *Server) meOf(ctx context.Context, v model.Viewer) Me {
 	if v.Scope == nil {
 		v.Scope = []string{}
 	}
-	return Me{Viewer: v, Capabilities: v.Capabilities()}
+	names, err := s.store.ScopeNames(ctx, v.Scope)
+	if err != nil {
+		names = map[string]store.ScopeName{}
+	}
+	return Me{Viewer: v, Capabilities: v.Capabilities(), ScopeNames: names}
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
-	return httpkit.WriteJSON(w, http.StatusOK, meOf(httpkit.ViewerFrom(r.Context())))
+	return httpkit.WriteJSON(w, http.StatusOK, s.meOf(r.Context(), httpkit.ViewerFrom(r.Context())))
 }
 
 // Meta is the body of GET /api/meta: the loaded city (store.Meta, with its

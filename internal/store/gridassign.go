@@ -87,14 +87,77 @@ func (s *Store) GridByCode(ctx context.Context, code string) (GridInfo, error) {
 // SearchGrids returns up to limit grids whose code starts with q or whose
 // name contains it (case-insensitive), exact code matches first.
 func (s *Store) SearchGrids(ctx context.Context, q string, limit int) ([]GridInfo, error) {
+	return s.SearchGridsIn(ctx, q, limit, nil)
+}
+
+// GridScope limits a grid search to grids by code, street or community
+// (a grid manager's scope); nil: every grid.
+type GridScope struct {
+	Codes, Streets, Communities []string
+}
+
+// SearchGridsIn is SearchGrids within a scope (nil: everywhere), so that a
+// grid manager is offered only grids he may open.
+func (s *Store) SearchGridsIn(ctx context.Context, q string, limit int, sc *GridScope) ([]GridInfo, error) {
 	pat := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q)
+	var codes, streets, comms []string
+	if sc != nil {
+		codes, streets, comms = append([]string{}, sc.Codes...), append([]string{}, sc.Streets...), append([]string{}, sc.Communities...)
+	}
 	rows, err := s.Pool.Query(ctx, `SELECT `+gridInfoCols+` FROM grids
-		WHERE $1 = '' OR code ILIKE $2 || '%' OR name ILIKE '%' || $2 || '%'
-		ORDER BY code <> $1, code LIMIT $3`, q, pat, limit)
+		WHERE ($1 = '' OR code ILIKE $2 || '%' OR name ILIKE '%' || $2 || '%')
+		AND (NOT $4 OR code = ANY($5::text[]) OR street_code = ANY($6::text[]) OR community_code = ANY($7::text[]))
+		ORDER BY code <> $1, code LIMIT $3`, q, pat, limit, sc != nil, codes, streets, comms)
 	if err != nil {
 		return nil, err
 	}
 	return scanGridInfos(rows)
+}
+
+// GridGeometry returns a grid's outline as GeoJSON (nil when there is no
+// such grid).
+func (s *Store) GridGeometry(ctx context.Context, code string) ([]byte, error) {
+	var g []byte
+	err := s.Pool.QueryRow(ctx, `SELECT ST_AsGeoJSON(geom, 7)::bytea FROM grids WHERE code = $1`, code).Scan(&g)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("grid geometry: %w", err)
+	}
+	return g, nil
+}
+
+// ScopeName is the name of one entry of a viewer's scope.
+type ScopeName struct {
+	Name   string `json:"name"`
+	NameEn string `json:"name_en"`
+}
+
+// ScopeNames names the entries of a scope ("street:CODE",
+// "community:CODE", "district:CODE" or a grid code): the area's or the
+// grid's name, by entry. Entries that name nothing are left out.
+func (s *Store) ScopeNames(ctx context.Context, scope []string) (map[string]ScopeName, error) {
+	out := map[string]ScopeName{}
+	if len(scope) == 0 {
+		return out, nil
+	}
+	rows, err := s.Pool.Query(ctx, `SELECT e, coalesce(a.name, g.name), coalesce(nullif(a.name_en, ''), g.name, '')
+		FROM unnest($1::text[]) AS e
+		LEFT JOIN admin_areas a ON position(':' IN e) > 0 AND a.level = split_part(e, ':', 1) AND a.code = split_part(e, ':', 2)
+		LEFT JOIN grids g ON g.code = CASE WHEN position(':' IN e) > 0 AND split_part(e, ':', 1) = 'grid' THEN split_part(e, ':', 2)
+			WHEN position(':' IN e) = 0 THEN e END
+		WHERE a.code IS NOT NULL OR g.code IS NOT NULL`, scope)
+	if err != nil {
+		return nil, fmt.Errorf("scope names: %w", err)
+	}
+	var e string
+	var n ScopeName
+	_, err = pgx.ForEachRow(rows, []any{&e, &n.Name, &n.NameEn}, func() error { out[e] = n; return nil })
+	if err != nil {
+		return nil, fmt.Errorf("scope names: %w", err)
+	}
+	return out, nil
 }
 
 // GridSelection picks grids: by street, by community, by codes, or all.

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+	"testing/fstest"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hexcover/hexcover/internal/config"
+	"github.com/hexcover/hexcover/internal/dbtest"
+	"github.com/hexcover/hexcover/internal/store"
+)
+
+// TestFiguresPeopleRead checks, over HTTP on the demo city, the figures
+// issue 13 asks to be truthful: distinct riders at every level (never more
+// than the riders in the data), the days a view spans, a grid manager's
+// scope by name and his search limited to it, and a grid's real outline.
+func TestFiguresPeopleRead(t *testing.T) {
+	dbURL := dbtest.NewURL(t)
+	if _, stderr, code := hexcover(t, []string{"DATABASE_URL=" + dbURL}, "demo", "--riders", "200", "--days", "1"); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	ctx := context.Background()
+	cfg := config.Default()
+	cfg.DatabaseURL = dbURL
+	st, err := store.Open(ctx, dbURL, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	c, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	var inStreet, streetName, outGrid string
+	var ridersInData int64
+	if err := c.QueryRow(ctx, `SELECT g.street_code, a.name FROM grids g JOIN admin_areas a ON a.code = g.street_code ORDER BY g.code LIMIT 1`).Scan(&inStreet, &streetName); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.QueryRow(ctx, `SELECT code FROM grids WHERE street_code <> $1 ORDER BY code LIMIT 1`, inStreet).Scan(&outGrid); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.QueryRow(ctx, `SELECT count(*) FROM riders`).Scan(&ridersInData); err != nil {
+		t.Fatal(err)
+	}
+	tokens := map[string]string{}
+	for _, r := range []struct{ who, role, scope string }{{"admin", "admin", ""}, {"leader", "leader", ""}, {"gm", "grid_manager", "street:" + inStreet}} {
+		sec, _ := store.NewTokenSecret()
+		var scope []string
+		if r.scope != "" {
+			scope = []string{r.scope}
+		}
+		if _, err := st.CreateToken(ctx, "t-"+r.who, r.role, scope, sec); err != nil {
+			t.Fatal(err)
+		}
+		tokens[r.who] = sec
+	}
+	e := &env{cfg: cfg, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	srv, err := buildServer(ctx, e, st, fstest.MapFS{"index.html": {Data: []byte("<html>")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	getJSON := func(t *testing.T, who, path string, out any) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", ts.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tokens[who])
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != 200 {
+			t.Fatalf("GET %s as %s = %d: %.300s", path, who, res.StatusCode, b)
+		}
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+	}
+
+	t.Run("distinct riders at every level", func(t *testing.T) {
+		type row struct {
+			Code   string `json:"code"`
+			Riders *int64 `json:"riders"`
+		}
+		type summary struct {
+			Riders           *int64  `json:"riders"`
+			Days             int     `json:"days"`
+			RiderHours       float64 `json:"rider_hours"`
+			RiderHoursPerDay float64 `json:"rider_hours_per_day"`
+			Rows             []row   `json:"rows"`
+		}
+		for _, hours := range []string{"", "lunch", "weekday"} {
+			var district *int64
+			for _, level := range []string{"district", "street", "community"} {
+				var s summary
+				getJSON(t, "admin", "/api/summary?metric=riders&level="+level+"&hours="+url.QueryEscape(hours), &s)
+				if s.Riders == nil || *s.Riders <= 0 || *s.Riders > ridersInData {
+					t.Fatalf("%s %q: view riders %v, riders in the data %d", level, hours, s.Riders, ridersInData)
+				}
+				if s.Days != 1 || s.RiderHoursPerDay != s.RiderHours {
+					t.Errorf("%s %q: %d days, rider-hours %.1f per day %.1f on one day of data", level, hours, s.Days, s.RiderHours, s.RiderHoursPerDay)
+				}
+				for _, r := range s.Rows {
+					if r.Riders != nil && *r.Riders > *s.Riders {
+						t.Errorf("%s %s %q: %d riders, the view holds %d", level, r.Code, hours, *r.Riders, *s.Riders)
+					}
+				}
+				if level == "district" {
+					if len(s.Rows) != 1 || s.Rows[0].Riders == nil || *s.Rows[0].Riders > ridersInData {
+						t.Fatalf("district rows %+v", s.Rows)
+					}
+					district = s.Rows[0].Riders
+				} else {
+					for _, r := range s.Rows {
+						if r.Riders != nil && *r.Riders > *district {
+							t.Errorf("%s %s %q: %d riders, its district %d", level, r.Code, hours, *r.Riders, *district)
+						}
+					}
+				}
+			}
+		}
+		// Weekends hold no data in a Monday load: 0 days, not 0%.
+		var s summary
+		getJSON(t, "leader", "/api/summary?level=street&hours=weekend", &s)
+		if s.Days != 0 || s.RiderHours != 0 {
+			t.Errorf("weekend as leader: %d days, %.1f rider-hours", s.Days, s.RiderHours)
+		}
+		getJSON(t, "leader", "/api/summary?level=street", &s)
+		if s.Days != 1 {
+			t.Errorf("whole week as leader: %d released days, want 1", s.Days)
+		}
+	})
+
+	t.Run("scope by name, search within it", func(t *testing.T) {
+		var me struct {
+			Scope      []string                     `json:"scope"`
+			ScopeNames map[string]map[string]string `json:"scope_names"`
+		}
+		getJSON(t, "gm", "/api/me", &me)
+		if got := me.ScopeNames["street:"+inStreet]["name"]; got != streetName {
+			t.Errorf("scope_names = %v, want street:%s → %s", me.ScopeNames, inStreet, streetName)
+		}
+		var gs struct {
+			Grids []struct {
+				Code       string `json:"code"`
+				StreetCode string `json:"street_code"`
+			} `json:"grids"`
+		}
+		getJSON(t, "gm", "/api/grids?limit=200", &gs)
+		if len(gs.Grids) == 0 {
+			t.Fatal("a grid manager finds no grid of his street")
+		}
+		for _, g := range gs.Grids {
+			if g.StreetCode != inStreet {
+				t.Errorf("grid manager of %s is offered %s of %s", inStreet, g.Code, g.StreetCode)
+			}
+		}
+		getJSON(t, "gm", "/api/grids?q="+url.QueryEscape(outGrid), &gs)
+		if len(gs.Grids) != 0 {
+			t.Errorf("search for %s outside the scope offers %v", outGrid, gs.Grids)
+		}
+		getJSON(t, "leader", "/api/grids?q="+url.QueryEscape(outGrid), &gs)
+		if len(gs.Grids) != 1 {
+			t.Errorf("a leader's search for %s finds %d grids", outGrid, len(gs.Grids))
+		}
+	})
+
+	t.Run("grid outline", func(t *testing.T) {
+		var d struct {
+			Grid struct {
+				Code     string `json:"code"`
+				Geometry struct {
+					Type        string `json:"type"`
+					Coordinates any    `json:"coordinates"`
+				} `json:"geometry"`
+			} `json:"grid"`
+		}
+		getJSON(t, "admin", "/api/grids/"+url.PathEscape(outGrid), &d)
+		if d.Grid.Code != outGrid || d.Grid.Geometry.Type != "MultiPolygon" || d.Grid.Geometry.Coordinates == nil {
+			t.Errorf("grid %s: %+v", outGrid, d.Grid)
+		}
+	})
+}
