@@ -5,16 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -24,11 +21,8 @@ import (
 
 	"github.com/hexcover/hexcover/geo"
 	"github.com/hexcover/hexcover/internal/activity"
-	"github.com/hexcover/hexcover/internal/config"
-	"github.com/hexcover/hexcover/internal/dbtest"
 	"github.com/hexcover/hexcover/internal/ingest"
 	"github.com/hexcover/hexcover/internal/release"
-	"github.com/hexcover/hexcover/internal/store"
 )
 
 // attackClient asks the server as one token.
@@ -158,40 +152,12 @@ func (ta *tally) add(attack string, est, truth float64) {
 // k may land within ±0.5 of the truth in at most 5% of tries; admins still
 // see exact values.
 func TestAdversarialRelease(t *testing.T) {
-	dbURL := dbtest.NewURL(t)
-	if _, stderr, code := hexcover(t, []string{"DATABASE_URL=" + dbURL}, "demo", "--riders", "200", "--days", "1"); code != 0 {
-		t.Fatalf("demo: %s", stderr)
-	}
+	f := newRoleFixture(t, "adv-")
 	ctx := context.Background()
-	cfg := config.Default()
-	cfg.DatabaseURL = dbURL
-	st, err := store.Open(ctx, dbURL, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	e := &env{cfg: cfg, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	srv, err := buildServer(ctx, e, st, fstest.MapFS{"index.html": {Data: []byte("<html>")}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
-	var inStreet string
-	if err := st.Pool.QueryRow(ctx, `SELECT street_code FROM grids ORDER BY code LIMIT 1`).Scan(&inStreet); err != nil {
-		t.Fatal(err)
-	}
+	st, ts, e := f.st, f.ts, f.env
 	clients := map[string]attackClient{}
-	for _, r := range []struct{ who, role, scope string }{{"admin", "admin", ""}, {"planner", "planner", ""}, {"leader", "leader", ""}, {"gm", "grid_manager", "street:" + inStreet}} {
-		sec, _ := store.NewTokenSecret()
-		var scope []string
-		if r.scope != "" {
-			scope = []string{r.scope}
-		}
-		if _, err := st.CreateToken(ctx, "adv-"+r.who, r.role, scope, sec); err != nil {
-			t.Fatal(err)
-		}
-		clients[r.who] = attackClient{t: t, base: ts.URL, token: sec}
+	for who, sec := range f.tokens {
+		clients[who] = attackClient{t: t, base: ts.URL, token: sec}
 	}
 	admin := clients["admin"]
 

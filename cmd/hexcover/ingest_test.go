@@ -246,9 +246,12 @@ func TestIngestStopsOnSignal(t *testing.T) {
 			}
 			took := time.Since(sent)
 			t.Logf("stopped %v after the signal", took.Round(time.Millisecond))
-			// About a second; the slack is for a machine busy with other tests.
-			if took > 2*time.Second {
-				t.Errorf("took %v to stop after %v, want about a second at most", took, c.sig)
+			// The behaviour asserted is that the import stops promptly and
+			// rolls back; the time is logged above (0.4–0.6 s on a quiet
+			// machine) and bounded here only loosely, since a timed test on a
+			// machine busy with other tests is no measure of speed.
+			if took > 5*time.Second {
+				t.Errorf("took %v to stop after %v, want well under 5 s", took, c.sig)
 			}
 			if code := cmd.ProcessState.ExitCode(); code == 0 || !strings.Contains(stderr.String(), "interrupted") || !strings.Contains(stderr.String(), "rolled back") {
 				t.Errorf("exit %d, stderr %q; want non-zero and a message that the import was interrupted and rolled back", code, stderr.String())

@@ -149,16 +149,22 @@ func TestSessions(t *testing.T) {
 		t.Errorf("/api/me after %s idle = %d, want 401", idle+700*time.Millisecond, code)
 	}
 
-	// Absolute expiry, though used all along.
+	// Absolute expiry, though used all along: kept busy past the idle
+	// timeout it lives on (checked until idle+1 s, well before maxAge, so a
+	// slow request on a loaded machine cannot reach the absolute expiry),
+	// then ends at maxAge however busy.
+	start := time.Now() // before the login: the session cannot expire earlier than start+maxAge
 	c = f.login(f.tokens["planner"])
-	start := time.Now()
-	for time.Since(start) < maxAge-500*time.Millisecond {
+	for time.Since(start) < idle+time.Second {
 		if code := f.me(c.Value); code != 200 {
 			t.Fatalf("/api/me %s into a busy session = %d, want 200", time.Since(start).Round(time.Millisecond), code)
 		}
-		time.Sleep(400 * time.Millisecond)
+		time.Sleep(300 * time.Millisecond)
 	}
-	time.Sleep(time.Second)
+	for time.Since(start) < maxAge+500*time.Millisecond {
+		f.me(c.Value)
+		time.Sleep(300 * time.Millisecond)
+	}
 	if code := f.me(c.Value); code != 401 {
 		t.Errorf("/api/me after the absolute expiry = %d, want 401", code)
 	}
