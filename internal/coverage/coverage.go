@@ -172,6 +172,9 @@ type Site struct {
 	Status string    `json:"status"`
 	Name   string    `json:"name"`
 	Point  orb.Point `json:"-"`
+	// Open is the hours of week the site is open (nil: always); see
+	// coverMasks for what a part-time site covers.
+	Open *model.WeekHours `json:"-"`
 }
 
 // Cell is a demand cell.
@@ -213,6 +216,14 @@ type Analysis struct {
 	// Network is the road network when coverage is measured along it
 	// (HEXCOVER_COVERAGE=network with roads loaded), else nil.
 	Network *Network
+
+	// hourWeights: rider-seconds per hour of week of the cells within
+	// reach of part-time sites (admin analyses), by cell index.
+	hourWeights map[int]*[168]float32
+	// always and partTime: the presence sites' cover, around the clock and
+	// the opening hours of part-time sites by cell (coverMasks).
+	always   []bool
+	partTime map[int]*model.WeekHours
 
 	hourMu sync.Mutex
 	hourly *[168][2]float64 // total and covered demand per hour of week, computed once on demand
@@ -300,11 +311,15 @@ func CoverPct(covered, total float64) float64 {
 }
 
 // CoveredBy marks which cells any of the sites covers with radius(kind):
-// within the radius, or within its network catchment (see Within).
+// within the radius, or within its network catchment (see Within); a site
+// with opening hours only where it is open for most of the cell's demand
+// in the analysed hours (coverMasks, openShare).
 func (a *Analysis) CoveredBy(sites []Site, radius func(kind string) float64) []bool {
-	cov := make([]bool, len(a.Cells))
-	for _, s := range sites {
-		a.Within(s.Point, s.ID, radius(s.Kind), func(i int) { cov[i] = true })
+	cov, masks := a.coverMasks(sites, radius)
+	for i, m := range masks {
+		if a.openShare(i, m) >= OpenShareMin {
+			cov[i] = true
+		}
 	}
 	return cov
 }
@@ -462,6 +477,9 @@ func (e *Engine) compute(ctx context.Context, p Params, ver string) (*Analysis, 
 	}
 	for _, s := range sites {
 		site := Site{ID: s.ID, ExtID: s.ExtID, Kind: s.Kind, Status: s.Status, Name: s.Name, Point: orb.Point{s.Lng, s.Lat}}
+		// Stored hours were checked at import; any other text counts as
+		// always open rather than hiding the site.
+		site.Open, _ = model.ParseOpeningHours(s.OpeningHours)
 		a.Sites = append(a.Sites, site)
 		if e.set.IsPresence(s.Kind) && (s.Status == "existing" || (p.Planned && s.Status == "planned")) {
 			a.Presence = append(a.Presence, site)
@@ -470,6 +488,10 @@ func (e *Engine) compute(ctx context.Context, p Params, ver string) (*Analysis, 
 	if a.Network, err = e.network(ctx, a); err != nil {
 		return nil, err
 	}
+	if err := a.loadHourWeights(ctx, e); err != nil {
+		return nil, err
+	}
+	a.always, a.partTime = a.coverMasks(a.Presence, e.set.Radius)
 	cov := a.CoveredBy(a.Presence, e.set.Radius)
 	for i := range a.Cells {
 		a.Cells[i].Covered = cov[i]

@@ -263,8 +263,8 @@ func (e *Engine) HourCoverage(ctx context.Context, p Params, v model.Viewer) ([]
 
 // hourly168 is total and covered demand per hour of week of a whole-week
 // analysis, computed on first use and kept with the analysis (so per data
-// version). Coverage is by the cell: a cell covered over the week is covered
-// in every hour.
+// version). A cell is covered in an hour when a presence site covering it
+// is open then (around the clock, or in its opening hours).
 func (a *Analysis) hourly168(ctx context.Context, e *Engine) (*[168][2]float64, error) {
 	a.hourMu.Lock()
 	defer a.hourMu.Unlock()
@@ -282,7 +282,7 @@ func (a *Analysis) hourly168(ctx context.Context, e *Engine) (*[168][2]float64, 
 			d = float64(h.Riders)
 		}
 		out[h.How][0] += d
-		if a.Cells[i].Covered {
+		if a.coveredAt(i, int(h.How)) {
 			out[h.How][1] += d
 		}
 		return nil
@@ -292,4 +292,14 @@ func (a *Analysis) hourly168(ctx context.Context, e *Engine) (*[168][2]float64, 
 	}
 	a.hourly = &out
 	return a.hourly, nil
+}
+
+// coveredAt tells whether cell i is covered in hour of week h by the
+// analysis' presence sites, given their opening hours.
+func (a *Analysis) coveredAt(i, h int) bool {
+	if a.always[i] {
+		return true
+	}
+	m := a.partTime[i]
+	return m != nil && m[h]
 }

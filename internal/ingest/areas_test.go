@@ -201,8 +201,8 @@ func TestReadSitesGeoJSON(t *testing.T) {
 		{12, `geometry type is "Polygon", want Point`},
 	})
 	want := []string{
-		`{0 S1 rest_station existing 人民广场驿站 20 [water charging] [121.47 31.23]}`,
-		`{0 2 fuel_station planned 中石化 5 [water toilet meals] [121.48 31.24]}`,
+		`{0 S1 rest_station existing 人民广场驿站 20 [water charging]  [121.47 31.23]}`,
+		`{0 2 fuel_station planned 中石化 5 [water toilet meals]  [121.48 31.24]}`,
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d sites, want %d", len(got), len(want))
@@ -236,8 +236,8 @@ func TestReadSitesCSV(t *testing.T) {
 		{7, `lng "east" is not a number`},
 	})
 	want := []string{
-		`{0 S1 rest_station existing 人民广场驿站 20 [water charging] [121.47 31.23]}`,
-		`{0 S2 branch existing Jing'an, "branch" 0 [] [121.45 31.22]}`,
+		`{0 S1 rest_station existing 人民广场驿站 20 [water charging]  [121.47 31.23]}`,
+		`{0 S2 branch existing Jing'an, "branch" 0 []  [121.45 31.22]}`,
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d sites, want %d", len(got), len(want))
@@ -258,5 +258,36 @@ func TestReadSitesCSV(t *testing.T) {
 	err = ReadSites(strings.NewReader(""), "sites.ndjson", NDJSON, SiteOptions{}, func(model.Site) error { return nil }, func(Reject) error { return nil })
 	if err == nil {
 		t.Error("sites from NDJSON: got no error, want one")
+	}
+}
+
+func TestReadSitesOpeningHours(t *testing.T) {
+	in := "id,kind,name,lng,lat,opening_hours\n" +
+		"S1,service_center,党群服务中心,121.40,31.25,09:00-17:00\n" +
+		"S2,rest_station,驿站,121.41,31.25,\n" +
+		"S3,service_center,x,121.42,31.25,9-17\n" +
+		"S4,service_center,y,121.43,31.25,Mo-Fr 09:00-17:00; Sa 10:00-14:00\n"
+	var got []model.Site
+	var rej []Reject
+	err := ReadSites(strings.NewReader(in), "sites.csv", CSV, SiteOptions{},
+		func(s model.Site) error { got = append(got, s); return nil }, func(r Reject) error { rej = append(rej, r); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[0].OpeningHours != "09:00-17:00" || got[1].OpeningHours != "" || got[2].OpeningHours != "Mo-Fr 09:00-17:00; Sa 10:00-14:00" {
+		t.Errorf("sites %+v", got)
+	}
+	if len(rej) != 1 || rej[0].Line != 4 || !strings.Contains(rej[0].Reason, "HH:MM") {
+		t.Errorf("rejects %+v, want line 4 on its opening hours", rej)
+	}
+	gj := `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[121.4,31.25]},
+		"properties":{"id":"G1","kind":"service_center","name":"n","opening_hours":"08:00-20:00"}}]}`
+	got = nil
+	if err := ReadSites(strings.NewReader(gj), "sites.geojson", GeoJSON, SiteOptions{},
+		func(s model.Site) error { got = append(got, s); return nil }, func(r Reject) error { t.Errorf("reject %+v", r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].OpeningHours != "08:00-20:00" {
+		t.Errorf("geojson: %+v", got)
 	}
 }

@@ -22,14 +22,17 @@ type SiteOptions struct {
 var siteColumnNames = columnNames{
 	"id": "id", "kind": "kind", "status": "status", "name": "name",
 	"capacity": "capacity", "amenities": "amenities",
+	"opening_hours": "opening_hours", "hours": "opening_hours",
 	"lat": "lat", "latitude": "lat",
 	"lng": "lng", "lon": "lng", "longitude": "lng",
 }
 
 // ReadSites streams the sites of a GeoJSON FeatureCollection of Points
-// (properties id, kind, status, name, capacity, amenities) or of a CSV file
-// with header id,kind,status,name,capacity,amenities,lat,lng in any order
-// (status, capacity and amenities optional). Amenities are an array of
+// (properties id, kind, status, name, capacity, amenities, opening_hours)
+// or of a CSV file with header id,kind,status,name,capacity,amenities,
+// opening_hours,lat,lng in any order (status, capacity, amenities and
+// opening_hours optional; opening hours as model.ParseOpeningHours reads
+// them, empty = always open). Amenities are an array of
 // strings or a string separated by ";" or ",". A site lacking id or name,
 // with an unknown kind or status, a bad capacity or bad coordinates, or
 // with an id seen before in the file is rejected.
@@ -67,6 +70,7 @@ type siteBuilder struct {
 // siteFields is the text of a site's fields.
 type siteFields struct {
 	id, kind, status, name, capacity, lat, lng string
+	openingHours                               string
 	amenities                                  []string
 }
 
@@ -99,6 +103,15 @@ func (b *siteBuilder) build(line int, f siteFields) (model.Site, string) {
 		if s.Status, err = model.ParseSiteStatus(strings.ToLower(st)); err != nil {
 			return model.Site{}, "status: " + err.Error()
 		}
+	}
+	if oh := strings.TrimSpace(f.openingHours); oh != "" {
+		if why := checkText("opening_hours", oh, b.lim.MaxFieldBytes, settingField); why != "" {
+			return model.Site{}, why
+		}
+		if _, err := model.ParseOpeningHours(oh); err != nil {
+			return model.Site{}, err.Error()
+		}
+		s.OpeningHours = oh
 	}
 	if c := strings.TrimSpace(f.capacity); c != "" {
 		if s.Capacity, err = parseCount("capacity", c); err != nil {
@@ -151,7 +164,7 @@ func (b *siteBuilder) geojson(n int, raw json.RawMessage) (model.Site, string) {
 	for _, kv := range []struct {
 		key string
 		dst *string
-	}{{"id", &sf.id}, {"kind", &sf.kind}, {"status", &sf.status}, {"name", &sf.name}, {"capacity", &sf.capacity}} {
+	}{{"id", &sf.id}, {"kind", &sf.kind}, {"status", &sf.status}, {"name", &sf.name}, {"capacity", &sf.capacity}, {"opening_hours", &sf.openingHours}} {
 		s, err := p.str(kv.key)
 		if err != nil {
 			return model.Site{}, err.Error()
@@ -193,7 +206,7 @@ func (b *siteBuilder) csv(src io.Reader, file string, fn func(model.Site) error,
 		return fmt.Errorf("ingest %s line 1: %w", file, err)
 	}
 	iID, iKind, iStatus, iName := h.col("id"), h.col("kind"), h.col("status"), h.col("name")
-	iCap, iAm, iLat, iLng := h.col("capacity"), h.col("amenities"), h.col("lat"), h.col("lng")
+	iCap, iAm, iLat, iLng, iOH := h.col("capacity"), h.col("amenities"), h.col("lat"), h.col("lng"), h.col("opening_hours")
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
@@ -214,7 +227,7 @@ func (b *siteBuilder) csv(src io.Reader, file string, fn func(model.Site) error,
 		if why == "" {
 			s, why = b.build(line, siteFields{
 				id: rec[iID], kind: rec[iKind], status: field(rec, iStatus), name: rec[iName],
-				capacity: field(rec, iCap), amenities: splitAmenities(field(rec, iAm)),
+				capacity: field(rec, iCap), amenities: splitAmenities(field(rec, iAm)), openingHours: field(rec, iOH),
 				lat: rec[iLat], lng: rec[iLng],
 			})
 		}

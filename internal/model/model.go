@@ -79,7 +79,10 @@ type Site struct {
 	Name      string
 	Capacity  int
 	Amenities []string // e.g. "charging", "water", "meals", "toilet", "first_aid", "shade"
-	Location  orb.Point
+	// OpeningHours as ParseOpeningHours reads them ("09:00-17:00",
+	// "Mo-Fr 09:00-17:00; Sa 10:00-14:00"); "" = always open.
+	OpeningHours string
+	Location     orb.Point
 }
 
 // AreaLevel is the level of an administrative area.

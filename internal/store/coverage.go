@@ -90,6 +90,23 @@ func (s *Store) CellHours(ctx context.Context, res int, fn func(CellHour) error)
 	return err
 }
 
+// CellHoursOf streams the (cell, hour of week) rows of the given cells of
+// resolution res to fn.
+func (s *Store) CellHoursOf(ctx context.Context, res int, cells []int64, fn func(CellHour) error) error {
+	rows, err := s.Pool.Query(ctx, `SELECT cell, how, rider_seconds, riders FROM hex_activity
+		WHERE res = $1 AND how >= 0 AND cell = ANY($2::bigint[])`, int16(res), cells)
+	if err != nil {
+		return fmt.Errorf("cell hours: %w", err)
+	}
+	var h CellHour
+	var riders int32
+	_, err = pgx.ForEachRow(rows, []any{&h.Cell, &h.How, &h.RiderSeconds, &riders}, func() error {
+		h.Riders = int64(riders)
+		return fn(h)
+	})
+	return err
+}
+
 // DistinctRiders counts, for each group of cells, the distinct riders over
 // the union of the rider sets of its cells in the hours hows (nil: whole
 // week). cells[i] belongs to group groups[i]; the result maps group to count
@@ -128,17 +145,19 @@ type CoverageSite struct {
 	Status   string
 	Name     string
 	Lng, Lat float64
+	// OpeningHours as imported ("" = always open; model.ParseOpeningHours).
+	OpeningHours string
 }
 
 // CoverageSites returns every site, ordered by id.
 func (s *Store) CoverageSites(ctx context.Context) ([]CoverageSite, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT id, ext_id, kind, status, name, ST_X(geom), ST_Y(geom) FROM sites ORDER BY id`)
+	rows, err := s.Pool.Query(ctx, `SELECT id, ext_id, kind, status, name, ST_X(geom), ST_Y(geom), opening_hours FROM sites ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("sites: %w", err)
 	}
 	var out []CoverageSite
 	var c CoverageSite
-	_, err = pgx.ForEachRow(rows, []any{&c.ID, &c.ExtID, &c.Kind, &c.Status, &c.Name, &c.Lng, &c.Lat}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&c.ID, &c.ExtID, &c.Kind, &c.Status, &c.Name, &c.Lng, &c.Lat, &c.OpeningHours}, func() error {
 		out = append(out, c)
 		return nil
 	})

@@ -81,11 +81,12 @@ func (l *FeatureLoad) Site(ctx context.Context, st model.Site) error {
 	if am == nil {
 		am = []string{}
 	}
-	l.b.Queue(`INSERT INTO sites (ext_id, kind, status, name, capacity, amenities, batch_id, geom)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, ST_SetSRID(ST_MakePoint($8, $9), 4326))
+	l.b.Queue(`INSERT INTO sites (ext_id, kind, status, name, capacity, amenities, batch_id, geom, opening_hours)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, ST_SetSRID(ST_MakePoint($8, $9), 4326), $10)
 		ON CONFLICT (ext_id) DO UPDATE SET kind = EXCLUDED.kind, status = EXCLUDED.status, name = EXCLUDED.name,
-			capacity = EXCLUDED.capacity, amenities = EXCLUDED.amenities, batch_id = EXCLUDED.batch_id, geom = EXCLUDED.geom`,
-		st.ExtID, string(st.Kind), string(st.Status), st.Name, st.Capacity, am, l.batch.ID, st.Location.Lon(), st.Location.Lat())
+			capacity = EXCLUDED.capacity, amenities = EXCLUDED.amenities, batch_id = EXCLUDED.batch_id, geom = EXCLUDED.geom,
+			opening_hours = EXCLUDED.opening_hours`,
+		st.ExtID, string(st.Kind), string(st.Status), st.Name, st.Capacity, am, l.batch.ID, st.Location.Lon(), st.Location.Lat(), st.OpeningHours)
 	return l.flushIfFull(ctx)
 }
 
