@@ -4,18 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"testing"
-	"testing/fstest"
-
-	"github.com/jackc/pgx/v5"
-
-	"github.com/hexcover/hexcover/internal/config"
-	"github.com/hexcover/hexcover/internal/dbtest"
-	"github.com/hexcover/hexcover/internal/store"
 )
 
 // TestFiguresPeopleRead checks, over HTTP on the demo city, the figures
@@ -23,53 +14,20 @@ import (
 // than the riders in the data), the days a view spans, a grid manager's
 // scope by name and his search limited to it, and a grid's real outline.
 func TestFiguresPeopleRead(t *testing.T) {
-	dbURL := dbtest.NewURL(t)
-	if _, stderr, code := hexcover(t, []string{"DATABASE_URL=" + dbURL}, "demo", "--riders", "200", "--days", "1"); code != 0 {
-		t.Fatalf("demo: %s", stderr)
-	}
+	f := newRoleFixture(t, "fig-")
 	ctx := context.Background()
-	cfg := config.Default()
-	cfg.DatabaseURL = dbURL
-	st, err := store.Open(ctx, dbURL, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	c, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
-	var inStreet, streetName, outGrid string
+	st, ts, tokens, inStreet := f.st, f.ts, f.tokens, f.inStreet
+	var streetName, outGrid string
 	var ridersInData int64
-	if err := c.QueryRow(ctx, `SELECT g.street_code, a.name FROM grids g JOIN admin_areas a ON a.code = g.street_code ORDER BY g.code LIMIT 1`).Scan(&inStreet, &streetName); err != nil {
+	if err := st.Pool.QueryRow(ctx, `SELECT name FROM admin_areas WHERE code = $1`, inStreet).Scan(&streetName); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.QueryRow(ctx, `SELECT code FROM grids WHERE street_code <> $1 ORDER BY code LIMIT 1`, inStreet).Scan(&outGrid); err != nil {
+	if err := st.Pool.QueryRow(ctx, `SELECT code FROM grids WHERE street_code <> $1 ORDER BY code LIMIT 1`, inStreet).Scan(&outGrid); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.QueryRow(ctx, `SELECT count(*) FROM riders`).Scan(&ridersInData); err != nil {
+	if err := st.Pool.QueryRow(ctx, `SELECT count(*) FROM riders`).Scan(&ridersInData); err != nil {
 		t.Fatal(err)
 	}
-	tokens := map[string]string{}
-	for _, r := range []struct{ who, role, scope string }{{"admin", "admin", ""}, {"leader", "leader", ""}, {"gm", "grid_manager", "street:" + inStreet}} {
-		sec, _ := store.NewTokenSecret()
-		var scope []string
-		if r.scope != "" {
-			scope = []string{r.scope}
-		}
-		if _, err := st.CreateToken(ctx, "t-"+r.who, r.role, scope, sec); err != nil {
-			t.Fatal(err)
-		}
-		tokens[r.who] = sec
-	}
-	e := &env{cfg: cfg, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	srv, err := buildServer(ctx, e, st, fstest.MapFS{"index.html": {Data: []byte("<html>")}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
 	getJSON := func(t *testing.T, who, path string, out any) {
 		t.Helper()
 		req, _ := http.NewRequest("GET", ts.URL+path, nil)
