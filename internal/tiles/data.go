@@ -1,8 +1,10 @@
 package tiles
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/hexcover/hexcover/internal/activity"
 	"github.com/hexcover/hexcover/internal/store"
 )
 
@@ -20,6 +23,10 @@ const versionTTL = time.Second
 // maxMemFeatures is the most features of one layer kept in memory; a larger
 // layer is read from the database tile by tile.
 const maxMemFeatures = 20000
+
+// maxGeoms bounds the cell boundaries kept (about 300 bytes each): the
+// cells with activity at every resolution plus the released views' cells.
+const maxGeoms = 2 * DefaultIndexCells
 
 // dataState caches what tiles need to know about the data between requests:
 // the layers' data versions, their bounds, the presence sites and the
@@ -36,6 +43,10 @@ type dataState struct {
 	features map[Layer]*featureSet
 	presence *presenceSet
 	hex      map[int]hexEntry // by resolution: the cells with activity, in memory
+	// released holds, by resolution and hours, the index of a released
+	// view's shown cells at a release version (at most 3 × 18 entries).
+	released map[string]hexEntry
+	geoms    *geomCache // cell boundaries, shared by every index
 }
 
 type boundsEntry struct {
@@ -62,7 +73,8 @@ type presenceSet struct {
 }
 
 func newDataState(st *store.Store) *dataState {
-	return &dataState{st: st, bounds: map[Layer]boundsEntry{}, features: map[Layer]*featureSet{}, hex: map[int]hexEntry{}}
+	return &dataState{st: st, bounds: map[Layer]boundsEntry{}, features: map[Layer]*featureSet{}, hex: map[int]hexEntry{},
+		released: map[string]hexEntry{}, geoms: newGeomCache(maxGeoms)}
 }
 
 func (d *dataState) invalidate() {
@@ -208,4 +220,38 @@ func (d *dataState) presenceSites(ctx context.Context, kinds []string, ver strin
 		return nil, err
 	}
 	return v.([]store.PresenceSite), nil
+}
+
+// releasedIndex returns the index of the shown cells of the published
+// release's view of hours at res, with their released figures, built once
+// per release version: a released tile then needs neither the database nor
+// a pass over every shown cell.
+func (d *dataState) releasedIndex(ctx context.Context, src ReleaseSource, res int, hours []int16) (*hexIndex, error) {
+	rv, err := src.Version(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := strconv.Itoa(res) + ":" + activity.FormatHours(hours)
+	d.mu.Lock()
+	if e, ok := d.released[key]; ok && e.ver == rv {
+		d.mu.Unlock()
+		return e.idx, nil
+	}
+	d.mu.Unlock()
+	v, err, _ := d.sf.Do("released:"+key+"@"+rv, func() (any, error) {
+		stats, err := src.Cells(ctx, res, hours)
+		if err != nil {
+			return nil, err
+		}
+		slices.SortFunc(stats, func(a, b store.HexStat) int { return cmp.Compare(a.Cell, b.Cell) })
+		idx := buildHexIndex(res, 0, stats, d.geoms)
+		d.mu.Lock()
+		d.released[key] = hexEntry{ver: rv, idx: idx}
+		d.mu.Unlock()
+		return idx, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*hexIndex), nil
 }

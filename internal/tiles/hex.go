@@ -92,10 +92,12 @@ type hexScratch struct {
 var hexScratchPool = sync.Pool{New: func() any { return new(hexScratch) }}
 
 // buildHex builds an activity or gaps tile; nil means no features. The
-// cells meeting the tile come from the in-memory index of the cells with
-// activity (one per resolution and data version) and, without an hours
-// filter, so do their stats: such a tile needs no database round trip.
-// With an hours filter the stats of those cells are read by primary key.
+// cells meeting the tile come from an in-memory index: for non-admins that
+// of the published release's view (its shown cells and released figures,
+// built once per release version, resolution and view), otherwise that of
+// the cells with activity (one per resolution and data version), whose
+// whole-week stats it holds: such tiles need no database round trip. With
+// an hours filter the exact stats of those cells are read by primary key.
 func (s *Service) buildHex(ctx context.Context, l Layer, t maptile.Tile, f Filter, v model.Viewer, ver string, data orb.Bound) ([]byte, error) {
 	q, ok := s.tileQueryBound(t, data)
 	if !ok {
@@ -109,29 +111,61 @@ func (s *Service) buildHex(ctx context.Context, l Layer, t maptile.Tile, f Filte
 	if err := checkCellCount(q, res); err != nil {
 		return nil, err
 	}
-	if released {
-		return s.buildReleased(ctx, l, t, f, res, q, ver)
-	}
-	actVer := ver
-	if l == LayerGaps {
-		var err error
-		if actVer, err = s.data.version(ctx, LayerActivity); err != nil {
-			return nil, err
-		}
-	}
-	idx, err := s.data.hexIndex(ctx, res, actVer, s.o.IndexCells)
-	if err != nil {
-		return nil, err
-	}
 	sc := hexScratchPool.Get().(*hexScratch)
 	defer func() {
 		clear(sc.rows) // drop the pointers
 		hexScratchPool.Put(sc)
 	}()
+	var err error
+	if released {
+		err = s.releasedRows(ctx, res, f.Hours, q, sc)
+	} else {
+		err = s.exactRows(ctx, l, res, f.Hours, v, ver, q, sc)
+	}
+	if err != nil || len(sc.rows) == 0 {
+		return nil, err
+	}
+	// The release's figures are riders and rider-hours only, and its gap
+	// zones are the released ones.
+	return s.encodeHex(ctx, l, t, f.Metric, res, ver, sc, !released, v.Admin() && !released)
+}
+
+// releasedRows puts in sc.rows the shown cells of the release's view of
+// hours at res that meet q, in cell order.
+func (s *Service) releasedRows(ctx context.Context, res int, hours []int16, q orb.Bound, sc *hexScratch) error {
+	idx, err := s.data.releasedIndex(ctx, s.o.Release, res, hours)
+	if err != nil {
+		return err
+	}
+	rows := sc.rows[:0]
+	sc.sel = idx.query(q, sc.sel[:0])
+	for _, k := range sc.sel {
+		c := &idx.cells[k]
+		rows = append(rows, hexRow{stat: c.stat, cell: c})
+	}
+	sc.rows = rows
+	return nil
+}
+
+// exactRows puts in sc.rows the cells with activity at res that meet q,
+// with their exact stats over hours (nil: the whole week), in cell order;
+// outside the admin role only cells with at least MinRiders riders.
+func (s *Service) exactRows(ctx context.Context, l Layer, res int, hours []int16, v model.Viewer, ver string, q orb.Bound, sc *hexScratch) error {
+	actVer := ver
+	if l == LayerGaps {
+		var err error
+		if actVer, err = s.data.version(ctx, LayerActivity); err != nil {
+			return err
+		}
+	}
+	idx, err := s.data.hexIndex(ctx, res, actVer, s.o.IndexCells)
+	if err != nil {
+		return err
+	}
 	rows := sc.rows[:0]
 	keep := func(h *store.HexStat) bool { return v.Admin() || h.Riders >= s.o.MinRiders }
 	switch {
-	case idx != nil && len(f.Hours) == 0:
+	case idx != nil && len(hours) == 0:
 		sc.sel = idx.query(q, sc.sel[:0])
 		for _, k := range sc.sel {
 			c := &idx.cells[k]
@@ -142,16 +176,16 @@ func (s *Service) buildHex(ctx context.Context, l Layer, t maptile.Tile, f Filte
 	case idx != nil:
 		sc.sel = idx.query(q, sc.sel[:0])
 		if len(sc.sel) == 0 {
-			return nil, nil
+			return nil
 		}
 		ids := sc.ids[:0]
 		for _, k := range sc.sel {
 			ids = append(ids, idx.cells[k].stat.Cell)
 		}
 		sc.ids = ids
-		stats, err := s.st.HexStats(ctx, res, ids, f.Hours)
+		stats, err := s.st.HexStats(ctx, res, ids, hours)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for i := range stats {
 			if keep(&stats[i]) {
@@ -165,11 +199,11 @@ func (s *Service) buildHex(ctx context.Context, l Layer, t maptile.Tile, f Filte
 	default: // no index: list the tile's cells with H3
 		cells, err := cellsFor(q, res)
 		if err != nil || len(cells) == 0 {
-			return nil, err
+			return err
 		}
-		stats, err := s.st.HexStats(ctx, res, cells, f.Hours)
+		stats, err := s.st.HexStats(ctx, res, cells, hours)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for i := range stats {
 			if keep(&stats[i]) {
@@ -177,22 +211,27 @@ func (s *Service) buildHex(ctx context.Context, l Layer, t maptile.Tile, f Filte
 			}
 		}
 	}
-	if idx == nil || len(f.Hours) > 0 {
+	if idx == nil || len(hours) > 0 {
 		// Rows from the database: draw them in cell order too, so a tile's
 		// bytes do not depend on the plan.
 		slices.SortFunc(rows, func(a, b hexRow) int { return cmp.Compare(a.stat.Cell, b.stat.Cell) })
 	}
 	sc.rows = rows
-	if len(rows) == 0 {
-		return nil, nil
-	}
+	return nil
+}
+
+// encodeHex encodes sc.rows as the tile's layer, gzipped; nil when no
+// feature is left. exact adds the figures the release does not carry
+// (pings, dwell); admin asks the gap source for the admin's zones.
+func (s *Service) encodeHex(ctx context.Context, l Layer, t maptile.Tile, m model.Metric, res int, ver string, sc *hexScratch, exact, admin bool) ([]byte, error) {
 	pr := s.projector(t)
 	layer := getLayer(string(l))
 	defer putLayer(layer)
+	var err error
 	if l == LayerGaps {
-		err = s.gapFeatures(ctx, res, rows, ver, pr, layer, sc, v.Admin())
+		err = s.gapFeatures(ctx, res, sc.rows, ver, pr, layer, sc, admin)
 	} else {
-		s.activityFeatures(rows, f.Metric, pr, layer, sc, true)
+		s.activityFeatures(sc.rows, m, pr, layer, sc, exact)
 	}
 	if err != nil || layer.count == 0 {
 		return nil, err
@@ -236,46 +275,6 @@ func (h *hexRow) cellName() string {
 // published release.
 func (s *Service) released(l Layer, v model.Viewer) bool {
 	return l.hex() && !v.Admin() && s.o.Release != nil
-}
-
-// buildReleased builds an activity or gaps tile for a non-admin from the
-// published release's shown cells (figures: riders and rider-hours only).
-func (s *Service) buildReleased(ctx context.Context, l Layer, t maptile.Tile, f Filter, res int, q orb.Bound, ver string) ([]byte, error) {
-	stats, err := s.o.Release.Cells(ctx, res, f.Hours)
-	if err != nil {
-		return nil, err
-	}
-	sc := hexScratchPool.Get().(*hexScratch)
-	defer func() {
-		clear(sc.rows)
-		hexScratchPool.Put(sc)
-	}()
-	rows := sc.rows[:0]
-	for _, st := range stats {
-		if ring := s.cells.ring(st.Cell); ring != nil && ring.Bound().Intersects(q) {
-			rows = append(rows, hexRow{stat: st})
-		}
-	}
-	slices.SortFunc(rows, func(a, b hexRow) int { return cmp.Compare(a.stat.Cell, b.stat.Cell) })
-	sc.rows = rows
-	if len(rows) == 0 {
-		return nil, nil
-	}
-	pr := s.projector(t)
-	layer := getLayer(string(l))
-	defer putLayer(layer)
-	if l == LayerGaps {
-		err = s.gapFeatures(ctx, res, rows, ver, pr, layer, sc, false)
-	} else {
-		s.activityFeatures(rows, f.Metric, pr, layer, sc, false)
-	}
-	if err != nil || layer.count == 0 {
-		return nil, err
-	}
-	start := nowFunc()
-	b, err := marshalGzip(layer)
-	s.metrics.encode.WithLabelValues(string(l)).Observe(sinceSeconds(start))
-	return b, err
 }
 
 // activityFeatures encodes activity hexagons; exact adds the figures the

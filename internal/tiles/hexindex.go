@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/paulmach/orb"
 
@@ -38,32 +39,60 @@ type hexIndex struct {
 }
 
 type idxCell struct {
-	stat  store.HexStat
+	stat store.HexStat
+	*cellGeom
+}
+
+// cellGeom is what drawing a cell needs that never changes: its boundary
+// and name. Shared by every index holding the cell (geomCache).
+type cellGeom struct {
 	bound orb.Bound
 	ring  orb.Ring    // lng/lat boundary, closed, as geo.CellPolygon gives it
 	merc  []orb.Point // the same vertices through unit (Web Mercator)
 	name  string      // the cell's hex id, the "cell" property
 }
 
-// buildHexIndex indexes the whole-week stats of one resolution (ascending
-// by cell, as the store returns them).
-func buildHexIndex(res int, version int64, stats []store.HexStat) *hexIndex {
-	x := &hexIndex{version: version, res: res, cells: make([]idxCell, 0, len(stats))}
+// geomCache keeps the geometry of the cells indexed so far: an index of a
+// new data version or of another released view reuses it instead of asking
+// H3 again. It forgets everything when it holds more than max cells.
+type geomCache struct {
+	mu  sync.Mutex
+	max int
+	m   map[int64]*cellGeom
+}
+
+func newGeomCache(max int) *geomCache { return &geomCache{max: max, m: map[int64]*cellGeom{}} }
+
+// get returns the geometry of each cell (nil for an invalid cell).
+func (g *geomCache) get(cells []int64) []*cellGeom {
+	out := make([]*cellGeom, len(cells))
+	var missing []int
+	g.mu.Lock()
+	for i, c := range cells {
+		if cg, ok := g.m[c]; ok {
+			out[i] = cg
+		} else {
+			missing = append(missing, i)
+		}
+	}
+	g.mu.Unlock()
+	if len(missing) == 0 {
+		return out
+	}
 	npts := 0
-	polys := make([]orb.Ring, len(stats))
-	for i, h := range stats {
-		if p := geo.CellPolygon(geo.Cell(h.Cell)); p != nil {
-			polys[i] = p[0]
+	polys := make([]orb.Ring, len(missing))
+	for j, i := range missing {
+		if p := geo.CellPolygon(geo.Cell(cells[i])); p != nil {
+			polys[j] = p[0]
 			npts += len(p[0])
 		}
 	}
-	// One backing array for every boundary.
+	// One backing array for the new boundaries.
 	pts := make([]orb.Point, 0, npts)
 	mercs := make([]orb.Point, 0, npts)
-	var sumW float64
-	data := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
-	for i, h := range stats {
-		r := polys[i]
+	geoms := make([]cellGeom, len(missing))
+	for j, i := range missing {
+		r := polys[j]
 		if r == nil {
 			continue // not a valid cell: never drawn
 		}
@@ -73,9 +102,40 @@ func buildHexIndex(res int, version int64, stats []store.HexStat) *hexIndex {
 		for _, p := range r {
 			mercs = append(mercs, unit(p))
 		}
-		merc := mercs[off:len(mercs):len(mercs)]
-		b := ring.Bound()
-		x.cells = append(x.cells, idxCell{stat: h, bound: b, ring: ring, merc: merc, name: geo.Cell(h.Cell).String()})
+		geoms[j] = cellGeom{bound: ring.Bound(), ring: ring, merc: mercs[off:len(mercs):len(mercs)], name: geo.Cell(cells[i]).String()}
+		out[i] = &geoms[j]
+	}
+	g.mu.Lock()
+	if len(g.m)+len(missing) > g.max {
+		clear(g.m)
+	}
+	for _, i := range missing {
+		if out[i] != nil {
+			g.m[cells[i]] = out[i]
+		}
+	}
+	g.mu.Unlock()
+	return out
+}
+
+// buildHexIndex indexes the stats of one resolution (ascending by cell, as
+// the store returns them), with their geometry from geoms.
+func buildHexIndex(res int, version int64, stats []store.HexStat, geoms *geomCache) *hexIndex {
+	x := &hexIndex{version: version, res: res, cells: make([]idxCell, 0, len(stats))}
+	ids := make([]int64, len(stats))
+	for i, h := range stats {
+		ids[i] = h.Cell
+	}
+	gs := geoms.get(ids)
+	var sumW float64
+	data := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
+	for i, h := range stats {
+		g := gs[i]
+		if g == nil {
+			continue // not a valid cell: never drawn
+		}
+		b := g.bound
+		x.cells = append(x.cells, idxCell{stat: h, cellGeom: g})
 		x.halfW = math.Max(x.halfW, (b.Max[0]-b.Min[0])/2)
 		x.halfH = math.Max(x.halfH, (b.Max[1]-b.Min[1])/2)
 		sumW += b.Max[0] - b.Min[0]
@@ -213,7 +273,7 @@ func (d *dataState) hexIndex(ctx context.Context, res int, ver string, budget in
 		}
 		var idx *hexIndex
 		if ok {
-			idx = buildHexIndex(res, version, stats)
+			idx = buildHexIndex(res, version, stats, d.geoms)
 		}
 		d.mu.Lock()
 		if d.gen == gen {
