@@ -24,6 +24,9 @@ func releaseParams(e *env) release.Params {
 // only figures non-admins see; docs/PRIVACY.md) and reports each day on w.
 // It runs after imports, the demo and rebuilds.
 func publishRelease(ctx context.Context, e *env, st *store.Store, w io.Writer) error {
+	if err := refreshViews(ctx, st, w); err != nil {
+		return err
+	}
 	b := &release.Builder{Store: st, Params: releaseParams(e), Noise: release.NewNoise([]byte(e.cfg.DemoSecret()))}
 	start := time.Now()
 	rs, err := b.Update(ctx)
@@ -83,6 +86,9 @@ func runForget(ctx context.Context, e *env, args []string) error {
 	if _, err := l.Rebuild(ctx); err != nil {
 		return fmt.Errorf("rebuild after forgetting (the rider's rows are gone; run hexcover rebuild to finish): %w", err)
 	}
+	if err := refreshViews(ctx, st, io.Discard); err != nil {
+		return err
+	}
 	b := &release.Builder{Store: st, Params: releaseParams(e), Noise: release.NewNoise([]byte(e.cfg.DemoSecret()))}
 	rs, err := b.Days(ctx, tr.Days, true)
 	for _, r := range rs {
@@ -98,5 +104,28 @@ func runForget(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "forgot rider %s…: %d pings over %d days, %d ranges, %d assignments; removed from %d aggregate rows; %d releases redone, in %s\n",
 		string(rid)[:12], tr.Pings, len(tr.Days), tr.Ranges, tr.Assignments, tr.KeysStripped, len(rs), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// refreshViews rolls the activity up into the hour sets of the release's
+// views (hex_views, exact: for admins), so their filtered tiles come from
+// memory instead of merging every hour row's riders per tile. It runs
+// whenever the activity changed (with the release); readers ignore rollups
+// of an older activity version.
+func refreshViews(ctx context.Context, st *store.Store, w io.Writer) error {
+	var views [][]int16
+	for _, v := range release.Lattice {
+		if v.Hours != nil {
+			views = append(views, v.Hours)
+		}
+	}
+	start := time.Now()
+	info, err := st.RefreshHexViews(ctx, views)
+	if err != nil {
+		return fmt.Errorf("roll up the hour sets of the views: %w", err)
+	}
+	if !info.Skipped {
+		fmt.Fprintf(w, "rolled up %d hour sets: %d cells, %d rider keys read, in %s\n", len(views), info.Cells, info.Keys, time.Since(start).Round(time.Millisecond))
+	}
 	return nil
 }

@@ -46,7 +46,8 @@ type dataState struct {
 	// released holds, by resolution and hours, the index of a released
 	// view's shown cells at a release version (at most 3 × 18 entries).
 	released map[string]hexEntry
-	geoms    *geomCache // cell boundaries, shared by every index
+	geoms    *geomCache         // cell boundaries, shared by every index
+	views    map[int]viewsEntry // by resolution: the hour-set rollups, aligned with hex
 }
 
 type boundsEntry struct {
@@ -73,7 +74,7 @@ type presenceSet struct {
 }
 
 func newDataState(st *store.Store) *dataState {
-	return &dataState{st: st, bounds: map[Layer]boundsEntry{}, features: map[Layer]*featureSet{}, hex: map[int]hexEntry{},
+	return &dataState{st: st, bounds: map[Layer]boundsEntry{}, features: map[Layer]*featureSet{}, hex: map[int]hexEntry{}, views: map[int]viewsEntry{},
 		released: map[string]hexEntry{}, geoms: newGeomCache(maxGeoms)}
 }
 
@@ -85,6 +86,7 @@ func (d *dataState) invalidate() {
 	clear(d.bounds)
 	clear(d.features)
 	clear(d.hex)
+	clear(d.views)
 	d.presence = nil
 }
 

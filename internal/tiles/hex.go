@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/hexcover/hexcover/geo"
+	"github.com/hexcover/hexcover/internal/activity"
 	"github.com/hexcover/hexcover/internal/errs"
 	"github.com/hexcover/hexcover/internal/model"
 	"github.com/hexcover/hexcover/internal/store"
@@ -174,8 +175,29 @@ func (s *Service) exactRows(ctx context.Context, l Layer, res int, hours []int16
 			}
 		}
 	case idx != nil:
+		vx, err := s.data.hexViews(ctx, res, actVer, idx)
+		if err != nil {
+			return err
+		}
 		sc.sel = idx.query(q, sc.sel[:0])
 		if len(sc.sel) == 0 {
+			return nil
+		}
+		if v := vx.view(hours); v >= 0 {
+			// One of the rolled-up hour sets: exact figures from memory,
+			// already in cell order.
+			for _, k := range sc.sel {
+				vs := vx.stat(int(k), v)
+				if *vs == (activity.ViewStat{}) {
+					continue // no activity in these hours
+				}
+				st := store.HexStat{Cell: idx.cells[k].stat.Cell, Pings: vs.Pings, Riders: int(vs.Riders),
+					RiderSeconds: vs.RiderSeconds, DwellSeconds: vs.DwellSeconds}
+				if keep(&st) {
+					rows = append(rows, hexRow{stat: st, cell: &idx.cells[k]})
+				}
+			}
+			sc.rows = rows
 			return nil
 		}
 		ids := sc.ids[:0]

@@ -7,10 +7,12 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/paulmach/orb"
 
 	"github.com/hexcover/hexcover/geo"
+	"github.com/hexcover/hexcover/internal/activity"
 	"github.com/hexcover/hexcover/internal/store"
 )
 
@@ -295,4 +297,94 @@ func (d *dataState) hexIndex(ctx context.Context, res int, ver string, budget in
 type hexEntry struct {
 	ver string
 	idx *hexIndex
+}
+
+// hexViews holds the exact rollups of the fixed hour sets (store.HexViews)
+// of the cells of one hexIndex: stats[k·n + v] is cell k's figures over
+// view v. The zero value (no rollups) has no views.
+type hexViews struct {
+	keys  []string // the views' hours, as activity.FormatHours writes them
+	n     int
+	stats []activity.ViewStat
+}
+
+// view returns the index of the view whose hours are exactly hours, or -1.
+func (x *hexViews) view(hours []int16) int {
+	if x == nil || len(x.keys) == 0 {
+		return -1
+	}
+	return slices.Index(x.keys, activity.FormatHours(hours))
+}
+
+func (x *hexViews) stat(k, v int) *activity.ViewStat { return &x.stats[k*x.n+v] }
+
+// alignViews lays the rollups out by the index's cells (both ascending);
+// an indexed cell without a rollup row has none of the views' hours.
+func alignViews(idx *hexIndex, hv store.HexViews) *hexViews {
+	x := &hexViews{n: len(hv.Views)}
+	if x.n == 0 {
+		return x
+	}
+	for _, hs := range hv.Views {
+		x.keys = append(x.keys, activity.FormatHours(hs))
+	}
+	x.stats = make([]activity.ViewStat, len(idx.cells)*x.n)
+	j := 0
+	for k := range idx.cells {
+		c := idx.cells[k].stat.Cell
+		for j < len(hv.Cells) && hv.Cells[j] < c {
+			j++
+		}
+		if j < len(hv.Cells) && hv.Cells[j] == c {
+			copy(x.stats[k*x.n:(k+1)*x.n], hv.Stats[j*x.n:(j+1)*x.n])
+		}
+	}
+	return x
+}
+
+// viewsEntry is the rollups of one resolution at one activity version; a
+// miss (none stored for it yet) is asked again after viewsRetry.
+type viewsEntry struct {
+	ver string
+	x   *hexViews
+	at  time.Time
+}
+
+// viewsRetry is how long tiles go without rollups before asking again:
+// they are written just after an import commits (store.RefreshHexViews).
+const viewsRetry = 2 * time.Second
+
+// hexViews returns the rollups of resolution res aligned with idx (the
+// index of activity version ver), read once; with none of version ver
+// stored, an empty one (every hour list then merges rows in the database).
+func (d *dataState) hexViews(ctx context.Context, res int, ver string, idx *hexIndex) (*hexViews, error) {
+	d.mu.Lock()
+	if e, ok := d.views[res]; ok && e.ver == ver && (e.x.n > 0 || time.Since(e.at) < viewsRetry) {
+		d.mu.Unlock()
+		return e.x, nil
+	}
+	d.mu.Unlock()
+	v, err, _ := d.sf.Do("views:"+strconv.Itoa(res)+":"+ver, func() (any, error) {
+		d.mu.Lock()
+		gen := d.gen
+		d.mu.Unlock()
+		hv, version, err := d.st.LoadHexViews(ctx, res)
+		if err != nil {
+			return nil, fmt.Errorf("hour-set rollups of resolution %d: %w", res, err)
+		}
+		x := &hexViews{}
+		if "activity:"+strconv.FormatInt(version, 10) == ver && idx.version == version {
+			x = alignViews(idx, hv)
+		}
+		d.mu.Lock()
+		if d.gen == gen {
+			d.views[res] = viewsEntry{ver: ver, x: x, at: time.Now()}
+		}
+		d.mu.Unlock()
+		return x, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*hexViews), nil
 }

@@ -143,3 +143,48 @@ func TestReleasedTiles(t *testing.T) {
 		}
 	}
 }
+
+// TestHourSetRollups: once the hour sets are rolled up (store.RefreshHexViews,
+// run after every import), a filtered tile of one of them is served from
+// memory with the same exact figures as the per-tile merge; other hour
+// lists still merge rows in the database.
+func TestHourSetRollups(t *testing.T) {
+	e := newEnv(t, Options{})
+	ctx := context.Background()
+	afternoon := []int16{15}
+	if _, err := e.st.RefreshHexViews(ctx, [][]int16{lunchHours, afternoon}); err != nil {
+		t.Fatal(err)
+	}
+	admin := map[string]string{"X-Test-Admin": "1"}
+	tiles := []maptile.Tile{maptile.At(centre, 14), maptile.At(centre, 15)}
+	for _, tl := range tiles {
+		if geo.DisplayRes(int(tl.Z)) != geo.DisplayRes(int(tiles[0].Z)) {
+			t.Fatalf("zooms %d and %d show different resolutions", tl.Z, tiles[0].Z)
+		}
+	}
+	res := geo.DisplayRes(int(tiles[0].Z))
+	stored := storedAggregates(t, e.st, res, lunchHours)
+	check := func(tl maptile.Tile, q string, stored map[string]agg) {
+		t.Helper()
+		want := expectedCells(t, tl, stored, 0)
+		l, _ := e.tileLayer(t, tilePath("activity", tl, q), admin)
+		got := featureCells(t, l)
+		if len(got) != len(want) || len(want) == 0 {
+			t.Fatalf("%s at z%d: %d cells, want %d", q, tl.Z, len(got), len(want))
+		}
+		for _, c := range want {
+			checkProps(t, q+" cell "+c, got[c], stored[c])
+		}
+	}
+	check(tiles[0], "hours=lunch", stored)
+	// Without the hour rows in the database (the data version unchanged),
+	// the next lunch tile still has every figure: it came from the rollup.
+	if _, err := e.st.Pool.Exec(ctx, `DELETE FROM hex_activity WHERE how >= 0`); err != nil {
+		t.Fatal(err)
+	}
+	check(tiles[1], "hours=lunch", stored)
+	// An hour list that is not rolled up reads the (now empty) hour rows.
+	if l, resp := e.tileLayer(t, tilePath("activity", tiles[1], "hours=13"), admin); l != nil || resp.StatusCode != 204 {
+		t.Errorf("hours=13 without hour rows: status %d, want 204", resp.StatusCode)
+	}
+}

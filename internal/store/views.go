@@ -1,0 +1,249 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hexcover/hexcover/internal/activity"
+)
+
+// The per-import rollups of fixed hour sets (migrations/00006): for every
+// cell with activity, its exact figures over each view's hours, so a
+// filtered tile or analysis of a view reads one row a cell instead of
+// merging the rider keys of every hour row in it.
+
+// viewsLock is the advisory lock key serializing RefreshHexViews.
+const viewsLock = 0x68657876 // "hexv"
+
+// HexViewsInfo reports a RefreshHexViews.
+type HexViewsInfo struct {
+	ActivityVersion int64
+	Cells           int   // (res, cell) rows written
+	Keys            int64 // rider keys read
+	Skipped         bool  // already up to date: nothing read or written
+}
+
+// RefreshHexViews rebuilds hex_views from hex_activity for views (each a
+// sorted list of hours of week), stamped with the activity data version it
+// read, in one snapshot: readers use the rows only while that version is
+// current (HexViews). It does nothing when they are already up to date.
+// Concurrent refreshes run one after the other.
+func (s *Store) RefreshHexViews(ctx context.Context, views [][]int16) (HexViewsInfo, error) {
+	var info HexViewsInfo
+	roller, err := activity.NewViewRoller(views)
+	if err != nil {
+		return info, err
+	}
+	key := activity.ViewsKey(views)
+	conn, err := s.Pool.Acquire(ctx)
+	if err != nil {
+		return info, err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, int64(viewsLock)); err != nil {
+		return info, err
+	}
+	defer func() {
+		_, _ = conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, int64(viewsLock))
+	}()
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead})
+	if err != nil {
+		return info, err
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	// Reading every rider key can outlast the query timeout of a request.
+	if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+		return info, err
+	}
+	var done bool
+	err = tx.QueryRow(ctx, `SELECT v.version, coalesce(s.activity_version = v.version AND s.views = $1, false)
+		FROM (SELECT coalesce((SELECT version FROM data_versions WHERE layer = 'activity'), 0) AS version) v
+		LEFT JOIN hex_views_state s ON true`, key).Scan(&info.ActivityVersion, &done)
+	if err != nil {
+		return info, err
+	}
+	if done {
+		info.Skipped = true
+		return info, nil
+	}
+	// The rollups, one (res, cell) after the other, in flat arrays.
+	var (
+		cells   []int64
+		resOf   []int16
+		pings   []int64
+		riders  []int32
+		rsecs   []float64
+		dsecs   []float64
+		keys    []int64
+		curRes  int16 = -1
+		curCell int64
+	)
+	flush := func() {
+		if curRes < 0 {
+			return
+		}
+		cells, resOf = append(cells, curCell), append(resOf, curRes)
+		for _, v := range roller.Stats() {
+			pings, riders = append(pings, v.Pings), append(riders, v.Riders)
+			rsecs, dsecs = append(rsecs, v.RiderSeconds), append(dsecs, v.DwellSeconds)
+		}
+	}
+	rows, err := tx.Query(ctx, `SELECT res, cell, how, pings, rider_seconds, dwell_seconds, rider_keys
+		FROM hex_activity WHERE how >= 0 ORDER BY res, cell`)
+	if err != nil {
+		return info, err
+	}
+	for rows.Next() {
+		var (
+			res        int16
+			cell       int64
+			how        int16
+			n          int64
+			rsec, dsec float64
+		)
+		raw := rows.RawValues()
+		if err := rows.Scan(&res, &cell, &how, &n, &rsec, &dsec, nil); err != nil {
+			rows.Close()
+			return info, err
+		}
+		if keys, err = decodeInt8Array(raw[6], keys[:0]); err != nil {
+			rows.Close()
+			return info, fmt.Errorf("hex_activity rider_keys: %w", err)
+		}
+		if res != curRes || cell != curCell {
+			flush()
+			curRes, curCell = res, cell
+			roller.Start()
+		}
+		roller.Add(how, n, rsec, dsec, keys)
+		info.Keys += int64(len(keys))
+	}
+	if err := rows.Err(); err != nil {
+		return info, err
+	}
+	flush()
+	info.Cells = len(cells)
+	if _, err := tx.Exec(ctx, `DELETE FROM hex_views`); err != nil {
+		return info, err
+	}
+	nv := len(views)
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"hex_views"}, []string{"res", "cell", "pings", "riders", "rider_seconds", "dwell_seconds"},
+		pgx.CopyFromSlice(len(cells), func(i int) ([]any, error) {
+			a, b := i*nv, (i+1)*nv
+			return []any{resOf[i], cells[i], pings[a:b], riders[a:b], rsecs[a:b], dsecs[a:b]}, nil
+		}))
+	if err != nil {
+		return info, err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO hex_views_state (activity_version, views) VALUES ($1, $2)
+		ON CONFLICT (one) DO UPDATE SET activity_version = EXCLUDED.activity_version, views = EXCLUDED.views, built_at = now()`,
+		info.ActivityVersion, key); err != nil {
+		return info, err
+	}
+	return info, tx.Commit(ctx)
+}
+
+// decodeInt8Array appends the elements of a one-dimensional bigint[] in
+// PostgreSQL's binary format to dst (no NULL elements).
+func decodeInt8Array(b []byte, dst []int64) ([]int64, error) {
+	if len(b) < 12 {
+		return dst, fmt.Errorf("array of %d bytes", len(b))
+	}
+	ndim := binary.BigEndian.Uint32(b)
+	if ndim == 0 {
+		return dst, nil
+	}
+	if ndim != 1 || len(b) < 20 {
+		return dst, fmt.Errorf("array of %d dimensions", ndim)
+	}
+	n := int(binary.BigEndian.Uint32(b[12:]))
+	b = b[20:]
+	if len(b) != n*12 {
+		return dst, fmt.Errorf("array of %d elements in %d bytes", n, len(b))
+	}
+	for i := range n {
+		e := b[i*12:]
+		if binary.BigEndian.Uint32(e) != 8 {
+			return dst, fmt.Errorf("element %d is not a bigint", i)
+		}
+		dst = append(dst, int64(binary.BigEndian.Uint64(e[4:])))
+	}
+	return dst, nil
+}
+
+// HexViews is the rollup of one resolution: the views' hours and, per
+// cell (ascending), one ViewStat per view.
+type HexViews struct {
+	Views [][]int16 // nil when there is no rollup of the current activity
+	Cells []int64
+	Stats []activity.ViewStat // cell i, view v at i*len(Views)+v
+}
+
+// LoadHexViews returns the rollups of resolution res together with the
+// activity data version read in the same snapshot; Views is nil when the
+// stored rollups are of another activity version (not yet refreshed), and
+// the caller merges hour rows as before.
+func (s *Store) LoadHexViews(ctx context.Context, res int) (HexViews, int64, error) {
+	var out HexViews
+	var version int64
+	var key string
+	rows, err := s.Pool.Query(ctx, `SELECT v.version, coalesce(s.views, ''), h.cell, h.pings, h.riders, h.rider_seconds, h.dwell_seconds
+		FROM (SELECT coalesce((SELECT version FROM data_versions WHERE layer = 'activity'), 0) AS version) v
+		LEFT JOIN hex_views_state s ON s.activity_version = v.version
+		LEFT JOIN LATERAL (SELECT cell, pings, riders, rider_seconds, dwell_seconds FROM hex_views
+			WHERE s.views IS NOT NULL AND res = $1 ORDER BY cell) h ON true`, int16(res))
+	if err != nil {
+		return out, 0, err
+	}
+	var (
+		cell        *int64
+		pings       []int64
+		riders      []int32
+		rsecs, dsec []float64
+		nv          = -1
+	)
+	_, err = pgx.ForEachRow(rows, []any{&version, &key, &cell, &pings, &riders, &rsecs, &dsec}, func() error {
+		if nv < 0 {
+			if key == "" {
+				nv = 0
+				return nil
+			}
+			vs, err := parseViewsKey(key)
+			if err != nil {
+				return err
+			}
+			out.Views, nv = vs, len(vs)
+		}
+		if cell == nil {
+			return nil
+		}
+		if len(pings) != nv || len(riders) != nv || len(rsecs) != nv || len(dsec) != nv {
+			return fmt.Errorf("hex_views cell %d: %d views, want %d", *cell, len(pings), nv)
+		}
+		out.Cells = append(out.Cells, *cell)
+		for v := range nv {
+			out.Stats = append(out.Stats, activity.ViewStat{Pings: pings[v], Riders: riders[v], RiderSeconds: rsecs[v], DwellSeconds: dsec[v]})
+		}
+		return nil
+	})
+	if err != nil {
+		return HexViews{}, 0, err
+	}
+	return out, version, nil
+}
+
+func parseViewsKey(key string) ([][]int16, error) {
+	var out [][]int16
+	for _, part := range strings.Split(key, ";") {
+		hs, err := activity.ParseHours(part)
+		if err != nil || len(hs) == 0 {
+			return nil, fmt.Errorf("hex_views_state views %q: %v", part, err)
+		}
+		out = append(out, hs)
+	}
+	return out, nil
+}

@@ -1,0 +1,84 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/hexcover/hexcover/internal/activity"
+	"github.com/hexcover/hexcover/internal/dbtest"
+	"github.com/hexcover/hexcover/internal/tiles/tilestest"
+)
+
+// TestHexViews: the rollups of hour sets equal the merge of the hour rows
+// HexStats does, at every resolution; they belong to one activity version
+// and are not offered once the activity has changed.
+func TestHexViews(t *testing.T) {
+	st := dbtest.New(t)
+	ctx := context.Background()
+	cst := time.FixedZone("CST", 8*3600)
+	mon := time.Date(2026, 11, 2, 11, 0, 0, 0, cst)
+	var ps []tilestest.Ping
+	for i, r := range []string{"a", "b", "c", "d"} {
+		ps = append(ps, tilestest.Walk(r, mon.Add(time.Duration(i)*time.Hour+time.Duration(i)*24*time.Hour), 30*time.Second, 150,
+			[2]float64{121.40 + 0.001*float64(i), 31.25}, [2]float64{121.403, 31.252})...)
+	}
+	tilestest.LoadActivity(t, st, "a.csv", ps)
+	// Nothing refreshed yet: no rollups offered.
+	if hv, _, err := st.LoadHexViews(ctx, 10); err != nil || hv.Views != nil {
+		t.Fatalf("before a refresh: views %v, err %v", hv.Views, err)
+	}
+	lunch, _ := activity.ParseHours("lunch")
+	noon, _ := activity.ParseHours("12,36")
+	weekend, _ := activity.ParseHours("weekend")
+	views := [][]int16{lunch, noon, weekend}
+	info, err := st.RefreshHexViews(ctx, views)
+	if err != nil || info.Skipped || info.Cells == 0 || info.Keys == 0 {
+		t.Fatalf("refresh: %+v, %v", info, err)
+	}
+	if again, err := st.RefreshHexViews(ctx, views); err != nil || !again.Skipped {
+		t.Fatalf("second refresh of the same version: %+v, %v; want skipped", again, err)
+	}
+	for _, res := range []int{7, 8, 9, 10} {
+		hv, ver, err := st.LoadHexViews(ctx, res)
+		if err != nil || ver != info.ActivityVersion || len(hv.Views) != len(views) || len(hv.Cells) == 0 {
+			t.Fatalf("res %d: %d views, %d cells, version %d (want %d), err %v", res, len(hv.Views), len(hv.Cells), ver, info.ActivityVersion, err)
+		}
+		for v, hs := range views {
+			want, err := st.HexStats(ctx, res, hv.Cells, hs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			byCell := map[int64]int{}
+			for i, h := range want {
+				byCell[h.Cell] = i
+			}
+			for i, c := range hv.Cells {
+				got := hv.Stats[i*len(views)+v]
+				j, ok := byCell[c]
+				if !ok {
+					if got != (activity.ViewStat{}) {
+						t.Errorf("res %d view %d cell %x: %+v, want nothing", res, v, c, got)
+					}
+					continue
+				}
+				w := want[j]
+				if got.Pings != w.Pings || int(got.Riders) != w.Riders || got.RiderSeconds != w.RiderSeconds || got.DwellSeconds != w.DwellSeconds {
+					t.Errorf("res %d view %d cell %x: %+v, want %+v", res, v, c, got, w)
+				}
+			}
+		}
+	}
+	// A new import changes the activity version: the old rollups are not
+	// offered until refreshed.
+	tilestest.LoadActivity(t, st, "b.csv", tilestest.Walk("e", mon.Add(time.Hour), 30*time.Second, 50, [2]float64{121.40, 31.25}, [2]float64{121.401, 31.25}))
+	if hv, _, err := st.LoadHexViews(ctx, 10); err != nil || hv.Views != nil {
+		t.Fatalf("after an import: views %v, err %v; want none", hv.Views, err)
+	}
+	if info2, err := st.RefreshHexViews(ctx, views); err != nil || info2.Skipped || info2.ActivityVersion <= info.ActivityVersion {
+		t.Fatalf("refresh after an import: %+v, %v", info2, err)
+	}
+	if hv, _, err := st.LoadHexViews(ctx, 10); err != nil || hv.Views == nil {
+		t.Fatalf("after the refresh: views %v, err %v", hv.Views, err)
+	}
+}
