@@ -8,8 +8,11 @@
 // key (singleflight) under a concurrency bound. Hexagon layers keep, per
 // resolution and data version, the cells with activity in memory (their
 // whole-week stats, boundaries and a grid index): a tile takes the cells
-// whose boundary meets it from there, and reads rows from the database only
-// with an hours filter (by primary key). Whole hexagons are encoded in Go;
+// whose boundary meets it from there; with an hours filter that is one of
+// the rolled-up hour sets (store.RefreshHexViews) their exact figures come
+// from memory too, and only other hour lists read rows from the database
+// (by primary key). Non-admins' hexagons come from an index of the
+// published release's view. Whole hexagons are encoded in Go;
 // feature layers are read once per data version and projected, clipped and
 // simplified in Go.
 package tiles
