@@ -32,6 +32,11 @@ func hoursOrAll(hows []int16) []int16 {
 // CoverageCells returns every cell of resolution res with activity in the
 // hours of week hows (nil: the whole week), with its centre.
 func (s *Store) CoverageCells(ctx context.Context, res int, hows []int16) ([]CoverageCell, error) {
+	if len(hows) > 0 { // one of the rolled-up hour sets: no merge (views.go)
+		if cells, ok, err := s.viewCoverageCells(ctx, res, hows); err != nil || ok {
+			return cells, err
+		}
+	}
 	var rows pgx.Rows
 	var err error
 	if len(hows) == 0 {

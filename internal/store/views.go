@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -246,4 +247,44 @@ func parseViewsKey(key string) ([][]int16, error) {
 		out = append(out, hs)
 	}
 	return out, nil
+}
+
+// viewCoverageCells answers CoverageCells from the rollups when hows is
+// exactly one of their hour sets and they are of the current activity
+// version (ok false otherwise: the caller merges the hour rows).
+func (s *Store) viewCoverageCells(ctx context.Context, res int, hows []int16) ([]CoverageCell, bool, error) {
+	tx, err := s.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, false, err
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	var i *int32
+	err = tx.QueryRow(ctx, `SELECT array_position(string_to_array(s.views, ';'), $1)
+		FROM hex_views_state s WHERE s.activity_version = coalesce((SELECT version FROM data_versions WHERE layer = 'activity'), 0)`,
+		activity.FormatHours(hows)).Scan(&i)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && i == nil) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	rows, err := tx.Query(ctx, `SELECT v.cell, ST_X(c.center), ST_Y(c.center), v.pings[$2], v.rider_seconds[$2], v.dwell_seconds[$2], v.riders[$2]
+		FROM hex_views v JOIN hex_cells c ON c.cell = v.cell
+		WHERE v.res = $1 AND (v.pings[$2] > 0 OR v.riders[$2] > 0 OR v.rider_seconds[$2] > 0 OR v.dwell_seconds[$2] > 0)
+		ORDER BY v.cell`, int16(res), *i)
+	if err != nil {
+		return nil, false, err
+	}
+	var out []CoverageCell
+	var c CoverageCell
+	var riders int32
+	_, err = pgx.ForEachRow(rows, []any{&c.Cell, &c.Lng, &c.Lat, &c.Pings, &c.RiderSeconds, &c.DwellSeconds, &riders}, func() error {
+		c.Riders = int64(riders)
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return out, true, nil
 }

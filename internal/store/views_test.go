@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -67,6 +68,27 @@ func TestHexViews(t *testing.T) {
 					t.Errorf("res %d view %d cell %x: %+v, want %+v", res, v, c, got, w)
 				}
 			}
+		}
+	}
+	// CoverageCells of a rolled-up hour set reads the rollups and gives
+	// what the merge gives (with the rollups stale, below, it merges).
+	for i, hs := range views {
+		fromViews, err := st.CoverageCells(ctx, 9, hs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Pool.Exec(ctx, `UPDATE hex_views_state SET activity_version = -1`); err != nil {
+			t.Fatal(err)
+		}
+		merged, err := st.CoverageCells(ctx, 9, hs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Pool.Exec(ctx, `UPDATE hex_views_state SET activity_version = $1`, info.ActivityVersion); err != nil {
+			t.Fatal(err)
+		}
+		if (i == 0 && len(merged) == 0) || !slices.Equal(fromViews, merged) {
+			t.Errorf("CoverageCells(%v): from the rollups %+v, merged %+v", hs, fromViews, merged)
 		}
 	}
 	// A new import changes the activity version: the old rollups are not
