@@ -113,11 +113,23 @@ func printGaps(w io.Writer, g *coverage.Gaps) {
 			}
 			cands = append(cands, c.Name)
 		}
-		rows = append(rows, []string{fmt.Sprint(z.Rank), z.ID, areaName(z.Street), areaName(z.Community), fmt.Sprint(z.CellCount),
+		rows = append(rows, []string{fmt.Sprint(z.Rank), z.ID, areaNames(z.Streets), areaNames(z.Communities), fmt.Sprint(z.CellCount),
 			fmt.Sprintf("%.2f", z.AreaKm2), fmt.Sprintf("%.1f", z.Demand), fmt.Sprint(z.Riders), fmt.Sprintf("%.1f", z.DwellHours),
 			nearest, strings.Join(cands, ", ")})
 	}
 	printTable(w, rows)
+}
+
+// areaNames joins the names of every area a zone touches.
+func areaNames(as []coverage.AreaRef) string {
+	if len(as) == 0 {
+		return "-"
+	}
+	names := make([]string, len(as))
+	for i, a := range as {
+		names[i] = a.Name
+	}
+	return strings.Join(names, "、")
 }
 
 func areaName(a *coverage.AreaRef) string {

@@ -14,8 +14,9 @@ import (
 	"github.com/hexcover/hexcover/internal/model"
 )
 
-// GapZone is a connected set of gap cells (uncovered cells with demand at
-// or above the threshold; H3 neighbours are connected).
+// GapZone is a gap zone: gap cells (uncovered cells with demand at or
+// above the threshold, GapCells) that one station at Centre can serve, every
+// cell centre within RadiusM of it (zones.go).
 type GapZone struct {
 	ID         string       `json:"id"` // stable for a data version: the zone's lowest cell, hex
 	Rank       int          `json:"rank"`
@@ -29,13 +30,21 @@ type GapZone struct {
 	RiderHours float64      `json:"rider_hours"`
 	DwellHours float64      `json:"dwell_hours"`
 	Centroid   orb.Point    `json:"centroid"` // demand-weighted centre of the cell centres
-	Released   bool         `json:"-"`        // figures from the published release (no pings, dwell)
-	Polygon    orb.Geometry `json:"-"`        // dissolved cell outlines
-	Nearest    *SiteDist    `json:"nearest_site,omitempty"`
-	Candidates []SiteDist   `json:"candidates"`
-	Street     *AreaRef     `json:"street,omitempty"`
-	Community  *AreaRef     `json:"community,omitempty"`
-	District   *AreaRef     `json:"district,omitempty"`
+	// Centre is the centre of the zone's disc (a cell centre): a station
+	// there with radius RadiusM reaches every cell centre of the zone, the
+	// farthest SpanM metres away.
+	Centre      orb.Point    `json:"centre"`
+	RadiusM     float64      `json:"radius_m"`
+	SpanM       float64      `json:"span_m"`
+	Released    bool         `json:"-"` // figures from the published release (no pings, dwell)
+	Polygon     orb.Geometry `json:"-"` // dissolved cell outlines
+	Nearest     *SiteDist    `json:"nearest_site,omitempty"`
+	Candidates  []SiteDist   `json:"candidates"`
+	Street      *AreaRef     `json:"street,omitempty"`    // the street holding most of the zone's demand
+	Community   *AreaRef     `json:"community,omitempty"` // the community holding most of it
+	District    *AreaRef     `json:"district,omitempty"`
+	Streets     []AreaRef    `json:"streets"`     // every street the zone touches, most demand first
+	Communities []AreaRef    `json:"communities"` // every community it touches, most demand first
 }
 
 // SiteDist is a site and its distance in metres from a zone.
@@ -63,8 +72,8 @@ type Gaps struct {
 	Total     float64      `json:"total_demand"`
 	Covered   float64      `json:"covered_demand"`
 	CoverPct  float64      `json:"coverage_pct"`
-	GapCells  int          `json:"gap_cells"`
-	ZoneCount int          `json:"gap_zones"` // all zones, listed or not
+	GapCells  int          `json:"gap_cells"` // the cells of the listed zones, every page
+	ZoneCount int          `json:"gap_zones"` // the zones listed, every page (suppressed ones apart)
 	Zones     []GapZone    `json:"zones"`
 	// Suppressed counts zones with fewer than k distinct riders that are not
 	// listed outside the admin role (their demand stays in the totals).
@@ -106,40 +115,13 @@ func (a *Analysis) GapCells() []bool {
 	return out
 }
 
-// zones groups gap cells into connected components (indexes into a.Cells),
-// each sorted, the components in order of their lowest cell.
-func (a *Analysis) zones(gap []bool) [][]int {
-	seen := make([]bool, len(a.Cells))
-	var out [][]int
-	for i := range a.Cells {
-		if !gap[i] || seen[i] {
-			continue
-		}
-		comp := []int{i}
-		seen[i] = true
-		for q := 0; q < len(comp); q++ {
-			for _, nb := range geo.Neighbors(a.Cells[comp[q]].Cell) {
-				j, ok := a.cellIdx[nb]
-				if ok && gap[j] && !seen[j] {
-					seen[j] = true
-					comp = append(comp, j)
-				}
-			}
-		}
-		slices.Sort(comp)
-		out = append(out, comp)
-	}
-	return out
-}
-
 // Gaps ranks the gap zones of the analysis for p, largest uncovered demand
 // first, and fills in the first limit (0: all) with their riders, outline,
 // nearest presence site, candidate sites and areas.
 //
 // Privacy: outside the admin role a zone with fewer than k distinct riders
-// is dropped from the list (counted in Suppressed). It is not merged into a
-// neighbour: zones are by definition not adjacent, and a merged outline would
-// draw a gap where there is none. Its demand stays in every total.
+// is dropped from the list (counted in Suppressed). Its demand stays in
+// every total.
 func (e *Engine) Gaps(ctx context.Context, p Params, v model.Viewer, limit int) (*Gaps, error) {
 	a, err := e.Analyze(ctx, e.ForViewer(p, v))
 	if err != nil {
@@ -150,80 +132,32 @@ func (e *Engine) Gaps(ctx context.Context, p Params, v model.Viewer, limit int) 
 
 // Gaps is Engine.Gaps on an analysis already made.
 func (a *Analysis) Gaps(ctx context.Context, e *Engine, v model.Viewer, limit int) (*Gaps, error) {
-	gap := a.GapCells()
-	comps := a.zones(gap)
+	zs := a.gapZones()
+	riders, err := a.zoneRiders(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	listed, suppressed, err := a.listed(ctx, e, v)
+	if err != nil {
+		return nil, err
+	}
 	g := &Gaps{Version: a.Version, Metric: a.Params.Metric, Hours: a.Params.Hours, Threshold: a.GapThreshold(),
-		Total: a.TotalDemand, Covered: a.CoveredDemand, CoverPct: CoverPct(a.CoveredDemand, a.TotalDemand), ZoneCount: len(comps),
-		Released: a.Params.Released}
-	zones := make([]GapZone, len(comps))
-	var cells []int64
-	var groups []int32
-	for z, comp := range comps {
-		zn := &zones[z]
-		zn.Metric = a.Params.Metric
-		var wx, wy, w float64
-		for _, i := range comp {
-			c := a.Cells[i]
-			zn.Cells = append(zn.Cells, c.Cell)
-			zn.Demand += c.Demand
-			zn.Pings += c.Pings
-			zn.RiderHours += c.RiderHours
-			zn.DwellHours += c.DwellHours
-			wt := max(c.Demand, 1e-9)
-			wx, wy, w = wx+wt*c.Center[0], wy+wt*c.Center[1], w+wt
-			cells = append(cells, int64(c.Cell))
-			groups = append(groups, int32(z))
-		}
-		g.GapCells += len(comp)
-		zn.CellCount = len(comp)
-		zn.Centroid = orb.Point{wx / w, wy / w}
-		zn.ID = fmt.Sprintf("%x", uint64(zn.Cells[0]))
+		Total: a.TotalDemand, Covered: a.CoveredDemand, CoverPct: CoverPct(a.CoveredDemand, a.TotalDemand),
+		ZoneCount: len(listed), Suppressed: len(suppressed), Released: a.Params.Released}
+	for _, z := range listed {
+		g.GapCells += len(zs.zones[z].cells)
 	}
-	if a.Params.Released {
-		// Distinct riders do not add up: a zone shows the most riders of
-		// its (shown) cells, a released lower bound.
-		for z, comp := range comps {
-			zones[z].Released = true
-			for _, i := range comp {
-				zones[z].Riders = max(zones[z].Riders, a.Cells[i].Riders)
-			}
-		}
-	} else {
-		riders, err := e.st.DistinctRiders(ctx, a.Settings.DemandRes, a.Params.Hours, cells, groups)
-		if err != nil {
-			return nil, err
-		}
-		for z := range zones {
-			zones[z].Riders = riders[int32(z)]
-		}
-	}
-	idx := make([]int, len(zones))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortStableFunc(idx, func(x, y int) int {
-		if c := cmp.Compare(zones[y].Demand, zones[x].Demand); c != 0 {
-			return c
-		}
-		return cmp.Compare(zones[x].ID, zones[y].ID)
-	})
-	k := int64(a.Settings.MinRiders)
-	var listed []int
-	for _, z := range idx {
-		if !v.Admin() && zones[z].Riders < k {
-			g.Suppressed++
-			g.SuppressedDemand += zones[z].Demand
-			continue
-		}
-		listed = append(listed, z)
+	for _, z := range suppressed {
+		g.SuppressedDemand += zs.zones[z].demand
 	}
 	if limit > 0 && len(listed) > limit {
 		listed = listed[:limit]
 	}
-	cells, groups = cells[:0], groups[:0]
+	var cells []int64
+	var groups []int32
 	for _, z := range listed {
-		for _, c := range zones[z].Cells {
-			cells = append(cells, int64(c))
+		for _, i := range zs.zones[z].cells {
+			cells = append(cells, int64(a.Cells[i].Cell))
 			groups = append(groups, int32(z))
 		}
 	}
@@ -233,15 +167,34 @@ func (a *Analysis) Gaps(ctx context.Context, e *Engine, v model.Viewer, limit in
 	}
 	g.Zones = make([]GapZone, 0, len(listed))
 	for rank, z := range listed {
-		zn := zones[z]
+		zn := a.gapZone(zs.zones[z], riders[z])
 		zn.Rank = rank + 1
 		if sh, ok := shapes[int32(z)]; ok {
 			zn.Polygon, zn.AreaKm2 = roundGeometry(sh.Geometry), sh.AreaKm2
 		}
-		a.describe(&zn, comps[z])
+		a.describe(&zn, zs.zones[z].cells)
 		g.Zones = append(g.Zones, zn)
 	}
 	return g, nil
+}
+
+// gapZone is a zone's figures.
+func (a *Analysis) gapZone(z zone, riders int64) GapZone {
+	zn := GapZone{Metric: a.Params.Metric, ID: fmt.Sprintf("%x", uint64(z.id)), Riders: riders, Released: a.Params.Released,
+		CellCount: len(z.cells), RadiusM: z.radius, SpanM: math.Round(z.span), Centre: a.Cells[z.centre].Center}
+	var wx, wy, w float64
+	for _, i := range z.cells {
+		c := a.Cells[i]
+		zn.Cells = append(zn.Cells, c.Cell)
+		zn.Demand += c.Demand
+		zn.Pings += c.Pings
+		zn.RiderHours += c.RiderHours
+		zn.DwellHours += c.DwellHours
+		wt := max(c.Demand, 1e-9)
+		wx, wy, w = wx+wt*c.Center[0], wy+wt*c.Center[1], w+wt
+	}
+	zn.Centroid = orb.Point{wx / w, wy / w}
+	return zn
 }
 
 // describe fills in a zone's nearest presence site, candidate sites and areas.
@@ -271,42 +224,30 @@ func (a *Analysis) describe(zn *GapZone, comp []int) {
 		}
 	}
 	slices.SortFunc(zn.Candidates, func(x, y SiteDist) int { return cmp.Compare(x.DistanceM, y.DistanceM) })
-	// The area holding most of the zone's demand.
+	// Every area the zone touches, most demand first; the first is the
+	// zone's own.
+	zn.Streets, zn.Communities = []AreaRef{}, []AreaRef{}
 	for _, l := range model.AreaLevels {
 		lv := string(l)
-		w := map[int32]float64{}
-		for _, i := range comp {
-			var j int32
+		for n, j := range a.areaShares(lv, comp) {
+			ar := a.Areas[lv][j]
+			ref := AreaRef{Code: ar.Code, Name: ar.Name, NameEn: ar.NameEn}
 			switch lv {
 			case "district":
-				j = a.Cells[i].District
+				if n == 0 {
+					zn.District = &ref
+				}
 			case "street":
-				j = a.Cells[i].Street
+				if n == 0 {
+					zn.Street = &ref
+				}
+				zn.Streets = append(zn.Streets, ref)
 			default:
-				j = a.Cells[i].Community
+				if n == 0 {
+					zn.Community = &ref
+				}
+				zn.Communities = append(zn.Communities, ref)
 			}
-			if j >= 0 {
-				w[j] += max(a.Cells[i].Demand, 1e-9)
-			}
-		}
-		bestJ, bestW := int32(-1), -1.0
-		for j, x := range w {
-			if x > bestW || (x == bestW && j < bestJ) {
-				bestJ, bestW = j, x
-			}
-		}
-		if bestJ < 0 {
-			continue
-		}
-		ar := a.Areas[lv][bestJ]
-		ref := &AreaRef{Code: ar.Code, Name: ar.Name, NameEn: ar.NameEn}
-		switch lv {
-		case "district":
-			zn.District = ref
-		case "street":
-			zn.Street = ref
-		default:
-			zn.Community = ref
 		}
 	}
 }
@@ -343,7 +284,9 @@ func zoneProps(z GapZone) geojson.Properties {
 		"id": z.ID, "rank": z.Rank, "cells": z.CellCount, "area_km2": round3(z.AreaKm2), "demand": round3(z.Demand),
 		"metric": z.Metric, "riders": z.Riders, "pings": z.Pings, "rider_hours": round3(z.RiderHours),
 		"dwell_hours": round3(z.DwellHours), "centroid": []float64{round6(z.Centroid[0]), round6(z.Centroid[1])},
-		"candidates": z.Candidates,
+		"candidates": z.Candidates, "centre": []float64{round6(z.Centre[0]), round6(z.Centre[1])},
+		"radius_m": z.RadiusM, "span_m": z.SpanM, "streets": z.Streets, "communities": z.Communities,
+		"cell_ids": cellIDs(z.Cells),
 	}
 	if z.Released {
 		delete(p, "pings")
@@ -359,6 +302,15 @@ func zoneProps(z GapZone) geojson.Properties {
 		}
 	}
 	return p
+}
+
+// cellIDs are cells as hex strings, the H3 way.
+func cellIDs(cs []geo.Cell) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = fmt.Sprintf("%x", uint64(c))
+	}
+	return out
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

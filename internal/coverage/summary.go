@@ -33,7 +33,7 @@ type AreaSummary struct {
 	CoveragePct      *float64   `json:"coverage_pct,omitempty"`
 	Cells            *int       `json:"cells,omitempty"`
 	GapCells         *int       `json:"gap_cells,omitempty"`
-	GapZones         *int       `json:"gap_zones,omitempty"` // zones with at least one gap cell in the area
+	GapZones         *int       `json:"gap_zones,omitempty"` // listed gap zones with most of their demand in the area
 	BBox             [4]float64 `json:"bbox"`
 	Suppressed       bool       `json:"suppressed,omitempty"`
 }
@@ -89,16 +89,16 @@ func (e *Engine) Summary(ctx context.Context, p Params, level string, v model.Vi
 		pings                   int64
 		rh, dh, demand, covered float64
 		cells, gapCells         int
-		zones                   map[int]bool
 	}
 	accs := make([]acc, len(areas))
-	gap := a.GapCells()
-	zoneOf := make([]int, len(a.Cells))
-	for z, comp := range a.zones(gap) {
-		for _, i := range comp {
-			zoneOf[i] = z
-		}
+	// Each listed zone counts once, in the area holding most of its demand,
+	// so the column adds up to /api/gaps' gap_zones; gap cells are those of
+	// the listed zones, as in /api/gaps' gap_cells.
+	zc, err := a.GapZonesByArea(ctx, e, v, level)
+	if err != nil {
+		return nil, err
 	}
+	gap := zc.Listed
 	var cells []int64
 	var groups []int32
 	for i, c := range a.Cells {
@@ -118,10 +118,6 @@ func (e *Engine) Summary(ctx context.Context, p Params, level string, v model.Vi
 		}
 		if gap[i] {
 			x.gapCells++
-			if x.zones == nil {
-				x.zones = map[int]bool{}
-			}
-			x.zones[zoneOf[i]] = true
 		}
 		cells = append(cells, int64(c.Cell))
 		groups = append(groups, j)
@@ -163,7 +159,7 @@ func (e *Engine) Summary(ctx context.Context, p Params, level string, v model.Vi
 		}
 	}
 	var shownRH, shownDemand, shownCovered float64
-	var suppressed int
+	var suppressed, shownZones, shownGapCells int
 	for j, ar := range areas {
 		x := accs[j]
 		r := AreaSummary{Code: ar.Code, Name: ar.Name, NameEn: ar.NameEn, Parent: ar.Parent, BBox: ar.BBox}
@@ -183,7 +179,7 @@ func (e *Engine) Summary(ctx context.Context, p Params, level string, v model.Vi
 		}
 		rh, d, cv, pct := round3(x.rh), round3(x.demand), round3(x.covered), round3(CoverPct(x.covered, x.demand))
 		rhDay := round3(a.PerDay(x.rh))
-		cellsN, gapN, zonesN := x.cells, x.gapCells, len(x.zones)
+		cellsN, gapN, zonesN := x.cells, x.gapCells, zc.ByArea[int32(j)]
 		r.RiderHoursPerDay = &rhDay
 		r.Riders, r.RiderHours, r.Demand, r.CoveredDemand, r.CoveragePct = &n, &rh, &d, &cv, &pct
 		r.Cells, r.GapCells, r.GapZones = &cellsN, &gapN, &zonesN
@@ -192,6 +188,8 @@ func (e *Engine) Summary(ctx context.Context, p Params, level string, v model.Vi
 			r.Pings, r.DwellHours = &pings, &dh
 		}
 		shownRH += x.rh
+		shownZones += zonesN
+		shownGapCells += gapN
 		shownDemand += x.demand
 		shownCovered += x.covered
 		s.Rows = append(s.Rows, r)
@@ -204,7 +202,10 @@ func (e *Engine) Summary(ctx context.Context, p Params, level string, v model.Vi
 		rh, d, cv := round3(max(0, totalRH-shownRH)), round3(max(0, a.TotalDemand-shownDemand)), round3(max(0, a.CoveredDemand-shownCovered))
 		if suppressed > 0 || d > 0 {
 			rhDay := round3(a.PerDay(max(0, totalRH-shownRH)))
-			s.Other = &AreaSummary{Code: OtherCode, Name: OtherName, NameEn: "other (fewer than k riders)", RiderHours: &rh, RiderHoursPerDay: &rhDay, Demand: &d, CoveredDemand: &cv}
+			// The gap zones held mostly by suppressed areas, or by none.
+			zn, gc := zc.Zones-shownZones, zc.Cells-shownGapCells
+			s.Other = &AreaSummary{Code: OtherCode, Name: OtherName, NameEn: "other (fewer than k riders)", RiderHours: &rh, RiderHoursPerDay: &rhDay, Demand: &d, CoveredDemand: &cv,
+				GapZones: &zn, GapCells: &gc}
 		}
 	}
 	return s, nil

@@ -41,7 +41,6 @@ type dataState struct {
 	gen      uint64 // bumped by invalidate, so a fetch begun before it is not kept
 	bounds   map[Layer]boundsEntry
 	features map[Layer]*featureSet
-	presence *presenceSet
 	hex      map[int]hexEntry // by resolution: the cells with activity, in memory
 	// released holds, by resolution and hours, the index of a released
 	// view's shown cells at a release version (at most 3 × 18 entries).
@@ -68,11 +67,6 @@ type memFeature struct {
 	bound orb.Bound
 }
 
-type presenceSet struct {
-	version string
-	sites   []store.PresenceSite
-}
-
 func newDataState(st *store.Store) *dataState {
 	return &dataState{st: st, bounds: map[Layer]boundsEntry{}, features: map[Layer]*featureSet{}, hex: map[int]hexEntry{}, views: map[int]viewsEntry{},
 		released: map[string]hexEntry{}, geoms: newGeomCache(maxGeoms)}
@@ -87,7 +81,6 @@ func (d *dataState) invalidate() {
 	clear(d.features)
 	clear(d.hex)
 	clear(d.views)
-	d.presence = nil
 }
 
 // version returns the data version of a layer as text, e.g. "activity:3"
@@ -197,31 +190,6 @@ func (d *dataState) featureSet(ctx context.Context, l Layer, ver string) (*featu
 		return nil, err
 	}
 	return v.(*featureSet), nil
-}
-
-// presenceSites returns the existing presence sites at version ver (the
-// gaps layer's version, which includes the sites version).
-func (d *dataState) presenceSites(ctx context.Context, kinds []string, ver string) ([]store.PresenceSite, error) {
-	d.mu.Lock()
-	if p := d.presence; p != nil && p.version == ver {
-		d.mu.Unlock()
-		return p.sites, nil
-	}
-	d.mu.Unlock()
-	v, err, _ := d.sf.Do("presence:"+ver, func() (any, error) {
-		sites, err := d.st.PresenceSites(ctx, kinds)
-		if err != nil {
-			return nil, fmt.Errorf("presence sites: %w", err)
-		}
-		d.mu.Lock()
-		d.presence = &presenceSet{version: ver, sites: sites}
-		d.mu.Unlock()
-		return sites, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return v.([]store.PresenceSite), nil
 }
 
 // releasedIndex returns the index of the shown cells of the published

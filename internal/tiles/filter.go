@@ -81,8 +81,13 @@ func (f Filter) forLayer(l Layer) Filter {
 	case LayerActivity:
 		return f
 	case LayerGaps:
-		// Gap demand is always rider-hours; the hours still apply.
-		return Filter{Hours: slices.Clone(f.Hours), Metric: model.MetricRiderHours}
+		// Gaps are an analysis: its demand is riders or rider-hours (the
+		// other metrics analyse as rider-hours, as /api/gaps does not take them).
+		m := model.MetricRiderHours
+		if f.Metric == model.MetricRiders {
+			m = model.MetricRiders
+		}
+		return Filter{Hours: slices.Clone(f.Hours), Metric: m}
 	}
 	return Filter{}
 }

@@ -22,14 +22,6 @@ import (
 // resolutions stays in the low thousands.
 const maxCellsPerTile = 60000
 
-// GapThreshold is the demand (rider-hours) a cell of resolution res needs to
-// count as a gap, given the threshold at resolution 9: it scales with cell
-// area, a factor of 7 per resolution (res 10: base/7, res 8: 7×base, res 7:
-// 49×base), so a gap means the same demand density at every zoom.
-func GapThreshold(baseRes9 float64, res int) float64 {
-	return baseRes9 * math.Pow(7, float64(9-res))
-}
-
 // tileQueryBound is the tile's bound with the buffer, cut to the data's
 // bound; ok is false when they do not meet.
 func (s *Service) tileQueryBound(t maptile.Tile, data orb.Bound) (orb.Bound, bool) {
@@ -104,6 +96,9 @@ func (s *Service) buildHex(ctx context.Context, l Layer, t maptile.Tile, f Filte
 	if !ok {
 		return nil, nil
 	}
+	if l == LayerGaps {
+		return s.buildGaps(ctx, t, f, v, q)
+	}
 	res := geo.DisplayRes(int(t.Z))
 	released := s.released(l, v)
 	if released {
@@ -126,9 +121,8 @@ func (s *Service) buildHex(ctx context.Context, l Layer, t maptile.Tile, f Filte
 	if err != nil || len(sc.rows) == 0 {
 		return nil, err
 	}
-	// The release's figures are riders and rider-hours only, and its gap
-	// zones are the released ones.
-	return s.encodeHex(ctx, l, t, f.Metric, res, ver, sc, !released, v.Admin() && !released)
+	// The release's figures are riders and rider-hours only.
+	return s.encodeHex(l, t, f.Metric, sc, !released)
 }
 
 // releasedRows puts in sc.rows the shown cells of the release's view of
@@ -153,12 +147,6 @@ func (s *Service) releasedRows(ctx context.Context, res int, hours []int16, q or
 // outside the admin role only cells with at least MinRiders riders.
 func (s *Service) exactRows(ctx context.Context, l Layer, res int, hours []int16, v model.Viewer, ver string, q orb.Bound, sc *hexScratch) error {
 	actVer := ver
-	if l == LayerGaps {
-		var err error
-		if actVer, err = s.data.version(ctx, LayerActivity); err != nil {
-			return err
-		}
-	}
 	idx, err := s.data.hexIndex(ctx, res, actVer, s.o.IndexCells)
 	if err != nil {
 		return err
@@ -244,19 +232,14 @@ func (s *Service) exactRows(ctx context.Context, l Layer, res int, hours []int16
 
 // encodeHex encodes sc.rows as the tile's layer, gzipped; nil when no
 // feature is left. exact adds the figures the release does not carry
-// (pings, dwell); admin asks the gap source for the admin's zones.
-func (s *Service) encodeHex(ctx context.Context, l Layer, t maptile.Tile, m model.Metric, res int, ver string, sc *hexScratch, exact, admin bool) ([]byte, error) {
+// (pings, dwell).
+func (s *Service) encodeHex(l Layer, t maptile.Tile, m model.Metric, sc *hexScratch, exact bool) ([]byte, error) {
 	pr := s.projector(t)
 	layer := getLayer(string(l))
 	defer putLayer(layer)
-	var err error
-	if l == LayerGaps {
-		err = s.gapFeatures(ctx, res, sc.rows, ver, pr, layer, sc, admin)
-	} else {
-		s.activityFeatures(sc.rows, m, pr, layer, sc, exact)
-	}
-	if err != nil || layer.count == 0 {
-		return nil, err
+	s.activityFeatures(sc.rows, m, pr, layer, sc, exact)
+	if layer.count == 0 {
+		return nil, nil
 	}
 	start := nowFunc()
 	b, err := marshalGzip(layer)
@@ -339,63 +322,51 @@ func (s *Service) activityFeatures(rows []hexRow, m model.Metric, pr projector, 
 	}
 }
 
-// gapFeatures keeps the cells with demand at or above the threshold whose
-// centre is outside the service radius of every existing presence site.
-func (s *Service) gapFeatures(ctx context.Context, res int, rows []hexRow, ver string, pr projector, layer *mvtLayer, sc *hexScratch, admin bool) error {
-	sites, err := s.data.presenceSites(ctx, s.kinds, ver)
-	if err != nil {
-		return err
+// buildGaps builds a gaps tile: the gap cells the coverage package's one
+// gap rule gives for the viewer, hours and metric (the GapSource), which are
+// exactly the cells of the zones /api/gaps lists. They are cells of the
+// demand resolution at every zoom, each with its zone's id and rank.
+func (s *Service) buildGaps(ctx context.Context, t maptile.Tile, f Filter, v model.Viewer, q orb.Bound) ([]byte, error) {
+	if s.o.Gaps == nil {
+		return nil, nil
 	}
-	min := GapThreshold(s.o.GapMinRiderHours, res)
-	type gap struct {
-		h       *hexRow
-		nearest float64
+	cells, err := s.o.Gaps.GapCells(ctx, f.Hours, f.Metric, v.Admin())
+	if err != nil || len(cells) == 0 {
+		return nil, err
 	}
-	var gaps []gap
-	var ids []geo.Cell
-	for i := range rows {
-		h := &rows[i]
-		if h.stat.RiderSeconds/3600 < min {
+	sc := hexScratchPool.Get().(*hexScratch)
+	defer hexScratchPool.Put(sc)
+	pr := s.projector(t)
+	layer := getLayer(string(LayerGaps))
+	defer putLayer(layer)
+	props := sc.props[:0]
+	for _, g := range cells {
+		ring := s.cells.ring(g.Cell)
+		if ring == nil || !ring.Bound().Intersects(q) {
 			continue
 		}
-		c := geo.CellCenter(geo.Cell(h.stat.Cell))
-		nearest, covered := math.Inf(1), false
-		for _, st := range sites {
-			d := geo.Haversine(c, st.Location)
-			nearest = math.Min(nearest, d)
-			if d <= s.o.Radii[st.Kind] {
-				covered = true
-				break
-			}
-		}
-		if !covered {
-			gaps = append(gaps, gap{h, nearest})
-			ids = append(ids, geo.Cell(h.stat.Cell))
-		}
-	}
-	var zones map[geo.Cell]int64
-	if s.o.Gaps != nil && len(ids) > 0 {
-		if zones, err = s.o.Gaps.Zones(ctx, res, ids, admin); err != nil {
-			return err
-		}
-	}
-	props := sc.props[:0]
-	for _, g := range gaps {
-		r := s.hexRing(g.h, pr, sc)
+		h := hexRow{stat: store.HexStat{Cell: g.Cell}}
+		r := s.hexRing(&h, pr, sc)
 		if r == nil {
 			continue
 		}
 		props = append(props[:0],
-			prop{"cell", strVal(g.h.cellName())}, prop{"demand", floatVal(g.h.stat.RiderSeconds / 3600)},
-			prop{"riders", intVal(int64(g.h.stat.Riders))}, prop{"zone", intVal(zones[geo.Cell(g.h.stat.Cell)])})
-		if !math.IsInf(g.nearest, 1) {
-			props = append(props, prop{"nearest_site_m", floatVal(math.Round(g.nearest))})
+			prop{"cell", strVal(h.cellName())}, prop{"demand", floatVal(g.Demand)},
+			prop{"riders", intVal(g.Riders)}, prop{"zone", intVal(g.Zone)}, prop{"zone_rank", intVal(int64(g.ZoneRank))})
+		if g.NearestM >= 0 {
+			props = append(props, prop{"nearest_site_m", floatVal(math.Round(g.NearestM))})
 		}
 		layer.addRing(r, props)
 	}
 	clear(props)
 	sc.props = props
-	return nil
+	if layer.count == 0 {
+		return nil, nil
+	}
+	start := nowFunc()
+	b, err := marshalGzip(layer)
+	s.metrics.encode.WithLabelValues(string(LayerGaps)).Observe(sinceSeconds(start))
+	return b, err
 }
 
 // cellCache keeps cell boundaries (lng/lat rings) so hot cells are not

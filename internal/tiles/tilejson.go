@@ -46,8 +46,8 @@ var layerInfos = map[Layer]layerInfo{
 	},
 	LayerGaps: {
 		name:        "服务空白 Coverage gaps",
-		description: "需求达到阈值但不在任何现有服务站点服务半径内的六边形。Hexagons with demand at or above the threshold whose centre is outside the service radius of every existing presence site.",
-		fields:      map[string]string{"cell": str, "demand": num, "riders": num, "nearest_site_m": num, "zone": num},
+		description: "缺口区的六边形，与 /api/gaps 列出的缺口区逐格一致（需求分辨率，各缩放级别相同）。The hexagons of the gap zones /api/gaps lists, cell for cell (demand resolution at every zoom): uncovered, demand at or above the threshold. zone: the zone's lowest cell; zone_rank: its rank in /api/gaps. Filters: hours=, metric=riders.",
+		fields:      map[string]string{"cell": str, "demand": num, "riders": num, "nearest_site_m": num, "zone": num, "zone_rank": num},
 		maxZoom:     16,
 	},
 	LayerGrids: {

@@ -20,7 +20,6 @@ package tiles
 import (
 	"context"
 	"runtime"
-	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,14 +27,14 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/hexcover/hexcover/geo"
+	"github.com/hexcover/hexcover/internal/model"
 	"github.com/hexcover/hexcover/internal/store"
 )
 
 // Defaults of Options.
 const (
-	DefaultCacheBytes       = 64 << 20
-	DefaultGapMinRiderHours = 1.0 // at resolution 9; see GapThreshold
-	DefaultMinRiders        = 5
+	DefaultCacheBytes = 64 << 20
+	DefaultMinRiders  = 5
 	// busyWait is how long a request waits for a free tile worker before it
 	// is answered 503. A map view asks for dozens of tiles at once (up to
 	// 64 a second when panning); those queue rather than fail, so only a
@@ -51,18 +50,15 @@ const (
 
 // Options configure a Service. Zero values take the defaults.
 type Options struct {
-	MinRiders int                // k: cells with fewer distinct riders are hidden from non-admins (5)
-	Radii     map[string]float64 // service radius (m) of each presence site kind (config.ServiceRadiusM)
+	MinRiders int // k: cells with fewer distinct riders are hidden from non-admins (5)
 	// CacheBytes bounds the tile cache (64 MiB); negative disables it.
 	CacheBytes int64
 	// MaxConcurrent bounds tiles computed at once (2 × GOMAXPROCS).
 	MaxConcurrent int
-	// GapMinRiderHours is the demand (rider-hours) a resolution-9 cell
-	// needs to be a gap (1); see GapThreshold for other resolutions.
-	GapMinRiderHours float64
 	// Registry receives the tile metrics; nil = not exported.
 	Registry *prometheus.Registry
-	// Gaps gives gap cells their zone ids; nil = zone 0 everywhere.
+	// Gaps is the gaps layer's source, the coverage package's one gap
+	// rule; nil = an empty gaps layer.
 	Gaps GapSource
 	// Release serves roles other than admin from the published release
 	// (internal/release); nil = they see exact figures above k (tests).
@@ -82,10 +78,13 @@ type Options struct {
 	Datum geo.CRS
 }
 
-// GapSource assigns gap cells to gap zones; the coverage package plugs in
-// here. Zones returns the zone id of each given cell that belongs to one.
+// GapSource is the one gap rule, owned by the coverage package (which
+// plugs in here): the tiles draw what /api/gaps lists, cell for cell.
 type GapSource interface {
-	Zones(ctx context.Context, res int, cells []geo.Cell, admin bool) (map[geo.Cell]int64, error)
+	// GapCells returns, sorted by cell, the cells of the gap zones that
+	// /api/gaps lists for an admin or a non-admin with these hours (nil:
+	// the whole week) and metric (riders, else rider-hours).
+	GapCells(ctx context.Context, hours []int16, metric model.Metric, admin bool) ([]model.GapCell, error)
 }
 
 // ReleaseSource is the published release as the hexagon layers serve it to
@@ -105,7 +104,6 @@ type ReleaseSource interface {
 type Service struct {
 	st      *store.Store
 	o       Options
-	kinds   []string // presence kinds, sorted
 	data    *dataState
 	cache   *lru
 	flight  singleflight.Group
@@ -128,13 +126,9 @@ func New(st *store.Store, o Options) *Service {
 	if o.IndexCells == 0 {
 		o.IndexCells = DefaultIndexCells
 	}
-	if o.GapMinRiderHours <= 0 {
-		o.GapMinRiderHours = DefaultGapMinRiderHours
-	}
 	s := &Service{
 		st:    st,
 		o:     o,
-		kinds: presenceKinds(o.Radii),
 		data:  newDataState(st),
 		cache: newLRU(o.CacheBytes),
 		sem:   semaphore.NewWeighted(int64(o.MaxConcurrent)),
@@ -148,12 +142,3 @@ func New(st *store.Store, o Options) *Service {
 // next request reads them again: call it after an import. Cached tiles of
 // an older version are never served again, since their keys hold the version.
 func (s *Service) Invalidate() { s.data.invalidate() }
-
-func presenceKinds(radii map[string]float64) []string {
-	ks := make([]string, 0, len(radii))
-	for k := range radii {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return ks
-}

@@ -79,9 +79,6 @@ func newEnv(t *testing.T, o Options) *env {
 func newEnvOn(t *testing.T, st *store.Store, o Options) *env {
 	t.Helper()
 	cfg := config.Default()
-	if o.Radii == nil {
-		o.Radii = cfg.ServiceRadiusM
-	}
 	if o.Registry == nil {
 		o.Registry = prometheus.NewRegistry()
 	}
@@ -607,69 +604,84 @@ func TestSingleflightAndBusy(t *testing.T) {
 	}
 }
 
+// gapSource is a GapSource over fixed cells, recording what it was asked.
+type gapSource struct {
+	cells []model.GapCell
+	mu    sync.Mutex
+	asked []string
+}
+
+func (g *gapSource) GapCells(_ context.Context, hours []int16, m model.Metric, admin bool) ([]model.GapCell, error) {
+	g.mu.Lock()
+	g.asked = append(g.asked, fmt.Sprintf("%v|%s|%t", hours, m, admin))
+	g.mu.Unlock()
+	return g.cells, nil
+}
+
+// The gaps layer draws exactly the GapSource's cells (the coverage
+// package's one rule), at their own resolution at every zoom, with their
+// figures, zone and rank; it decides nothing itself.
 func TestGapsTile(t *testing.T) {
-	e := newEnv(t, Options{GapMinRiderHours: 0.5})
-	tile := maptile.At(centre, 14)
-	l, _ := e.tileLayer(t, tilePath("gaps", tile, ""), nil)
-	if l == nil {
-		t.Fatal("no gaps")
+	src := &gapSource{}
+	e := newEnv(t, Options{Gaps: src})
+	stored := storedAggregates(t, e.st, 9, nil)
+	var cells []string
+	for c := range stored {
+		cells = append(cells, c)
 	}
-	stored := storedAggregates(t, e.st, 10, nil)
-	site := orb.Point{121.396, 31.25}
-	min := GapThreshold(0.5, 10)
-	gaps := featureCells(t, l)
-	for c, f := range gaps {
-		cell := geo.Cell(mustCell(t, c))
-		d := geo.Haversine(geo.CellCenter(cell), site)
-		if d <= 500 {
-			t.Errorf("gap %s is %v m from a 500 m rest station", c, d)
+	slices.Sort(cells)
+	if len(cells) < 3 {
+		t.Fatalf("fixture: %d res-9 cells", len(cells))
+	}
+	for n, c := range cells[:3] {
+		src.cells = append(src.cells, model.GapCell{Cell: mustCell(t, c), Demand: float64(n) + 2.5, Riders: int64(n + 5),
+			Zone: 11, ZoneRank: n + 1, NearestM: float64(100 * n)})
+	}
+	src.cells[2].NearestM = -1
+	for _, z := range []maptile.Zoom{10, 12, 15} {
+		tile := maptile.At(centre, z)
+		l, _ := e.tileLayer(t, tilePath("gaps", tile, "hours=lunch&metric=pings"), nil)
+		if l == nil {
+			t.Fatalf("z%d: no gaps", z)
 		}
-		if got := f.Props["nearest_site_m"].(float64); math.Abs(got-d) > 1 {
-			t.Errorf("gap %s nearest_site_m %v, want %v", c, got, d)
+		got := featureCells(t, l)
+		for n, gc := range src.cells {
+			f, ok := got[cells[n]]
+			if !ok {
+				// Only cells meeting the tile are drawn.
+				if geo.CellPolygon(geo.Cell(gc.Cell)).Bound().Intersects(tile.Bound(float64(Buffer) / Extent)) {
+					t.Errorf("z%d: cell %s missing", z, cells[n])
+				}
+				continue
+			}
+			if f.Props["demand"].(float64) != gc.Demand || f.Props["riders"].(int64) != gc.Riders ||
+				f.Props["zone"].(int64) != 11 || f.Props["zone_rank"].(int64) != int64(n+1) {
+				t.Errorf("z%d cell %s: %v", z, cells[n], f.Props)
+			}
+			if _, has := f.Props["nearest_site_m"]; has != (gc.NearestM >= 0) {
+				t.Errorf("z%d cell %s: nearest_site_m %v", z, cells[n], f.Props)
+			}
 		}
-		if f.Props["demand"].(float64) < min || f.Props["riders"].(int64) < 5 || f.Props["zone"].(int64) != 0 {
-			t.Errorf("gap %s: %v", c, f.Props)
+		if len(got) > len(src.cells) {
+			t.Errorf("z%d: %d cells drawn, the source has %d", z, len(got), len(src.cells))
 		}
 	}
-	// Every qualifying cell of the tile is there.
-	for _, c := range expectedCells(t, tile, stored, 5) {
-		a := stored[c]
-		covered := geo.Haversine(geo.CellCenter(geo.Cell(mustCell(t, c))), site) <= 500
-		if _, ok := gaps[c]; ok != (!covered && a.riderSeconds/3600 >= min) {
-			t.Errorf("cell %s: in gaps %v, covered %v, demand %v", c, ok, covered, a.riderSeconds/3600)
-		}
+	// The planner's tiles ask for the non-admin view, the hours and the
+	// analysable metric (pings analyse as rider-hours).
+	src.mu.Lock()
+	asked := slices.Clone(src.asked)
+	src.mu.Unlock()
+	if len(asked) == 0 || asked[0] != "[11 12 13 35 36 37 59 60 61 83 84 85 107 108 109 131 132 133 155 156 157]|rider_hours|false" {
+		t.Errorf("asked %v", asked)
 	}
 }
 
-func mustCell(t *testing.T, s string) int64 {
-	t.Helper()
-	var c uint64
-	if _, err := fmt.Sscanf(s, "%x", &c); err != nil {
-		t.Fatal(err)
-	}
-	return int64(c)
-}
-
-type zones struct{}
-
-func (zones) Zones(_ context.Context, _ int, cells []geo.Cell, _ bool) (map[geo.Cell]int64, error) {
-	m := map[geo.Cell]int64{}
-	for _, c := range cells {
-		m[c] = 7
-	}
-	return m, nil
-}
-
-func TestGapSource(t *testing.T) {
-	e := newEnv(t, Options{GapMinRiderHours: 0.5, Gaps: zones{}})
-	l, _ := e.tileLayer(t, tilePath("gaps", maptile.At(centre, 14), ""), nil)
-	if l == nil {
-		t.Fatal("no gaps")
-	}
-	for _, f := range l.Features {
-		if f.Props["zone"].(int64) != 7 {
-			t.Fatalf("zone %v, want 7 from the GapSource", f.Props["zone"])
-		}
+// Without a GapSource the gaps layer is empty: there is no second rule.
+func TestGapsTileNoSource(t *testing.T) {
+	e := newEnv(t, Options{})
+	resp, b := e.get(t, tilePath("gaps", maptile.At(centre, 14), ""), nil)
+	if resp.StatusCode != 204 {
+		t.Errorf("gaps without a source: %d %q, want 204", resp.StatusCode, b)
 	}
 }
 
@@ -880,4 +892,13 @@ func TestHexIndexBudget(t *testing.T) {
 	if len(ra) == 0 || string(ra) != string(rb) {
 		t.Errorf("tile with the index (%d bytes) differs from the tile without (%d bytes)", len(ra), len(rb))
 	}
+}
+
+func mustCell(t *testing.T, s string) int64 {
+	t.Helper()
+	var c uint64
+	if _, err := fmt.Sscanf(s, "%x", &c); err != nil {
+		t.Fatal(err)
+	}
+	return int64(c)
 }
