@@ -194,6 +194,50 @@ async function closePopups(page) {
   await page.evaluate(() => document.querySelectorAll('.maplibregl-popup-close-button').forEach((b) => b.click()));
 }
 
+// ---------- truth (issue 13: figures people can trust) ----------
+
+/** Leader at the heatmap: the headline's riders are the API's distinct count, rider-hours also per day. */
+async function truthHeatmapChecks(page) {
+  // The page's own answer for the whole week with the riders measure.
+  if ((await page.inputValue('#metric')) !== 'riders') await page.selectOption('#metric', 'riders');
+  const resp = page.waitForResponse((r) => r.url().includes('/api/summary?') && r.url().includes('metric=riders') && !r.url().includes('level=district'), { timeout: 20000 });
+  await page.selectOption('#days', '');
+  const api = await (await resp).json();
+  await page.waitForFunction(() => !/加载中/.test(document.querySelector('#view-heatmap').innerText), null, { timeout: 20000 });
+  if (api.metric === 'riders' && Number.isFinite(api.riders)) {
+    await page.locator('#headline').waitFor({ timeout: 15000 });
+    const head = await page.locator('#headline').innerText();
+    const n = Number((head.match(/骑手 ([\d,]+) 人/) || [, ''])[1].replace(/,/g, ''));
+    assert(n === api.riders, `headline "${head}", the API's distinct riders ${api.riders}`);
+  }
+  await page.selectOption('#metric', 'rider_hours');
+  await page.locator('#per-day').waitFor({ timeout: 15000 });
+  const perDay = await page.locator('#per-day').innerText();
+  const title = await page.locator('#per-day').getAttribute('title');
+  assert(/日均 [\d,.]+ 骑手·小时\/日（\d+ 天数据）/.test(perDay) && title && title.length > 10, `per-day figure "${perDay}" (${title})`);
+}
+
+/** Grid manager with a grid open: its real outline is drawn and fitted, not a box at a fixed zoom. */
+async function truthGridChecks(page, code) {
+  const got = await page.evaluate(async (c) => {
+    const d = await fetch(`/api/grids/${encodeURIComponent(c)}`).then((r) => r.json());
+    const { map } = window.hexcover;
+    const src = map.getSource('hexcover-picks');
+    const data = src && (typeof src.getData === 'function' ? await src.getData() : src._data);
+    const focus = data && data.features && data.features.find((f) => f.properties && f.properties.role === 'focus');
+    const b = map.getBounds();
+    const g = d.grid.bounds;
+    return {
+      type: d.grid.geometry && d.grid.geometry.type,
+      drawn: focus && focus.geometry && focus.geometry.type,
+      inView: b.getWest() <= g[0] && b.getEast() >= g[2] && b.getSouth() <= g[1] && b.getNorth() >= g[3],
+      zoom: map.getZoom(),
+    };
+  }, code);
+  assert(got.type === 'MultiPolygon' && got.drawn === 'MultiPolygon', `grid outline: API ${got.type}, drawn ${got.drawn}`);
+  assert(got.inView, `grid ${code} not fitted in view (zoom ${got.zoom.toFixed(1)})`);
+}
+
 async function shot(page, name) {
   const path = join(SHOT_DIR, name);
   await page.screenshot({ path });
@@ -351,7 +395,10 @@ async function main() {
     const txt = await page.locator('.maplibregl-popup').innerText();
     assert(txt.includes('骑手活动') && txt.includes('骑手时长（骑手·小时）') && !txt.includes('网格长'), `popup: ${txt}`);
     assertNoRawIds(txt);
-    const focus = await page.evaluate(() => window.hexcover.map.querySourceFeatures('hexcover-picks').some((f) => f.properties.role === 'focus'));
+    // The outline reaches the source after the click's handler: wait for it rather than look once.
+    const focus = await page
+      .waitForFunction(() => window.hexcover.map.querySourceFeatures('hexcover-picks').some((f) => f.properties.role === 'focus'), null, { timeout: 10000 })
+      .then(() => true, () => false);
     assert(focus, 'the clicked hexagon is not outlined');
     await closePopups(page);
   });
@@ -374,6 +421,8 @@ async function main() {
     await page.selectOption('#days', 'weekday');
     await page.locator('#summary-table').waitFor({ timeout: 15000 });
   });
+
+  await test('truth: the headline counts distinct riders as the API does; rider-hours also per average day', () => truthHeatmapChecks(page));
 
   await test('leader: ranked gap zones, read-only; clicking one flies there and shows its figures', async () => {
     await page.click('[data-view-tab="siting"]');
@@ -547,6 +596,8 @@ async function main() {
     assert(/天/.test(txt) && /%/.test(txt) && !/得分/.test(txt), `candidates: ${txt.slice(0, 200)}`);
   });
 
+  await test('truth: the open grid is drawn and fitted by its real outline', () => truthGridChecks(page, gridCode));
+
   await test('grids: the scope shows by name; a click on a grid opens it; no candidates reads 暂无合适人选', async () => {
     const who = await page.locator('#whoami').innerText();
     assert(!who.includes('street:'), `scope shown as a code: ${who}`);
@@ -609,8 +660,10 @@ async function main() {
     // another street opened by link is forbidden.
     await page.fill('#grid-search', '310107002');
     await page.waitForFunction(() => /范围/.test(document.querySelector('#view-grids').innerText) && !document.querySelector('#grid-results'), null, { timeout: 10000 });
-    const other = await page.evaluate(() => fetch('/api/grids?q=310107002&limit=1').then((r) => r.json()).then((j) => j.grids[0] && j.grids[0].code));
-    assert(other, 'no grid of street 310107002');
+    // The server offers no grid outside the scope either; the demo's grid codes are community code + 2 digits.
+    const offered = await page.evaluate(() => fetch('/api/grids?q=310107002&limit=5').then((r) => r.json()).then((j) => j.grids.length));
+    assert(offered === 0, `the server offers ${offered} grids of a street outside the scope`);
+    const other = '31010700200101';
     const resp = await page.evaluate((c) => fetch(`/api/grids/${c}/candidates`).then((r) => r.status), other);
     if (resp !== 403) return; // the server lets this manager see it: nothing to check
     // As a link followed inside the page would (history entry + popstate), without a reload.

@@ -208,6 +208,8 @@ export default {
   'def.gain': 'Demand this site newly covers (not counting what earlier picks cover)',
   'def.bound': 'The most coverage k sites could reach (the greedy pick reaches at least 63% of it)',
   'heat.riders': '{riders} distinct riders',
+  'heat.perday': '{value} rider-hours per day on average ({days} days of data)',
+  'def.perday': 'Rider time per average day: the rider-hours of the selected hours divided by the dates of data they span; loading more days does not make it grow',
   'status.nodata': 'no data',
   'nodata.hint': 'The data holds nothing for these hours or days (see the dates at the top).',
   'header.period': 'Data {from} to {to} ({days})',

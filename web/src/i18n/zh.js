@@ -208,6 +208,8 @@ export default {
   'def.gain': '此站点新覆盖的需求（不含之前各站点已覆盖的部分）',
   'def.bound': 'k 个站点所能达到的覆盖率上限（贪心算法保证至少达到上限的 63%）',
   'heat.riders': '骑手 {riders} 人（去重）',
+  'heat.perday': '日均 {value} 骑手·小时/日（{days} 天数据）',
+  'def.perday': '日均骑手时长：所选时段的骑手时长除以数据中该时段所含的日期数；多导入几天数据，这个数不会跟着变大',
   'status.nodata': '无数据',
   'nodata.hint': '所选时段没有定位数据（数据日期见页首）。',
   'header.period': '数据 {from} 至 {to}（{days}）',

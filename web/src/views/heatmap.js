@@ -17,7 +17,7 @@ export function createHeatmap(ctx) {
   const root = $('#view-heatmap');
 
   /** True when the filter selects nothing the data holds (e.g. weekends in a Monday–Tuesday load). */
-  const noData = () => summary && !(summary.total_demand > 0);
+  const noData = () => summary && (summary.days === 0 || !(summary.total_demand > 0));
 
   function body() {
     if (error) return errBox(error);
@@ -38,10 +38,16 @@ export function createHeatmap(ctx) {
     const headline =
       m === 'riders'
         ? html`<span class="muted" id="headline" title="${measureDef('riders')}">${riders === null ? '' : t('heat.riders', { riders: formatNumber(riders) })}</span>`
-        : html`<span class="muted" id="headline" title="${measureDef(m)}">${t('heat.demand', { measure: t(`metric.${m}`), demand: fmt1(summary.total_demand), covered: fmt1(summary.covered_demand), unit })}</span>`;
+        : html`<span class="muted" id="headline" title="${measureDef(m)}">${t('heat.demand', { measure: t(`metric.${m}`), demand: fmt1(summary.total_demand), covered: fmt1(summary.covered_demand), unit })}</span>${perDay()}`;
     return html`<p class="kpi"><span title="${t('def.coverage')}">${t('heat.coverage')}</span> <b id="coverage-total">${pct(summary.coverage_pct)}</b> ${headline}</p>
       <table class="data" id="summary-table"><thead><tr><th>${t(`level.${state.level}`)}</th><th class="num" title="${measureDef(m)}">${measureLabel(m)}</th><th class="num" title="${t('def.coverage')}">${t('heat.col.coverage')}</th><th class="num" title="${t('def.gapzones')}">${t('heat.col.gaps')}</th></tr></thead><tbody>${rows}</tbody></table>
       <p class="muted small">${t('heat.rowhint')}</p>`;
+  }
+
+  /** Rider-hours per average day of the view (its own name and unit), when the server gives them. */
+  function perDay() {
+    if (!(summary.days > 0) || !Number.isFinite(summary.rider_hours_per_day)) return '';
+    return html` <span class="muted small" id="per-day" title="${t('def.perday')}">${t('heat.perday', { value: fmt1(summary.rider_hours_per_day), days: formatNumber(summary.days) })}</span>`;
   }
 
   /** Distinct riders in the whole view: the API's own count (summary.riders, or the district row). */
