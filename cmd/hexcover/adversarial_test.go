@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -202,6 +204,29 @@ func TestAdversarialRelease(t *testing.T) {
 		p := geo.CellCenter(geo.Cell(c))
 		before[c] = [2]map[string]map[string]float64{planner.tile(12, p, ""), planner.tile(12, p, "night")}
 	}
+	// /api/meta and /api/me before the lone riders: outside the admin role
+	// no exact count of riders or pings (each import's difference would
+	// count the riders it added), only released metrics, no arbitrary hours.
+	type metaResp struct {
+		Counts map[string]int64 `json:"counts"`
+		Period *struct {
+			From, To string
+			Days     int
+		} `json:"period"`
+		Enums struct {
+			Metrics []struct {
+				ID string `json:"id"`
+			} `json:"metrics"`
+		} `json:"enums"`
+	}
+	metaBefore := map[string]metaResp{}
+	for _, who := range []string{"admin", "planner", "leader", "gm"} {
+		var m metaResp
+		if code := clients[who].json("GET", "/api/meta", "", &m); code != http.StatusOK {
+			t.Fatalf("%s: /api/meta = %d", who, code)
+		}
+		metaBefore[who] = m
+	}
 	var lines []string
 	for i, c := range targets {
 		p := geo.CellCenter(geo.Cell(c))
@@ -231,6 +256,38 @@ func TestAdversarialRelease(t *testing.T) {
 		got := admin.tile(12, p, "21-23")[geo.Cell(c).String()]
 		if got["riders"] != 1 || math.Abs(got["rider_hours"]-3) > 0.02 {
 			t.Errorf("admin sees lone cell %x at 21–23 as %v, want 1 rider and 3 rider-hours", c, got)
+		}
+	}
+
+	// /api/meta after the lone riders: admins count them exactly; others see
+	// the same counts and period as before, and no pings or dwell metric.
+	for who, mb := range metaBefore {
+		var m metaResp
+		clients[who].json("GET", "/api/meta", "", &m)
+		var metrics []string
+		for _, x := range m.Enums.Metrics {
+			metrics = append(metrics, x.ID)
+		}
+		var me struct {
+			Capabilities []string `json:"capabilities"`
+		}
+		clients[who].json("GET", "/api/me", "", &me)
+		if who == "admin" {
+			if m.Counts["riders"]-mb.Counts["riders"] != int64(len(targets)) || !slices.Contains(metrics, "pings") || !slices.Contains(me.Capabilities, "hours.arbitrary") {
+				t.Errorf("admin /api/meta riders %d → %d (want +%d), metrics %v, capabilities %v", mb.Counts["riders"], m.Counts["riders"], len(targets), metrics, me.Capabilities)
+			}
+			continue
+		}
+		_, hasR := m.Counts["riders"]
+		_, hasP := m.Counts["pings"]
+		if hasR || hasP || !maps.Equal(m.Counts, mb.Counts) || m.Period == nil || mb.Period == nil || *m.Period != *mb.Period {
+			t.Errorf("%s: /api/meta counts %v period %+v, before %v %+v: want no riders or pings and no change", who, m.Counts, m.Period, mb.Counts, mb.Period)
+		}
+		if !slices.Equal(metrics, []string{"rider_hours", "riders"}) {
+			t.Errorf("%s: /api/meta metrics %v, want only the released rider_hours and riders", who, metrics)
+		}
+		if slices.Contains(me.Capabilities, "hours.arbitrary") {
+			t.Errorf("%s: /api/me capabilities %v list hours.arbitrary, which the release refuses", who, me.Capabilities)
 		}
 	}
 

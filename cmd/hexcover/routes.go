@@ -25,6 +25,7 @@ func buildServer(ctx context.Context, e *env, st *store.Store, assets fs.FS) (*s
 	// Non-admins see only the published release, held in memory.
 	cur := release.NewCurrent(st, e.cfg.MinRiders)
 	eng.UseRelease(release.CoverageSource{C: cur})
+	srv.UseRelease(release.MetaSource{C: cur})
 	ts := tiles.New(st, tiles.Options{MinRiders: e.cfg.MinRiders, Registry: srv.Registry(),
 		Gaps: coverage.TileZones{Engine: eng}, PublicURL: e.cfg.Web.PublicURL, Release: release.TileSource{C: cur},
 		Datum: geo.CRS(e.cfg.BasemapDatum)})

@@ -2,9 +2,12 @@ package release
 
 import (
 	"context"
+	"slices"
+	"time"
 
 	"github.com/hexcover/hexcover/internal/coverage"
 	"github.com/hexcover/hexcover/internal/errs"
+	"github.com/hexcover/hexcover/internal/model"
 	"github.com/hexcover/hexcover/internal/store"
 )
 
@@ -118,4 +121,40 @@ func (s CoverageSource) Days(ctx context.Context, hours []int16) (int, error) {
 		return 0, err
 	}
 	return p.DaysIn(v), nil
+}
+
+// MetaSource describes the published release to /api/meta and /api/me
+// (server.Release).
+type MetaSource struct{ C *Current }
+
+// Period implements server.Release: the local dates of the published
+// release, nil when nothing is published.
+func (s MetaSource) Period(ctx context.Context) (*store.Period, error) {
+	p, err := s.C.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(p.Days) == 0 {
+		return nil, nil
+	}
+	days := slices.Clone(p.Days)
+	slices.SortFunc(days, func(a, b time.Time) int { return a.Compare(b) })
+	out := &store.Period{From: days[0].Format(time.DateOnly), To: days[len(days)-1].Format(time.DateOnly), Days: len(days), Weekdays: []int{}}
+	for _, d := range days {
+		wd := int(d.Weekday())
+		if wd == 0 {
+			wd = 7 // ISO: Monday 1 .. Sunday 7
+		}
+		if !slices.Contains(out.Weekdays, wd) {
+			out.Weekdays = append(out.Weekdays, wd)
+		}
+	}
+	slices.Sort(out.Weekdays)
+	return out, nil
+}
+
+// Metrics implements server.Release: rider-hours and distinct riders are
+// released; pings and dwell are not.
+func (MetaSource) Metrics() []model.Metric {
+	return []model.Metric{model.MetricRiderHours, model.MetricRiders}
 }

@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"maps"
 	"net/http"
+	"slices"
 
 	"github.com/hexcover/hexcover/internal/config"
 	"github.com/hexcover/hexcover/internal/httpkit"
@@ -29,12 +31,46 @@ func (s *Server) meOf(ctx context.Context, v model.Viewer) Me {
 	if err != nil {
 		names = map[string]store.ScopeName{}
 	}
-	return Me{Viewer: v, Capabilities: v.Capabilities(), ScopeNames: names}
+	return Me{Viewer: v, Capabilities: s.hideFor(v, v.Capabilities()), ScopeNames: names}
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 	return httpkit.WriteJSON(w, http.StatusOK, s.meOf(r.Context(), httpkit.ViewerFrom(r.Context())))
 }
+
+// hideFor drops from a viewer's capabilities what this server does not
+// answer for it: outside the admin role, with a published release, no hour
+// list beyond the release's views, so no hours.arbitrary.
+func (s *Server) hideFor(v model.Viewer, caps []model.Capability) []model.Capability {
+	if s.releasedFor(v) {
+		caps = slices.DeleteFunc(caps, func(c model.Capability) bool { return c == model.CapHoursArbitrary })
+	}
+	return caps
+}
+
+// Release is the published release as /api/meta and /api/me describe it
+// to roles other than admin (internal/release implements it): every figure
+// they see comes from it.
+type Release interface {
+	// Period is the local dates the published release covers (nil: none
+	// published yet).
+	Period(ctx context.Context) (*store.Period, error)
+	// Metrics are the metrics the release carries (rider_hours, riders);
+	// the others (pings, dwell) are admin-only.
+	Metrics() []model.Metric
+}
+
+// UseRelease makes /api/meta and /api/me describe the published release to
+// roles other than admin (call before serving).
+func (s *Server) UseRelease(r Release) { s.release = r }
+
+// releasedFor reports whether v sees the published release.
+func (s *Server) releasedFor(v model.Viewer) bool { return s.release != nil && !v.Admin() }
+
+// adminCounts are the counts of Meta.Counts that describe riders and their
+// pings: exact, so shown to admins only (each import's change would tell
+// outsiders how many riders and pings it added).
+var adminCounts = []string{"riders", "pings"}
 
 // Meta is the body of GET /api/meta: the loaded city (store.Meta, with its
 // period) and the enumerations the map shows.
@@ -124,6 +160,24 @@ func (s *Server) meta(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpkit.WriteJSON(w, http.StatusOK, Meta{Meta: m, Enums: s.enums,
+	enums := s.enums
+	if s.releasedFor(httpkit.ViewerFrom(r.Context())) {
+		// Outside the admin role: no exact count of riders or pings, the
+		// period of the published release (the dates its figures come from,
+		// not of the raw data: a day with one rider's pings and no release
+		// yet shows nowhere), and only the metrics the release carries.
+		m.Counts = maps.Clone(m.Counts)
+		for _, k := range adminCounts {
+			delete(m.Counts, k)
+		}
+		if m.Period, err = s.release.Period(r.Context()); err != nil {
+			return err
+		}
+		released := s.release.Metrics()
+		enums.Metrics = slices.DeleteFunc(slices.Clone(enums.Metrics), func(it MetricItem) bool {
+			return !slices.Contains(released, model.Metric(it.ID))
+		})
+	}
+	return httpkit.WriteJSON(w, http.StatusOK, Meta{Meta: m, Enums: enums,
 		Basemap: Basemap{Style: s.cfg.BasemapStyle, Datum: s.cfg.BasemapDatum}})
 }

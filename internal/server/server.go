@@ -40,6 +40,7 @@ type Server struct {
 	logins  *loginLimiter
 	proxies []netip.Prefix
 	admit   *admission
+	release Release // nil: every role sees exact figures above k (tests)
 }
 
 // New builds the server. assets is the built web map (web.Assets()).

@@ -5,7 +5,7 @@
 
 import { HOUR_PRESETS, METRICS, METRIC_KEYS, OTHER_KIND_COLOR, SITE_KINDS } from './config.js';
 import { messages } from './i18n.js';
-import { setHourRanges } from './state.js';
+import { keepOfferedMetric, setHourRanges } from './state.js';
 
 /** Puts the server's zh/en names of a list under prefix.id in the dictionaries. */
 function names(prefix, list) {
@@ -34,6 +34,7 @@ export function applyEnums(e) {
   if (Array.isArray(e.metrics)) {
     const ids = e.metrics.map((m) => m && m.id).filter((id) => METRICS[id]);
     if (ids.length) METRIC_KEYS.splice(0, METRIC_KEYS.length, ...ids);
+    keepOfferedMetric();
   }
   if (Array.isArray(e.hour_ranges) && e.hour_ranges.length) {
     const ranges = e.hour_ranges.filter((r) => r && r.id && Array.isArray(r.hours));

@@ -3,6 +3,8 @@
 // out. Steps a person takes (another view, a grid, a gap zone, a siting run) are history entries,
 // so the browser's back button steps back through them (main.js restores the state on popstate).
 
+import { METRIC_KEYS } from './config.js';
+
 const DEFAULTS = { view: '', tod: '', days: '', metric: 'rider_hours', grid: '', gap: '', level: 'street', run: '' };
 
 /** Clock hours of each named range (fallback; /api/meta enums.hour_ranges replace it: setHourRanges). */
@@ -41,7 +43,17 @@ export const state = { ...DEFAULTS };
 export function readState() {
   const q = new URLSearchParams(location.search);
   for (const k of Object.keys(DEFAULTS)) state[k] = q.get(k) ?? DEFAULTS[k];
+  keepOfferedMetric();
   return state;
+}
+
+/**
+ * Falls back to the default metric when the state's is not on offer: /api/meta lists only the metrics
+ * the published release carries outside the admin role (no pings or dwell), and a shared link may ask
+ * for one of those.
+ */
+export function keepOfferedMetric() {
+  if (!METRIC_KEYS.includes(state.metric)) state.metric = DEFAULTS.metric;
 }
 
 /**

@@ -34,8 +34,10 @@ export function renderHeader() {
   const name = d ? (getLang() === 'en' ? d.name_en || d.name : d.name || d.name_en) : '';
   $('#district-name').textContent = name || (meta ? t('header.district.unknown') : '');
   const c = meta && meta.counts;
+  // Outside the admin role the server gives no exact count of riders or pings (docs/PRIVACY.md).
+  const exact = c && Number.isFinite(c.riders) && Number.isFinite(c.pings);
   $('#counts').textContent = c
-    ? t('header.counts', {
+    ? t(exact ? 'header.counts' : 'header.counts.released', {
         riders: formatNumber(c.riders),
         sites: formatNumber(c.sites),
         grids: formatNumber(c.grids),

@@ -424,6 +424,8 @@ async function main() {
 
   await test('truth: the headline counts distinct riders as the API does; rider-hours also per average day', () => truthHeatmapChecks(page));
 
+  await releasedMapChecks();
+
   await test('leader: ranked gap zones, read-only; clicking one flies there and shows its figures', async () => {
     await page.click('[data-view-tab="siting"]');
     await page.locator('#gap-list [data-gap]').first().waitFor({ timeout: 10000 });
@@ -730,6 +732,65 @@ const overall = setTimeout(() => {
   results.push({ name: 'overall time', status: 'fail' });
   finish(1);
 }, TOTAL_MS);
+
+// ---------- privacy (issue 12): what the map shows a leader comes from the published release ----------
+/**
+ * As the leader (the session of the main page): the metric menu offers only what the release carries
+ * (no pings, dwell; a shared link asking for pings falls back), the header has no exact count of
+ * riders or pings, and the summary table adds up: suppressed areas show no figures and the Others row
+ * (其余（不足k人）) holds their sum, at street and community level.
+ */
+async function releasedMapChecks() {
+  await test('privacy (leader): released metrics only, no exact counts, the summary table adds up with its Others row', async () => {
+    const p2 = await context.newPage();
+    const pr = watch(p2);
+    try {
+      await p2.goto(BASE_URL + '/?lang=zh&view=heatmap&metric=pings', { waitUntil: 'domcontentloaded' });
+      await waitReady(p2);
+      const opts = await p2.locator('#metric option').evaluateAll((os) => os.map((o) => o.value));
+      assert(opts.join(',') === 'rider_hours,riders', `metric menu for a leader: ${opts}`);
+      const metric = await p2.evaluate(() => window.hexcover.state.metric);
+      assert(metric === 'rider_hours', `metric=pings in the link gave state.metric ${metric}`);
+      const counts = await p2.locator('#counts').innerText();
+      assert(!/骑手|定位点/.test(counts) && /站点/.test(counts), `header counts for a leader: "${counts}"`);
+      for (const level of ['street', 'community']) {
+        if (level !== 'street') await p2.selectOption('#level', level);
+        const api = await p2.evaluate(async (lv) => (await fetch(`/api/summary?level=${lv}`)).json(), level);
+        assert(api.released === true, `/api/summary?level=${level} is not from the release`);
+        await p2.waitForFunction(
+          ([n, first]) => document.querySelectorAll('#summary-table tbody tr').length === n && document.querySelector('#summary-table tbody tr')?.dataset.code === first,
+          [api.rows.length, api.rows[0] && api.rows[0].code],
+          { timeout: 15000 },
+        );
+        const table = await p2.locator('#summary-table').evaluate((tb) => ({
+          rows: [...tb.querySelectorAll('tbody tr')].map((tr) => ({ code: tr.dataset.code, suppressed: tr.classList.contains('suppressed'), cells: [...tr.cells].slice(1).map((c) => c.innerText) })),
+          other: tb.querySelector('#summary-other') ? [...tb.querySelector('#summary-other').cells].map((c) => c.innerText) : null,
+        }));
+        const num = (x) => Number(String(x).replace(/,/g, ''));
+        let sum = 0;
+        for (const r of table.rows) {
+          const a = api.rows.find((x) => x.code === r.code);
+          assert(a && !!a.suppressed === r.suppressed, `${level} ${r.code}: suppressed ${r.suppressed} in the table, ${a && !!a.suppressed} in the API`);
+          if (r.suppressed) {
+            assert(r.cells.every((c) => !/\d/.test(c)), `${level} ${r.code} is suppressed but shows ${r.cells}`);
+            assert(a.riders == null && a.demand == null && a.cells == null, `${level} ${r.code}: the API gives a suppressed row figures ${JSON.stringify(a)}`);
+          } else sum += num(r.cells[0]);
+        }
+        const suppressed = table.rows.filter((r) => r.suppressed).length;
+        if (api.other) {
+          assert(table.other && table.other[0].includes('其余（不足k人）'), `${level}: no Others row in the table: ${JSON.stringify(table.other)}`);
+          sum += num(table.other[1]);
+        } else assert(!table.other && suppressed === 0, `${level}: ${suppressed} suppressed rows, Others row ${JSON.stringify(table.other)} without summary.other`);
+        // Rows (one decimal each) plus Others add up to the total.
+        assert(Math.abs(sum - api.total_demand) <= 0.05 * (table.rows.length + 1) + 0.1, `${level}: rows + Others = ${sum}, total ${api.total_demand}`);
+        log(`  ${level}: ${table.rows.length} rows, ${suppressed} suppressed, Others ${table.other ? table.other[1] : 'none'}, total ${api.total_demand}`);
+      }
+      assert(pr.length === 0, pr.join('\n  '));
+    } finally {
+      await p2.close();
+    }
+  });
+}
 
 async function finish(code) {
   clearTimeout(overall);

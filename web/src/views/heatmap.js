@@ -29,10 +29,19 @@ export function createHeatmap(ctx) {
     // With the riders measure, areas show distinct riders (never a sum over hexagons).
     const m = summary.metric === 'riders' ? 'riders' : 'rider_hours';
     const value = (r) => (m === 'riders' ? formatNumber(r.riders) : fmt1(r.demand));
-    const rows = (summary.rows || []).map(
-      (r) =>
-        html`<tr data-code="${r.code}" tabindex="0"><td>${areaName(r)}</td><td class="num">${value(r)}</td><td class="num">${r.demand > 0 ? pct(r.coverage_pct) : t('status.nodata')}</td><td class="num">${formatNumber(r.gap_zones)}</td></tr>`,
+    // A suppressed area (fewer than k riders) carries no figures: its row says so, and what it adds up
+    // to is in the Others row (summary.other), so that the rows and it add up to the total.
+    const rows = (summary.rows || []).map((r) =>
+      r.suppressed
+        ? html`<tr data-code="${r.code}" class="suppressed" tabindex="0"><td>${areaName(r)}</td><td class="num muted" colspan="3" title="${t('def.suppressed')}">${t('heat.suppressed')}</td></tr>`
+        : html`<tr data-code="${r.code}" tabindex="0"><td>${areaName(r)}</td><td class="num">${value(r)}</td><td class="num">${r.demand > 0 ? pct(r.coverage_pct) : t('status.nodata')}</td><td class="num">${formatNumber(r.gap_zones)}</td></tr>`,
     );
+    // Distinct riders do not add up, so the Others row shows them as a dash; its demand (rider-hours or
+    // the riders of its cells) and coverage do.
+    const o = summary.other;
+    const other = o
+      ? html`<tfoot><tr id="summary-other"><td title="${t('def.other')}">${t('heat.other')}</td><td class="num">${m === 'riders' ? '—' : fmt1(o.demand)}</td><td class="num">${o.demand > 0 ? pct((100 * o.covered_demand) / o.demand) : '—'}</td><td class="num">—</td></tr></tfoot>`
+      : '';
     const unit = t(MEASURE_UNITS[m]);
     const riders = distinctRiders();
     const headline =
@@ -40,7 +49,7 @@ export function createHeatmap(ctx) {
         ? html`<span class="muted" id="headline" title="${measureDef('riders')}">${riders === null ? '' : t('heat.riders', { riders: formatNumber(riders) })}</span>`
         : html`<span class="muted" id="headline" title="${measureDef(m)}">${t('heat.demand', { measure: t(`metric.${m}`), demand: fmt1(summary.total_demand), covered: fmt1(summary.covered_demand), unit })}</span>${perDay()}`;
     return html`<p class="kpi"><span title="${t('def.coverage')}">${t('heat.coverage')}</span> <b id="coverage-total">${pct(summary.coverage_pct)}</b> ${headline}</p>
-      <table class="data" id="summary-table"><thead><tr><th>${t(`level.${state.level}`)}</th><th class="num" title="${measureDef(m)}">${measureLabel(m)}</th><th class="num" title="${t('def.coverage')}">${t('heat.col.coverage')}</th><th class="num" title="${t('def.gapzones')}">${t('heat.col.gaps')}</th></tr></thead><tbody>${rows}</tbody></table>
+      <table class="data" id="summary-table"><thead><tr><th>${t(`level.${state.level}`)}</th><th class="num" title="${measureDef(m)}">${measureLabel(m)}</th><th class="num" title="${t('def.coverage')}">${t('heat.col.coverage')}</th><th class="num" title="${t('def.gapzones')}">${t('heat.col.gaps')}</th></tr></thead><tbody>${rows}</tbody>${other}</table>
       <p class="muted small">${t('heat.rowhint')}</p>`;
   }
 
