@@ -1,8 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -316,10 +319,6 @@ func writeRanges(ctx context.Context, tx pgx.Tx, ranges []activity.Range, offset
 		cy double precision, gyration_m double precision, p90_m double precision, hull bytea) ON COMMIT DROP`); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE tmp_rcells (rider bigint, period text, cell bigint, share double precision,
-		seconds double precision, dwell_seconds double precision, days int) ON COMMIT DROP`); err != nil {
-		return err
-	}
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{"tmp_ranges"}, []string{"rider", "period", "from_ts", "to_ts", "days", "pings",
 		"active_seconds", "dwell_seconds", "cx", "cy", "gyration_m", "p90_m", "hull"},
 		pgx.CopyFromSlice(len(ranges), func(i int) ([]any, error) {
@@ -338,42 +337,45 @@ func writeRanges(ctx context.Context, tx pgx.Tx, ranges []activity.Range, offset
 	if err != nil {
 		return err
 	}
-	type rc struct {
-		rider  int64
-		period string
-		c      activity.RangeCell
-	}
-	var cells []rc
-	for _, r := range ranges {
-		p := r.Period(offset)
-		for _, c := range r.Cells {
-			cells = append(cells, rc{r.RiderKey, p, c})
-		}
-	}
-	_, err = tx.CopyFrom(ctx, pgx.Identifier{"tmp_rcells"}, []string{"rider", "period", "cell", "share", "seconds", "dwell_seconds", "days"},
-		pgx.CopyFromSlice(len(cells), func(i int) ([]any, error) {
-			c := cells[i]
-			return []any{c.rider, c.period, c.c.Cell, c.c.Share, c.c.Seconds, c.c.DwellSeconds, c.c.Days}, nil
-		}))
-	if err != nil {
-		return err
-	}
+	// A range for the same rider and period from an earlier import is
+	// replaced (its cells go with it: ON DELETE CASCADE); ranges are per
+	// import period (see docs/ARCHITECTURE.md).
 	stmts := []string{
-		// A range for the same rider and period from an earlier import is
-		// replaced: ranges are per import period (see docs/ARCHITECTURE.md).
 		`DELETE FROM rider_ranges r USING tmp_ranges t WHERE r.rider = t.rider AND r.period = t.period`,
 		`INSERT INTO rider_ranges (rider, period, from_ts, to_ts, days, pings, active_seconds, dwell_seconds, centroid, gyration_m, p90_m, hull)
 			SELECT rider, period, from_ts, to_ts, days, pings, active_seconds, dwell_seconds, ST_SetSRID(ST_MakePoint(cx, cy), 4326),
 				gyration_m, p90_m, CASE WHEN hull IS NULL THEN NULL ELSE ST_SetSRID(ST_GeomFromWKB(hull), 4326) END FROM tmp_ranges`,
-		`INSERT INTO rider_cells (rider, period, cell, share, seconds, dwell_seconds, days)
-			SELECT rider, period, cell, share, seconds, dwell_seconds, days FROM tmp_rcells`,
 	}
 	for _, q := range stmts {
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return err
 		}
 	}
-	return nil
+	// The cells, COPYed straight into rider_cells in primary-key order (one
+	// pass instead of a temporary table and an INSERT … SELECT; the
+	// ascending keys fill the primary key's pages in order).
+	type rc struct {
+		rider  int64
+		period string
+		c      *activity.RangeCell
+	}
+	var cells []rc
+	for i := range ranges {
+		r := &ranges[i]
+		p := r.Period(offset)
+		for j := range r.Cells {
+			cells = append(cells, rc{r.RiderKey, p, &r.Cells[j]})
+		}
+	}
+	slices.SortFunc(cells, func(a, b rc) int {
+		return cmp.Or(cmp.Compare(a.rider, b.rider), strings.Compare(a.period, b.period), cmp.Compare(a.c.Cell, b.c.Cell))
+	})
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"rider_cells"}, []string{"rider", "period", "cell", "share", "seconds", "dwell_seconds", "days"},
+		pgx.CopyFromSlice(len(cells), func(i int) ([]any, error) {
+			c := cells[i]
+			return []any{c.rider, c.period, c.c.Cell, c.c.Share, c.c.Seconds, c.c.DwellSeconds, c.c.Days}, nil
+		}))
+	return err
 }
 
 // ScanPings calls fn with each ping of this import written so far, ordered
