@@ -96,7 +96,7 @@ export const login = (token) => request('/api/login', { method: 'POST', body: { 
 export const logout = () => request('/api/logout', { method: 'POST', body: {}, quiet401: true });
 
 /**
- * GET /api/meta: { bounds, center, zoom, district, counts, version, period, enums }.
+ * GET /api/meta: { bounds, center, zoom, district, counts, version, period, enums, basemap }.
  * Throws ApiError on HTTP errors and on a body without a usable center or bounds.
  */
 export async function fetchMeta() {
@@ -116,5 +116,10 @@ export async function fetchMeta() {
     // Added by newer servers; the page works without them.
     period: m.period && typeof m.period === 'object' ? m.period : null,
     enums: m.enums && typeof m.enums === 'object' ? m.enums : null,
+    // The external basemap (HEXCOVER_BASEMAP_STYLE) and its datum (HEXCOVER_BASEMAP_DATUM).
+    basemap: {
+      style: m.basemap && typeof m.basemap.style === 'string' ? m.basemap.style : '',
+      datum: m.basemap && m.basemap.datum === 'gcj02' ? 'gcj02' : 'wgs84',
+    },
   };
 }

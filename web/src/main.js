@@ -5,7 +5,7 @@
 
 import { Map as MapLibreMap, NavigationControl, ScaleControl, addProtocol, getVersion, setWorkerUrl } from 'maplibre-gl';
 import { fetchDemoLogins, fetchMe, fetchMeta, getJSON, login, logout, onBusy, onUnauthorized } from './api.js';
-import { API, FALLBACK_VIEW, LAYER_GROUPS, LOCAL_FONT_FAMILY, SOURCES } from './config.js';
+import { API, COLORS, FALLBACK_VIEW, LAYER_GROUPS, LOCAL_FONT_FAMILY, SOURCES } from './config.js';
 import { getLang, initLang, onLangChange, t, toggleLang } from './i18n.js';
 import { GAP_HATCH, LABEL_LAYERS, activityColor, buildStyle, gapHatch, labelField } from './mapstyle.js';
 import { initAreaLabels } from './labels.js';
@@ -14,6 +14,7 @@ import { readState, state, tileQuery } from './state.js';
 import { createViews } from './views.js';
 import { initInteraction } from './popups.js';
 import { scopeNames } from './scope.js';
+import { bboxToMap, setDatum, shifted, syncHash, toMap } from './datum.js';
 import * as ui from './ui.js';
 
 // The MapLibre worker is shipped next to app.js (dist/maplibre-gl-worker.mjs), not inlined.
@@ -121,6 +122,21 @@ function askLogin({ expired = false } = {}) {
   });
 }
 
+/** The external basemap's style JSON; null (our own basemap, with an error shown) when it cannot be read. */
+async function fetchExternalStyle(url) {
+  try {
+    const res = await fetch(url, { credentials: 'omit' });
+    if (!res.ok) throw new Error(`${res.status} ${res.statusText}`);
+    const s = await res.json();
+    if (!s || s.version !== 8 || typeof s.sources !== 'object' || !Array.isArray(s.layers)) throw new Error('not a MapLibre style (version 8)');
+    return s;
+  } catch (err) {
+    console.warn('hexcover: external basemap style', url, 'failed:', err.message);
+    ui.showError('basemap', 'error.basemap', { message: err.message });
+    return null;
+  }
+}
+
 async function start() {
   initLang();
   readState();
@@ -163,22 +179,30 @@ async function start() {
   }
   applyEnums(meta && meta.enums); // the server's kinds, ranges and names, before style and views
   ui.setMeta(meta);
+  // An external basemap (HEXCOVER_BASEMAP_STYLE) and its datum: under gcj02 the map draws in GCJ-02.
+  const basemap = (meta && meta.basemap) || {};
+  setDatum(basemap.datum);
+  let external = basemap.style ? await fetchExternalStyle(basemap.style) : null;
+  // Our own basemap is WGS-84: over shifted overlays it would be off by ~500 m, so a shifted map
+  // whose basemap failed shows a plain background instead.
+  if (!external && shifted()) external = { version: 8, sources: {}, layers: [{ id: 'background', type: 'background', paint: { 'background-color': COLORS.background } }] };
 
   const visible = visibleFromUrl(loadLayerVisibility());
-  const style = buildStyle(getLang(), { query: tileQuery(), metric: state.metric });
+  const style = buildStyle(getLang(), { query: tileQuery(), metric: state.metric, external });
   for (const g of LAYER_GROUPS) {
     for (const layer of style.layers) if (g.layers.includes(layer.id) && !visible[g.key]) (layer.layout ||= {}).visibility = 'none';
   }
   const view = meta ? { center: meta.center, zoom: meta.zoom ?? FALLBACK_VIEW.zoom } : FALLBACK_VIEW;
+  const bounds = meta && meta.zoom === null && meta.bounds ? bboxToMap(meta.bounds) : null;
   let map;
   try {
     map = new MapLibreMap({
       container: 'map',
       style,
-      center: view.center,
+      center: toMap(view.center),
       zoom: view.zoom,
-      ...(meta && meta.zoom === null && meta.bounds ? { bounds: meta.bounds, fitBoundsOptions: { padding: 24 } } : {}),
-      hash: true, // #z/lat/lng, keeps ?lang= intact
+      ...(bounds ? { bounds, fitBoundsOptions: { padding: 24 } } : {}),
+      hash: !shifted(), // #z/lat/lng, keeps ?lang= intact; in WGS-84 by datum.js's syncHash when shifted
       minZoom: 3,
       maxZoom: 19,
       localIdeographFontFamily: LOCAL_FONT_FAMILY,
@@ -192,6 +216,7 @@ async function start() {
     throw err;
   }
   map.touchZoomRotate.disableRotation();
+  syncHash(map);
   // The gap layer's hatching is drawn in code (no sprite is fetched).
   map.setMissingStyleImageResolver((id) => {
     if (id === GAP_HATCH && !map.hasImage(GAP_HATCH)) map.addImage(GAP_HATCH, gapHatch());

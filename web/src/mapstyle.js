@@ -1,6 +1,8 @@
 // The MapLibre style, built in code: a plain background plus hexcover's own vector tiles.
 // No external basemap, sprite or glyph server: labels are drawn by MapLibre from local fonts
 // (with no `glyphs` URL in the style, MapLibre 6 rasterizes every glyph locally with TinySDF).
+// With HEXCOVER_BASEMAP_STYLE set, that style's sources and layers (and its glyphs and sprite) take
+// the place of our background and basemap (buildStyle's `external`); see datum.js for its datum.
 
 import { ACTIVITY_RAMP, API, COLORS, GAP_COLOR, HOLLOW_STATUSES, METRICS, OTHER_KIND_COLOR, PICK_COLOR, SITE_KINDS, SOURCES } from './config.js';
 import { BASEMAP_LABEL_LAYERS, BASEMAP_SOURCE, basemapLabels, basemapLayers, basemapSource } from './basemap.js';
@@ -71,8 +73,49 @@ export function activityColor(metric = 'rider_hours') {
 /** Layer ids whose text follows the UI language. */
 export const LABEL_LAYERS = ['areas-street-label', 'areas-community-label', ...BASEMAP_LABEL_LAYERS];
 
-/** Builds the whole style for the given language. */
-export function buildStyle(lang, { query = '', metric = 'rider_hours' } = {}) {
+/** Prefix of the ids of an external basemap's sources and layers inside our style. */
+export const EXTERNAL_PREFIX = 'ext-';
+
+/**
+ * The sources and layers of an external basemap style (HEXCOVER_BASEMAP_STYLE, fetched by main.js),
+ * renamed under EXTERNAL_PREFIX so they cannot collide with ours; glyphs and sprite kept.
+ */
+export function externalBasemap(ext) {
+  const sources = {};
+  for (const [id, src] of Object.entries(ext.sources || {})) sources[EXTERNAL_PREFIX + id] = src;
+  const layers = (ext.layers || []).map((l) => ({ ...l, id: EXTERNAL_PREFIX + l.id, ...(l.source ? { source: EXTERNAL_PREFIX + l.source } : {}) }));
+  let font = null; // the first text-font the external style uses: its glyph server has it
+  for (const l of layers) if (!font && Array.isArray(l.layout?.['text-font'])) font = l.layout['text-font'];
+  return { sources, layers, glyphs: ext.glyphs, sprite: ext.sprite, font };
+}
+
+/**
+ * Builds the whole style for the given language. With `external` (an external basemap's style JSON) its
+ * sources and layers replace our background and basemap under the analysis layers.
+ */
+export function buildStyle(lang, { query = '', metric = 'rider_hours', external = null } = {}) {
+  const style = buildOwnStyle(lang, { query, metric });
+  if (!external) return style;
+  const ext = externalBasemap(external);
+  const ours = new Set(['background', ...basemapLayers().map((l) => l.id), ...BASEMAP_LABEL_LAYERS]);
+  const layers = style.layers.filter((l) => !ours.has(l.id));
+  for (const l of layers) {
+    // Over a real basemap the district is a faint tint, not an opaque canvas.
+    if (l.id === 'areas-district-fill') l.paint = { ...l.paint, 'fill-opacity': 0.15 };
+    // With the external glyph server, our labels use a font it has.
+    if (ext.glyphs && ext.font && l.layout?.['text-font']) l.layout = { ...l.layout, 'text-font': ext.font };
+  }
+  delete style.sources[BASEMAP_SOURCE];
+  return {
+    ...style,
+    ...(ext.glyphs ? { glyphs: ext.glyphs } : {}),
+    ...(ext.sprite ? { sprite: ext.sprite } : {}),
+    sources: { ...ext.sources, ...style.sources },
+    layers: [...ext.layers, ...layers],
+  };
+}
+
+function buildOwnStyle(lang, { query, metric }) {
   const gaps = SOURCES.gaps;
   const areas = SOURCES.areas;
   const grids = SOURCES.grids;

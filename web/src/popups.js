@@ -1,5 +1,6 @@
 // Hover and click interaction: grid hover highlight, popups for grids and sites.
 
+import { eventFromMap, toMap } from './datum.js';
 import { Popup } from 'maplibre-gl';
 import { INTERACTIVE, SOURCES } from './config.js';
 import { html } from './html.js';
@@ -146,7 +147,8 @@ export function initInteraction(map, { onClick, kinds, describeZone } = {}) {
     const byKind = Object.fromEntries(order.map(([k, l]) => [k, feats.find((f) => f.layer.id === l)]));
     const hit = order.find(([k]) => byKind[k]);
     const kind = hit ? hit[0] : null;
-    if (onClick && onClick(e, byKind, kind, kind && byKind[kind])) return; // the view took the click
+    // The views get the click in WGS-84 (datum.js), as the server and the URL want it.
+    if (onClick && onClick(eventFromMap(e), byKind, kind, kind && byKind[kind])) return; // the view took the click
     if (!kind) return;
     const f = byKind[kind];
     open = { kind, props: f.properties };
@@ -164,10 +166,10 @@ export function initInteraction(map, { onClick, kinds, describeZone } = {}) {
     refresh() {
       if (open && popup.isOpen()) popup.setHTML(String(render()));
     },
-    /** Opens a popup with given HTML (the views use it for gap zones and picks). */
+    /** Opens a popup with given HTML at a WGS-84 position (the views use it for gap zones and picks). */
     show(lngLat, body) {
       open = null;
-      popup.setLngLat(lngLat).setHTML(String(body)).addTo(map);
+      popup.setLngLat(toMap(lngLat)).setHTML(String(body)).addTo(map);
     },
     close() {
       popup.remove();

@@ -6,6 +6,7 @@ import { ALL_VIEWS, ROLE_VIEWS, SITING_ROLES } from './config.js';
 import { html } from './html.js';
 import { t } from './i18n.js';
 import { PICKS_SOURCE, SELECTED_GRID_LAYER } from './mapstyle.js';
+import { bboxToMap, featuresToMap } from './datum.js';
 import { hoursParam, readState, setState, state } from './state.js';
 import { $ } from './views/common.js';
 import { createGrids } from './views/grids.js';
@@ -29,7 +30,7 @@ export function createViews({ map, me, popups, applyFilters, setGroupVisible, is
     if (picksData.focus) features.push({ type: 'Feature', geometry: picksData.focus, properties: { role: 'focus' } });
     for (const g of picksData.radius) features.push({ type: 'Feature', geometry: g, properties: { role: 'radius' } });
     const src = map.getSource(PICKS_SOURCE);
-    if (src) src.setData({ type: 'FeatureCollection', features });
+    if (src) src.setData(featuresToMap({ type: 'FeatureCollection', features })); // WGS-84 → the basemap's datum
   }
 
   /** Padding that keeps a fitted area clear of the side bar and the layer panel over the map. */
@@ -63,7 +64,9 @@ export function createViews({ map, me, popups, applyFilters, setGroupVisible, is
     isCurrent: (v) => current === v,
     /** Fits [w, s, e, n] into the part of the map not covered by the side bar and the layer panel. */
     fitBbox(b, maxZoom = 16) {
-      if (Array.isArray(b) && b.length === 4 && b.every(Number.isFinite)) map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: freePadding(), maxZoom, duration: 600 });
+      if (!Array.isArray(b) || b.length !== 4 || !b.every(Number.isFinite)) return;
+      const m = bboxToMap(b);
+      map.fitBounds([[m[0], m[1]], [m[2], m[3]]], { padding: freePadding(), maxZoom, duration: 600 });
     },
     setFocus(geometry) {
       picksData.focus = geometry;

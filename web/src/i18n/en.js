@@ -12,6 +12,7 @@ export default {
   'header.counts.released': 'Sites {sites} · Grids {grids}',
   'header.version': 'Data version {version}',
   'status.loading': 'Loading…',
+  'error.basemap': 'Could not load the external basemap ({message}); showing the map without it.',
   'error.meta': 'Could not load the map metadata (/api/meta); showing the default view (Shanghai).',
   'error.tiles': 'Some map tiles failed to load ({source}).',
   'error.map': 'Map error: {message}',

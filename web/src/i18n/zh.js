@@ -12,6 +12,7 @@ export default {
   'header.counts.released': '站点 {sites} · 网格 {grids}',
   'header.version': '数据版本 {version}',
   'status.loading': '加载中…',
+  'error.basemap': '无法加载外部底图（{message}），地图暂不显示底图。',
   'error.meta': '无法获取地图元数据（/api/meta），已显示默认视图（上海）。',
   'error.tiles': '部分图层瓦片加载失败（{source}）。',
   'error.map': '地图出错：{message}',

@@ -5,6 +5,7 @@
 
 import { Marker } from 'maplibre-gl';
 import { getJSON, postJSON } from '../api.js';
+import { fromMap, toMap } from '../datum.js';
 import { SITE_KINDS } from '../config.js';
 import { html } from '../html.js';
 import { MEASURE_UNITS, formatNumber, measureLabel, t, tValue } from '../i18n.js';
@@ -253,7 +254,7 @@ export function createSiting(ctx) {
     const el = document.createElement('div');
     el.className = 'pick-marker added';
     el.textContent = '+';
-    markers.push(new Marker({ element: el }).setLngLat([a.lng, a.lat]).addTo(map));
+    markers.push(new Marker({ element: el }).setLngLat(toMap([a.lng, a.lat])).addTo(map));
   }
 
   /** Removed sites: a grey, struck-through marker where each was. */
@@ -264,7 +265,7 @@ export function createSiting(ctx) {
     el.textContent = '×';
     el.dataset.removed = id;
     el.title = t('siting.removed.marker', { name: r.name || id });
-    markers.push(new Marker({ element: el }).setLngLat([r.lng, r.lat]).addTo(map));
+    markers.push(new Marker({ element: el }).setLngLat(toMap([r.lng, r.lat])).addTo(map));
   }
 
   function drawResult() {
@@ -281,7 +282,7 @@ export function createSiting(ctx) {
         e.stopPropagation();
         showPick(p);
       });
-      markers.push(new Marker({ element: el }).setLngLat([p.lng, p.lat]).addTo(map));
+      markers.push(new Marker({ element: el }).setLngLat(toMap([p.lng, p.lat])).addTo(map));
       if (p.radius_m) radius.push(circle([p.lng, p.lat], p.radius_m));
     }
     for (const a of added) {
@@ -429,7 +430,7 @@ export function createSiting(ctx) {
     if (pk && result) {
       const p = result.picks.find((x) => String(x.rank) === pk.dataset.pick);
       if (p) {
-        map.flyTo({ center: [p.lng, p.lat], zoom: Math.max(map.getZoom(), 14) });
+        map.flyTo({ center: toMap([p.lng, p.lat]), zoom: Math.max(map.getZoom(), 14) });
         showPick(p);
       }
       return;
@@ -519,7 +520,7 @@ export function createSiting(ctx) {
         const id = String(s.properties.id);
         if (removed.has(id)) removed.delete(id);
         else {
-          const [lng, lat] = s.geometry.type === 'Point' ? s.geometry.coordinates : [e.lngLat.lng, e.lngLat.lat];
+          const [lng, lat] = s.geometry.type === 'Point' ? fromMap(s.geometry.coordinates) : [e.lngLat.lng, e.lngLat.lat]; // tiles draw in the basemap's datum
           removed.set(id, { name: s.properties.name || id, lng, lat });
         }
       } else {
