@@ -3,6 +3,8 @@ package activity
 import (
 	"fmt"
 	"strings"
+
+	"github.com/RoaringBitmap/roaring/v2"
 )
 
 // ViewStat is the activity of one cell over one fixed hour set (a view):
@@ -32,6 +34,11 @@ type ViewRoller struct {
 	seen    [][]uint32 // per view, per ordinal: the cell number it was last counted in
 	cell    uint32     // the current cell's number, from 1
 	out     []ViewStat
+	// With sets, the current cell's rider sets (ordinals): the whole week
+	// and each view's.
+	sets    bool
+	week    *roaring.Bitmap
+	viewSet []*roaring.Bitmap
 }
 
 // NewViewRoller checks the views (each a sorted list of distinct hours of
@@ -63,14 +70,49 @@ func ViewsKey(views [][]int16) string {
 }
 
 // Start begins a new cell: the figures of every view go back to zero.
-func (r *ViewRoller) Start() {
+// With sets, the cell's rider sets are kept as well (Sets).
+func (r *ViewRoller) Start(sets bool) {
 	r.cell++
 	clear(r.out)
+	r.sets = sets
+	if sets {
+		r.week = roaring.New()
+		r.viewSet = make([]*roaring.Bitmap, len(r.views))
+		for i := range r.viewSet {
+			r.viewSet[i] = roaring.New()
+		}
+	}
 }
 
-// Add adds one hour-of-week row of the current cell (how < 0 or outside
-// every view is ignored); keys are its distinct rider keys.
+// Sets returns the current cell's rider sets, as ordinals shared by every
+// cell of this roller: the whole week's (its How = -1 row) and each
+// view's. Valid until the next Start; nil unless started with sets.
+func (r *ViewRoller) Sets() (week *roaring.Bitmap, views []*roaring.Bitmap) {
+	if !r.sets {
+		return nil, nil
+	}
+	return r.week, r.viewSet
+}
+
+func (r *ViewRoller) ordinal(k int64) int32 {
+	id, ok := r.ord[k]
+	if !ok {
+		id = int32(len(r.ord))
+		r.ord[k] = id
+	}
+	return id
+}
+
+// Add adds one hour-of-week row of the current cell (how outside every
+// view is ignored; How = -1 feeds only the whole week's set, with sets);
+// keys are its distinct rider keys.
 func (r *ViewRoller) Add(how int16, pings int64, riderSeconds, dwellSeconds float64, keys []int64) {
+	if how == AllHours && r.sets {
+		for _, k := range keys {
+			r.week.Add(uint32(r.ordinal(k)))
+		}
+		return
+	}
 	if how < 0 || how >= HoursPerWeek || len(r.viewsOf[how]) == 0 {
 		return
 	}
@@ -82,10 +124,11 @@ func (r *ViewRoller) Add(how int16, pings int64, riderSeconds, dwellSeconds floa
 		o.DwellSeconds += dwellSeconds
 	}
 	for _, k := range keys {
-		id, ok := r.ord[k]
-		if !ok {
-			id = int32(len(r.ord))
-			r.ord[k] = id
+		id := r.ordinal(k)
+		if r.sets {
+			for _, v := range vs {
+				r.viewSet[v].Add(uint32(id))
+			}
 		}
 		for _, v := range vs {
 			seen := r.seen[v]

@@ -35,7 +35,7 @@ func TestViewRoller(t *testing.T) {
 			rw.keys = slices.Compact(rw.keys)
 			rows = append(rows, rw)
 		}
-		r.Start()
+		r.Start(cell%2 == 0)
 		for _, rw := range rows {
 			r.Add(rw.how, rw.pings, rw.rs, rw.ds, rw.keys)
 		}
@@ -57,6 +57,9 @@ func TestViewRoller(t *testing.T) {
 			want.Riders = int32(len(set))
 			if got[v] != want {
 				t.Fatalf("cell %d view %d: %+v, want %+v", cell, v, got[v], want)
+			}
+			if _, sets := r.Sets(); cell%2 == 0 && sets[v].GetCardinality() != uint64(want.Riders) {
+				t.Fatalf("cell %d view %d: set of %d riders, want %d", cell, v, sets[v].GetCardinality(), want.Riders)
 			}
 		}
 	}

@@ -125,6 +125,12 @@ func (s *Store) DistinctRiders(ctx context.Context, res int, hows []int16, cells
 	if len(cells) == 0 {
 		return out, nil
 	}
+	if sets, ok, err := s.viewSets(ctx, res, hows); err != nil || ok { // the rollups' sets (views.go)
+		if err != nil {
+			return nil, fmt.Errorf("distinct riders: %w", err)
+		}
+		return distinctFromSets(sets, cells, groups), nil
+	}
 	rows, err := s.Pool.Query(ctx, `SELECT g.grp, count(DISTINCT k)::bigint
 		FROM unnest($1::bigint[], $2::int[]) AS g(cell, grp)
 		JOIN hex_activity h ON h.res = $3 AND h.cell = g.cell AND h.how = ANY($4::smallint[])
@@ -348,6 +354,12 @@ func (s *Store) DatesByWeekday(ctx context.Context) ([8]int, error) {
 // resolution res in the hours hows (nil: whole week): the riders a view of
 // the whole data holds, merged from the rider sets, never summed.
 func (s *Store) DistinctRidersIn(ctx context.Context, res int, hows []int16) (int64, error) {
+	if sets, ok, err := s.viewSets(ctx, res, hows); err != nil || ok { // the rollups' sets (views.go)
+		if err != nil {
+			return 0, fmt.Errorf("distinct riders: %w", err)
+		}
+		return distinctAll(sets), nil
+	}
 	var n int64
 	err := s.Pool.QueryRow(ctx, `SELECT count(DISTINCT k)::bigint FROM hex_activity h CROSS JOIN LATERAL unnest(h.rider_keys) AS k
 		WHERE h.res = $1 AND h.how = ANY($2::smallint[])`, int16(res), hoursOrAll(hows)).Scan(&n)

@@ -21,6 +21,7 @@ import (
 type Store struct {
 	Pool    *pgxpool.Pool
 	timeout time.Duration
+	rollups setCache // rider sets of the hour-set rollups read so far (views.go)
 }
 
 // ErrUnavailable wraps failures to reach the database.

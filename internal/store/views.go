@@ -5,8 +5,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hexcover/hexcover/internal/activity"
@@ -16,6 +19,10 @@ import (
 // cell with activity, its exact figures over each view's hours, so a
 // filtered tile or analysis of a view reads one row a cell instead of
 // merging the rider keys of every hour row in it.
+
+// ViewSetsRes is the resolution whose cells keep their rider sets in the
+// rollups (the demand resolution of the analyses, coverage.DefaultDemandRes).
+const ViewSetsRes = 9
 
 // viewsLock is the advisory lock key serializing RefreshHexViews.
 const viewsLock = 0x68657876 // "hexv"
@@ -61,9 +68,9 @@ func (s *Store) RefreshHexViews(ctx context.Context, views [][]int16) (HexViewsI
 		return info, err
 	}
 	var done bool
-	err = tx.QueryRow(ctx, `SELECT v.version, coalesce(s.activity_version = v.version AND s.views = $1, false)
+	err = tx.QueryRow(ctx, `SELECT v.version, coalesce(s.activity_version = v.version AND s.views = $1 AND s.sets_res = $2, false)
 		FROM (SELECT coalesce((SELECT version FROM data_versions WHERE layer = 'activity'), 0) AS version) v
-		LEFT JOIN hex_views_state s ON true`, key).Scan(&info.ActivityVersion, &done)
+		LEFT JOIN hex_views_state s ON true`, key, int16(ViewSetsRes)).Scan(&info.ActivityVersion, &done)
 	if err != nil {
 		return info, err
 	}
@@ -80,6 +87,8 @@ func (s *Store) RefreshHexViews(ctx context.Context, views [][]int16) (HexViewsI
 		rsecs   []float64
 		dsecs   []float64
 		keys    []int64
+		weekB   [][]byte // per cell: the whole week's rider set (ViewSetsRes only)
+		setsB   [][][]byte
 		curRes  int16 = -1
 		curCell int64
 	)
@@ -92,9 +101,22 @@ func (s *Store) RefreshHexViews(ctx context.Context, views [][]int16) (HexViewsI
 			pings, riders = append(pings, v.Pings), append(riders, v.Riders)
 			rsecs, dsecs = append(rsecs, v.RiderSeconds), append(dsecs, v.DwellSeconds)
 		}
+		week, sets := roller.Sets()
+		if week == nil {
+			weekB, setsB = append(weekB, nil), append(setsB, nil)
+			return
+		}
+		week.RunOptimize()
+		wb, _ := week.ToBytes()
+		sb := make([][]byte, len(sets))
+		for i, b := range sets {
+			b.RunOptimize()
+			sb[i], _ = b.ToBytes()
+		}
+		weekB, setsB = append(weekB, wb), append(setsB, sb)
 	}
 	rows, err := tx.Query(ctx, `SELECT res, cell, how, pings, rider_seconds, dwell_seconds, rider_keys
-		FROM hex_activity WHERE how >= 0 ORDER BY res, cell`)
+		FROM hex_activity WHERE how >= 0 OR res = $1 ORDER BY res, cell`, int16(ViewSetsRes))
 	if err != nil {
 		return info, err
 	}
@@ -118,7 +140,7 @@ func (s *Store) RefreshHexViews(ctx context.Context, views [][]int16) (HexViewsI
 		if res != curRes || cell != curCell {
 			flush()
 			curRes, curCell = res, cell
-			roller.Start()
+			roller.Start(res == ViewSetsRes)
 		}
 		roller.Add(how, n, rsec, dsec, keys)
 		info.Keys += int64(len(keys))
@@ -132,17 +154,18 @@ func (s *Store) RefreshHexViews(ctx context.Context, views [][]int16) (HexViewsI
 		return info, err
 	}
 	nv := len(views)
-	_, err = tx.CopyFrom(ctx, pgx.Identifier{"hex_views"}, []string{"res", "cell", "pings", "riders", "rider_seconds", "dwell_seconds"},
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"hex_views"}, []string{"res", "cell", "pings", "riders", "rider_seconds", "dwell_seconds", "week_set", "rider_sets"},
 		pgx.CopyFromSlice(len(cells), func(i int) ([]any, error) {
 			a, b := i*nv, (i+1)*nv
-			return []any{resOf[i], cells[i], pings[a:b], riders[a:b], rsecs[a:b], dsecs[a:b]}, nil
+			return []any{resOf[i], cells[i], pings[a:b], riders[a:b], rsecs[a:b], dsecs[a:b], weekB[i], setsB[i]}, nil
 		}))
 	if err != nil {
 		return info, err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO hex_views_state (activity_version, views) VALUES ($1, $2)
-		ON CONFLICT (one) DO UPDATE SET activity_version = EXCLUDED.activity_version, views = EXCLUDED.views, built_at = now()`,
-		info.ActivityVersion, key); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO hex_views_state (activity_version, views, sets_res) VALUES ($1, $2, $3)
+		ON CONFLICT (one) DO UPDATE SET activity_version = EXCLUDED.activity_version, views = EXCLUDED.views,
+			sets_res = EXCLUDED.sets_res, built_at = now()`,
+		info.ActivityVersion, key, int16(ViewSetsRes)); err != nil {
 		return info, err
 	}
 	return info, tx.Commit(ctx)
@@ -287,4 +310,105 @@ func (s *Store) viewCoverageCells(ctx context.Context, res int, hows []int16) ([
 		return nil, false, err
 	}
 	return out, true, nil
+}
+
+// setCache keeps the rider sets of the rollups read so far (one entry per
+// hour set, of one activity version), for the distinct-rider unions of
+// areas and zones. Part of Store; the zero value is ready.
+type setCache struct {
+	mu      sync.Mutex
+	version int64
+	sets    map[string]map[int64]*roaring.Bitmap // by hours key ("" = whole week)
+}
+
+// viewSets returns the rider sets of every cell of resolution res over
+// hows (nil: the whole week) from the rollups, when they are of the current
+// activity version, hold sets at res and hows is the whole week or one of
+// their hour sets; ok false otherwise (the caller merges rider keys).
+// Within one result the sets unite exactly (one numbering of riders).
+func (s *Store) viewSets(ctx context.Context, res int, hows []int16) (map[int64]*roaring.Bitmap, bool, error) {
+	if res != ViewSetsRes {
+		return nil, false, nil
+	}
+	hk := activity.FormatHours(hows)
+	tx, err := s.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, false, err
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	var version int64
+	var i *int32
+	err = tx.QueryRow(ctx, `SELECT s.activity_version, CASE WHEN $1 = '' THEN 0 ELSE array_position(string_to_array(s.views, ';'), $1) END
+		FROM hex_views_state s WHERE s.sets_res = $2
+			AND s.activity_version = coalesce((SELECT version FROM data_versions WHERE layer = 'activity'), 0)`,
+		hk, int16(res)).Scan(&version, &i)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && i == nil) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	c := &s.rollups
+	c.mu.Lock()
+	if c.version == version {
+		if m, ok := c.sets[hk]; ok {
+			c.mu.Unlock()
+			return m, true, nil
+		}
+	}
+	c.mu.Unlock()
+	rows, err := tx.Query(ctx, `SELECT cell, CASE WHEN $2 = 0 THEN week_set ELSE rider_sets[$2] END FROM hex_views
+		WHERE res = $1 AND week_set IS NOT NULL`, int16(res), *i)
+	if err != nil {
+		return nil, false, err
+	}
+	m := map[int64]*roaring.Bitmap{}
+	var cell int64
+	var b []byte
+	_, err = pgx.ForEachRow(rows, []any{&cell, &b}, func() error {
+		bm := roaring.New()
+		if _, err := bm.FromBuffer(slices.Clone(b)); err != nil {
+			return fmt.Errorf("hex_views cell %x: %w", cell, err)
+		}
+		if !bm.IsEmpty() {
+			m[cell] = bm
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	c.mu.Lock()
+	if c.version != version {
+		c.version, c.sets = version, map[string]map[int64]*roaring.Bitmap{}
+	}
+	c.sets[hk] = m
+	c.mu.Unlock()
+	return m, true, nil
+}
+
+// distinctFromSets is DistinctRiders from the rollups' rider sets.
+func distinctFromSets(sets map[int64]*roaring.Bitmap, cells []int64, groups []int32) map[int32]int64 {
+	by := map[int32][]*roaring.Bitmap{}
+	for i, c := range cells {
+		if b := sets[c]; b != nil {
+			by[groups[i]] = append(by[groups[i]], b)
+		}
+	}
+	out := make(map[int32]int64, len(by))
+	for g, bs := range by {
+		if n := roaring.FastOr(bs...).GetCardinality(); n > 0 {
+			out[g] = int64(n)
+		}
+	}
+	return out
+}
+
+// distinctAll is DistinctRidersIn from the rollups' rider sets.
+func distinctAll(sets map[int64]*roaring.Bitmap) int64 {
+	bs := make([]*roaring.Bitmap, 0, len(sets))
+	for _, b := range sets {
+		bs = append(bs, b)
+	}
+	return int64(roaring.FastOr(bs...).GetCardinality())
 }

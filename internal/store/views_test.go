@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -89,6 +90,49 @@ func TestHexViews(t *testing.T) {
 		}
 		if (i == 0 && len(merged) == 0) || !slices.Equal(fromViews, merged) {
 			t.Errorf("CoverageCells(%v): from the rollups %+v, merged %+v", hs, fromViews, merged)
+		}
+	}
+	// DistinctRiders and DistinctRidersIn of the whole week or a rolled-up
+	// hour set unite the rollups' rider sets: the same counts as the merge.
+	all, err := st.CoverageCells(ctx, 9, nil)
+	if err != nil || len(all) < 2 {
+		t.Fatalf("cells: %d, %v", len(all), err)
+	}
+	var cells []int64
+	var groups []int32
+	for i, c := range all {
+		cells, groups = append(cells, c.Cell), append(groups, int32(i%2))
+	}
+	type counts struct {
+		groups map[int32]int64
+		all    int64
+	}
+	count := func(hs []int16) counts {
+		t.Helper()
+		g, err := st.DistinctRiders(ctx, 9, hs, cells, groups)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := st.DistinctRidersIn(ctx, 9, hs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return counts{g, n}
+	}
+	for _, hs := range [][]int16{nil, lunch, noon, weekend} {
+		fromSets := count(hs)
+		if _, err := st.Pool.Exec(ctx, `UPDATE hex_views_state SET activity_version = -1`); err != nil {
+			t.Fatal(err)
+		}
+		merged := count(hs)
+		if _, err := st.Pool.Exec(ctx, `UPDATE hex_views_state SET activity_version = $1`, info.ActivityVersion); err != nil {
+			t.Fatal(err)
+		}
+		if fromSets.all != merged.all || !maps.Equal(fromSets.groups, merged.groups) {
+			t.Errorf("distinct riders over %v: from the sets %+v, merged %+v", hs, fromSets, merged)
+		}
+		if hs == nil && (merged.all != 4 || len(merged.groups) != 2) {
+			t.Errorf("whole week: %+v, want 4 riders in 2 groups", merged)
 		}
 	}
 	// A new import changes the activity version: the old rollups are not
