@@ -100,6 +100,45 @@ func TestFiguresPeopleRead(t *testing.T) {
 		}
 	})
 
+	t.Run("date range from the per-day release", func(t *testing.T) {
+		type summary struct {
+			Released   bool    `json:"released"`
+			Days       int     `json:"days"`
+			RiderHours float64 `json:"rider_hours"`
+			Riders     *int64  `json:"riders"`
+		}
+		var day string
+		if err := st.Pool.QueryRow(ctx, `SELECT min(day)::text FROM rider_days`).Scan(&day); err != nil {
+			t.Fatal(err)
+		}
+		var whole, ranged, adminRanged, none summary
+		getJSON(t, "leader", "/api/summary?level=street", &whole)
+		getJSON(t, "leader", "/api/summary?level=street&from="+day+"&to="+day, &ranged)
+		getJSON(t, "admin", "/api/summary?level=street&from="+day+"&to="+day, &adminRanged)
+		getJSON(t, "leader", "/api/summary?level=street&from=2030-01-01&to=2030-01-31", &none)
+		if !ranged.Released || ranged.Days != 1 || ranged.RiderHours != whole.RiderHours || ranged.RiderHours <= 0 {
+			t.Errorf("the data's one day as a range: %+v, the whole release %+v", ranged, whole)
+		}
+		if !adminRanged.Released || adminRanged.RiderHours != ranged.RiderHours {
+			t.Errorf("an admin's range reads the release, marked so: %+v", adminRanged)
+		}
+		if none.Days != 0 || none.RiderHours != 0 {
+			t.Errorf("a range without data: %+v", none)
+		}
+		for _, q := range []string{"from=" + day, "from=2026-11-09&to=2026-11-01", "from=x&to=y", "from=2020-01-01&to=2026-01-01"} {
+			req, _ := http.NewRequest("GET", ts.URL+"/api/summary?level=street&"+q, nil)
+			req.Header.Set("Authorization", "Bearer "+tokens["leader"])
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != 400 {
+				t.Errorf("%s: %d, want 400", q, res.StatusCode)
+			}
+		}
+	})
+
 	t.Run("scope by name, search within it", func(t *testing.T) {
 		var me struct {
 			Scope      []string                     `json:"scope"`

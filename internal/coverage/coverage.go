@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/paulmach/orb"
 
 	"github.com/hexcover/hexcover/geo"
 	"github.com/hexcover/hexcover/internal/config"
+	"github.com/hexcover/hexcover/internal/errs"
 	"github.com/hexcover/hexcover/internal/model"
 	"github.com/hexcover/hexcover/internal/store"
 )
@@ -105,14 +107,67 @@ type Params struct {
 	// instead of the exact aggregates: its shown res-9 cells with released
 	// riders and rider-hours only. Hours must then be a release view.
 	Released bool
+	// From and To (local dates, YYYY-MM-DD, inclusive; both or neither)
+	// limit the analysis to the days between them, to compare before and
+	// after a station opened. A date range is read from the per-day
+	// release (ReleaseRanges), for every role: the exact aggregates are
+	// kept per import, not per day. Released is then always set.
+	From, To string
 }
 
 // ForViewer returns p with Released set for a viewer outside the admin
-// role when the engine serves a release.
+// role when the engine serves a release, and for anyone asking for a
+// date range.
 func (e *Engine) ForViewer(p Params, v model.Viewer) Params {
-	p.Released = !v.Admin() && e.release != nil
+	p.Released = (!v.Admin() || p.From != "") && e.release != nil
 	return p
 }
+
+// ReleaseRanges is implemented by a ReleaseSource that can serve the
+// release of some days only (internal/release does): the source of an
+// analysis with a date range.
+type ReleaseRanges interface {
+	Range(ctx context.Context, from, to time.Time) (ReleaseSource, error)
+}
+
+// source is the release an analysis of p reads: the engine's, or its
+// days from p.From to p.To.
+func (e *Engine) source(ctx context.Context, p Params) (ReleaseSource, error) {
+	if e.release == nil {
+		return nil, errs.E(errs.Invalid, "no published release is served: date ranges and released figures need one")
+	}
+	if p.From == "" {
+		return e.release, nil
+	}
+	rr, ok := e.release.(ReleaseRanges)
+	if !ok {
+		return nil, errs.E(errs.Invalid, "this release source serves no date ranges")
+	}
+	from, to, err := ParseDateRange(p.From, p.To)
+	if err != nil {
+		return nil, err
+	}
+	return rr.Range(ctx, from, to)
+}
+
+// ParseDateRange reads a from/to pair of local dates (YYYY-MM-DD, from
+// not after to, at most MaxRangeDays days).
+func ParseDateRange(from, to string) (time.Time, time.Time, error) {
+	f, err1 := time.Parse(time.DateOnly, from)
+	t, err2 := time.Parse(time.DateOnly, to)
+	switch {
+	case err1 != nil || err2 != nil:
+		return f, t, errs.E(errs.Invalid, "from, to: want two dates YYYY-MM-DD")
+	case t.Before(f):
+		return f, t, errs.E(errs.Invalid, "from, to: from is after to")
+	case t.Sub(f) > MaxRangeDays*24*time.Hour:
+		return f, t, errs.Errorf(errs.Invalid, "from, to: at most %d days", MaxRangeDays)
+	}
+	return f, t, nil
+}
+
+// MaxRangeDays bounds a date range (a year and a day).
+const MaxRangeDays = 366
 
 // ReleaseSource is the published release as the analyses read it
 // (internal/release implements it).
@@ -161,7 +216,7 @@ func (p Params) norm() Params {
 }
 
 func (p Params) key() string {
-	return fmt.Sprintf("%s|%s|%t|%t", hoursKey(p.Hours), p.Metric, p.Planned, p.Released)
+	return fmt.Sprintf("%s|%s|%t|%t|%s|%s", hoursKey(p.Hours), p.Metric, p.Planned, p.Released, p.From, p.To)
 }
 
 // Site is a site as coverage sees it.
@@ -225,6 +280,10 @@ type Analysis struct {
 	always   []bool
 	partTime map[int]*model.WeekHours
 
+	// src is the release a released analysis read (the engine's, or a
+	// date range of it).
+	src ReleaseSource
+
 	hourMu sync.Mutex
 	hourly *[168][2]float64 // total and covered demand per hour of week, computed once on demand
 
@@ -268,7 +327,11 @@ func (a *Analysis) PerDay(x float64) float64 {
 // Analysis.Days).
 func (e *Engine) days(ctx context.Context, p Params) (int, error) {
 	if p.Released {
-		if rd, ok := e.release.(ReleaseDays); ok {
+		src, err := e.source(ctx, p)
+		if err != nil {
+			return 0, err
+		}
+		if rd, ok := src.(ReleaseDays); ok {
 			return rd.Days(ctx, p.Hours)
 		}
 	}
@@ -396,14 +459,18 @@ func (e *Engine) analyze(ctx context.Context, p Params) (*Analysis, error) {
 		}
 		ver += fmt.Sprintf(".n%d", nv)
 	}
+	if p.From != "" && !p.Released {
+		return nil, errs.E(errs.Invalid, "a date range is served from the published release (Params.Released)")
+	}
 	if p.Released {
-		if e.release == nil {
-			return nil, errors.New("coverage: no published release configured")
-		}
-		if err := e.release.Check(p.Hours); err != nil {
+		src, err := e.source(ctx, p)
+		if err != nil {
 			return nil, err
 		}
-		rv, err := e.release.Version(ctx)
+		if err := src.Check(p.Hours); err != nil {
+			return nil, err
+		}
+		rv, err := src.Version(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -443,7 +510,10 @@ func (e *Engine) compute(ctx context.Context, p Params, ver string) (*Analysis, 
 	var released []ReleasedCell
 	var err error
 	if p.Released {
-		if released, err = e.release.DemandCells(ctx, p.Hours); err != nil {
+		if a.src, err = e.source(ctx, p); err != nil {
+			return nil, err
+		}
+		if released, err = a.src.DemandCells(ctx, p.Hours); err != nil {
 			return nil, err
 		}
 		rows = make([]store.CoverageCell, len(released))

@@ -15,8 +15,9 @@ const (
 	MaxGapLimit     = 500
 )
 
-// ParamsFromQuery reads hours=, metric= and planned= (true/1); a bad
-// value is an errs.Invalid error saying which.
+// ParamsFromQuery reads hours=, metric=, planned= (true/1) and from=/to=
+// (a date range, YYYY-MM-DD, both or neither); a bad value is an
+// errs.Invalid error saying which.
 func ParamsFromQuery(q url.Values) (Params, error) {
 	var p Params
 	var err error
@@ -29,6 +30,11 @@ func ParamsFromQuery(q url.Values) (Params, error) {
 	if v := q.Get("planned"); v != "" {
 		if p.Planned, err = strconv.ParseBool(v); err != nil {
 			return p, errs.E(errs.Invalid, "planned: want true or false")
+		}
+	}
+	if p.From, p.To = q.Get("from"), q.Get("to"); p.From != "" || p.To != "" {
+		if _, _, err := ParseDateRange(p.From, p.To); err != nil {
+			return p, err
 		}
 	}
 	return p, nil

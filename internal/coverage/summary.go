@@ -133,11 +133,11 @@ func (e *Engine) Summary(ctx context.Context, p Params, level string, v model.Vi
 	var riders map[int32]int64
 	var released map[string]ReleasedArea
 	if a.Params.Released {
-		if released, err = e.release.Areas(ctx, a.Params.Hours, level); err != nil {
+		if released, err = a.src.Areas(ctx, a.Params.Hours, level); err != nil {
 			return nil, err
 		}
 		if ds := a.Areas["district"]; len(ds) == 1 {
-			d, err := e.release.Areas(ctx, a.Params.Hours, "district")
+			d, err := a.src.Areas(ctx, a.Params.Hours, "district")
 			if err != nil {
 				return nil, err
 			}
