@@ -1,11 +1,11 @@
-// View state kept in the URL (?view=&hours=&metric=&grid=&gap=&run=&layers=&lang= plus MapLibre's
+// View state kept in the URL (?view=&hours=&metric=&grid=&gap=&run=&from=&to=&layers=&lang= plus MapLibre's
 // #z/lat/lng), so a link can be shared and reload restores it. Keys with default values are left
 // out. Steps a person takes (another view, a grid, a gap zone, a siting run) are history entries,
 // so the browser's back button steps back through them (main.js restores the state on popstate).
 
 import { METRIC_KEYS } from './config.js';
 
-const DEFAULTS = { view: '', tod: '', days: '', metric: 'rider_hours', grid: '', gap: '', level: 'street', run: '' };
+const DEFAULTS = { view: '', tod: '', days: '', metric: 'rider_hours', grid: '', gap: '', level: 'street', run: '', from: '', to: '' };
 
 /** Clock hours of each named range (fallback; /api/meta enums.hour_ranges replace it: setHourRanges). */
 let NAMED = { breakfast: [7, 8, 9], lunch: [11, 12, 13], dinner: [17, 18, 19], night: [21, 22, 23, 0], peak: [11, 12, 13, 17, 18, 19] };

@@ -215,6 +215,19 @@ async function truthHeatmapChecks(page) {
   const perDay = await page.locator('#per-day').innerText();
   const title = await page.locator('#per-day').getAttribute('title');
   assert(/日均 [\d,.]+ 骑手·小时\/日（\d+ 天数据）/.test(perDay) && title && title.length > 10, `per-day figure "${perDay}" (${title})`);
+  // A date range (both ends) reloads the summary for those days only, says so, and clears again.
+  const period = await page.evaluate(() => window.hexcover.meta && window.hexcover.meta.period);
+  if (period) {
+    const ranged = page.waitForResponse((r) => r.url().includes('/api/summary?') && r.url().includes(`from=${period.from}`) && r.url().includes(`to=${period.from}`), { timeout: 20000 });
+    await page.fill('#range-from', period.from);
+    await page.fill('#range-to', period.from);
+    const body = await (await ranged).json();
+    assert(body.days === 1 && body.released === true, `one-day range: days ${body.days}, released ${body.released}`);
+    await page.locator('#range-note').waitFor({ timeout: 10000 });
+    assert(new URL(page.url()).searchParams.get('from') === period.from, `URL ${page.url()}`);
+    await page.click('#range-clear');
+    await page.waitForFunction(() => !document.querySelector('#range-note') && !new URL(location.href).searchParams.get('from'), null, { timeout: 10000 });
+  }
 }
 
 /** Grid manager with a grid open: its real outline is drawn and fitted, not a box at a fixed zoom. */

@@ -66,6 +66,15 @@ export function createHeatmap(ctx) {
     return null;
   }
 
+  /** The summary's date range (from/to, both or neither), within the data period; the map shows every date. */
+  function rangeControl() {
+    const p = (window.hexcover && window.hexcover.meta && window.hexcover.meta.period) || null;
+    const lim = p ? html` min="${p.from}" max="${p.to}"` : '';
+    return html`<div class="field" id="date-range"><span title="${t('def.range')}">${t('heat.range')}</span>
+      <span class="row"><input type="date" id="range-from" value="${state.from}"${lim} aria-label="${t('heat.range.from')}"/> – <input type="date" id="range-to" value="${state.to}"${lim} aria-label="${t('heat.range.to')}"/>${(state.from || state.to) && html` <button type="button" class="btn" id="range-clear">${t('heat.range.clear')}</button>`}</span>
+      ${state.from && state.to && html`<span class="muted small" id="range-note">${t('heat.range.note')}</span>`}</div>`;
+  }
+
   function render() {
     const metricOpts = METRIC_KEYS.map((m) => html`<option value="${m}" title="${measureDef(m)}" ${m === state.metric && 'selected'}>${t(`metric.${m}`)}</option>`);
     const tods = HOUR_PRESETS.map(
@@ -77,6 +86,7 @@ export function createHeatmap(ctx) {
       <label class="field"><span>${t('heat.metric')}</span><select id="metric">${metricOpts}</select></label>
       <div class="field"><span>${t('heat.hours')}</span><div id="tod" class="segmented" role="group">${tods}</div></div>
       <label class="field"><span>${t('heat.days')}</span><select id="days">${days}</select></label>
+      ${rangeControl()}
       <label class="check"><input type="checkbox" id="coverage-overlay" ${ctx.isGroupVisible('gaps') && 'checked'}/> <span>${t('heat.overlay')}</span></label>
       <div class="row-between"><h3>${t('heat.summary')}</h3><select id="level" aria-label="${t('heat.level')}">${levels}</select></div>
       ${body()}`;
@@ -92,6 +102,14 @@ export function createHeatmap(ctx) {
     } else if (e.target.id === 'level') {
       setState({ level: e.target.value });
       load(true);
+    } else if (e.target.id === 'range-from' || e.target.id === 'range-to') {
+      const from = $('#range-from').value;
+      const to = $('#range-to').value;
+      // Both or neither: a half-filled range waits for its other end.
+      if ((from && to) || (!from && !to)) {
+        setState({ from: from && to && from > to ? to : from, to: from && to && from > to ? from : to }, { push: true });
+        load(true);
+      }
     } else if (e.target.id === 'coverage-overlay') {
       ctx.setGroupVisible('gaps', e.target.checked);
     }
@@ -101,6 +119,11 @@ export function createHeatmap(ctx) {
     if (b) {
       setState({ tod: b.dataset.tod });
       ctx.filtersChanged();
+      return;
+    }
+    if (e.target.id === 'range-clear') {
+      setState({ from: '', to: '' }, { push: true });
+      load(true);
       return;
     }
     const tr = e.target.closest('tr[data-code]');
@@ -118,7 +141,8 @@ export function createHeatmap(ctx) {
   });
 
   async function load(force) {
-    const q = new URLSearchParams({ level: state.level, ...apiFilters() }).toString();
+    const range = state.from && state.to ? { from: state.from, to: state.to } : {};
+    const q = new URLSearchParams({ level: state.level, ...apiFilters(), ...range }).toString();
     if (!force && loadedFor === q) return;
     loadedFor = q;
     summary = null;
