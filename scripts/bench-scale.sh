@@ -79,7 +79,9 @@ import_day() { # n → IS (seconds until served), IRSS (peak KB), IG (database g
 	local before t0 after
 	before=$(sql "select pg_database_size(current_database())")
 	t0=$(now)
-	t /usr/bin/time -f '%M' -o "$OUT/rss" "$BIN" ingest pings "$OUT/d$1/pings.csv" >/dev/null 2>"$OUT/ingest$1.log"
+	t /usr/bin/time -f '%M' -o "$OUT/rss" "$BIN" ingest pings "$OUT/d$1/pings.csv" >"$OUT/ingest$1.out" 2>"$OUT/ingest$1.log"
+	# Where the import's time went: the batch, the hour-set rollups, the release.
+	grep -E 'pings batch|rolled up|published release' "$OUT/ingest$1.out" | sed "s|^|  day $1: |" >>"$OUT/phases" || true
 	serve "$t0"
 	stop
 	IS=$SERVED IRSS=$(tail -1 "$OUT/rss")
@@ -189,6 +191,8 @@ printf '| /api/coverage/hours | %s | |\n' "$(ms "$a3")"
 printf '| /api/gaps / hours=lunch | %s / %s | |\n' "$(ms "$a4")" "$(ms "$a5")"
 printf '| POST /api/siting k=10 hours=lunch | %s | |\n' "$(ms "$a6")"
 echo
+echo "import phases (each import's own report):"
+cat "$OUT/phases" 2>/dev/null || true
 echo "database after 3 days: $(mb "$total"); raw pings $(mb "$raw"); largest: $sizes"
 awk -v g2="$g2" -v g8="$g8" -v raw="$raw" -v total="$total" 'BEGIN {
 	d = (g2 + g8) / 2
