@@ -310,6 +310,8 @@ func writeCellIDs(ctx context.Context, tx pgx.Tx, cells []int64) error {
 	return err
 }
 
+// writeRanges replaces the ranges of the same riders and periods with
+// ranges.
 func writeRanges(ctx context.Context, tx pgx.Tx, ranges []activity.Range, offset time.Duration) error {
 	if len(ranges) == 0 {
 		return nil
@@ -351,32 +353,53 @@ func writeRanges(ctx context.Context, tx pgx.Tx, ranges []activity.Range, offset
 			return err
 		}
 	}
-	// The cells, COPYed straight into rider_cells in primary-key order (one
-	// pass instead of a temporary table and an INSERT … SELECT; the
-	// ascending keys fill the primary key's pages in order).
-	type rc struct {
-		rider  int64
-		period string
-		c      *activity.RangeCell
-	}
-	var cells []rc
+	// The cells, COPYed straight into rider_cells by rider and period (one
+	// pass instead of a temporary table and an INSERT … SELECT; a range's
+	// few cells land on the same pages of the primary key), streamed from
+	// the ranges without a copy of every cell (3 M for the district-day).
+	order := make([]int32, len(ranges))
+	periods := make([]string, len(ranges))
 	for i := range ranges {
-		r := &ranges[i]
-		p := r.Period(offset)
-		for j := range r.Cells {
-			cells = append(cells, rc{r.RiderKey, p, &r.Cells[j]})
-		}
+		order[i], periods[i] = int32(i), ranges[i].Period(offset)
 	}
-	slices.SortFunc(cells, func(a, b rc) int {
-		return cmp.Or(cmp.Compare(a.rider, b.rider), strings.Compare(a.period, b.period), cmp.Compare(a.c.Cell, b.c.Cell))
+	slices.SortFunc(order, func(a, b int32) int {
+		return cmp.Or(cmp.Compare(ranges[a].RiderKey, ranges[b].RiderKey), strings.Compare(periods[a], periods[b]))
 	})
 	_, err = tx.CopyFrom(ctx, pgx.Identifier{"rider_cells"}, []string{"rider", "period", "cell", "share", "seconds", "dwell_seconds", "days"},
-		pgx.CopyFromSlice(len(cells), func(i int) ([]any, error) {
-			c := cells[i]
-			return []any{c.rider, c.period, c.c.Cell, c.c.Share, c.c.Seconds, c.c.DwellSeconds, c.c.Days}, nil
-		}))
+		&rangeCellSource{ranges: ranges, periods: periods, order: order, j: -1})
 	return err
 }
+
+// rangeCellSource streams the cells of ranges, in the given order of
+// ranges, to COPY.
+type rangeCellSource struct {
+	ranges  []activity.Range
+	periods []string
+	order   []int32
+	i, j    int // position in order, cell of that range
+	vals    [7]any
+}
+
+func (r *rangeCellSource) Next() bool {
+	for r.i < len(r.order) {
+		r.j++
+		if r.j < len(r.ranges[r.order[r.i]].Cells) {
+			return true
+		}
+		r.i, r.j = r.i+1, -1
+	}
+	return false
+}
+
+func (r *rangeCellSource) Values() ([]any, error) {
+	k := r.order[r.i]
+	rg := &r.ranges[k]
+	c := &rg.Cells[r.j]
+	r.vals = [7]any{rg.RiderKey, r.periods[k], c.Cell, c.Share, c.Seconds, c.DwellSeconds, c.Days}
+	return r.vals[:], nil
+}
+
+func (r *rangeCellSource) Err() error { return nil }
 
 // ScanPings calls fn with each ping of this import written so far, ordered
 // by rider and time (in the import's transaction); fn must not retain the row.
