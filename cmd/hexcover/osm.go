@@ -45,7 +45,7 @@ func runIngestOSM(ctx context.Context, e *env, args []string) error {
 	if err := requireSchema(ctx, st); err != nil {
 		return err
 	}
-	im := &osm.Importer{Store: st, Log: e.log}
+	im := &osm.Importer{Store: st, Log: e.log, Limits: e.cfg.Ingest}
 	s, err := im.Import(ctx, pos[0], *replace, newProgress(e.stderr))
 	if err != nil {
 		return err
@@ -84,6 +84,9 @@ func printOSMSummary(w io.Writer, s osm.Summary) {
 	if s.Read.MissingNodes > 0 {
 		fmt.Fprintf(w, "  %d way nodes were not in the extract (ways clipped at its edge)\n", s.Read.MissingNodes)
 	}
+	if s.Read.Rejected > 0 {
+		fmt.Fprintf(w, "  %d objects kept without their tags (over the importer's limits), e.g. %s\n", s.Read.Rejected, s.Read.RejectSamples[0])
+	}
 }
 
 // writeDemoRoads writes the demo city's road network (an OSM extract) into
@@ -115,7 +118,7 @@ func loadDemoRoads(ctx context.Context, e *env, st *store.Store, city *demo.City
 	if err != nil {
 		return err
 	}
-	im := &osm.Importer{Store: st, Log: e.log}
+	im := &osm.Importer{Store: st, Log: e.log, Limits: e.cfg.Ingest}
 	s, err := im.Import(ctx, files[0], false, nil)
 	if err != nil {
 		return fmt.Errorf("load demo roads: %w", err)

@@ -85,75 +85,65 @@ func (l *Loader) Import(ctx context.Context, path string, o Options) (Summary, e
 	if o.CRS == "" {
 		o.CRS = geo.WGS84
 	}
-	// Hash first: a re-import of the same file must change nothing, not even
-	// a rejects file, and must not need a write transaction.
-	sha, err := fileSHA256(ctx, path)
-	if err != nil {
-		return sum, err
-	}
-	if !o.Replace {
-		old, err := l.Store.FindDoneBatch(ctx, o.Kind, sha)
-		if err != nil {
-			return sum, err
-		}
-		if old != nil {
-			sum.Skipped, sum.BatchID, sum.RowsOK, sum.RowsRejected = true, old.ID, old.RowsOK, old.RowsRejected
-			sum.Duration = time.Since(start)
-			return sum, nil
-		}
-	}
-	src, err := OpenContext(ctx, path, l.Limits)
-	if err != nil {
-		return sum, err
-	}
-	defer src.Close()
+	// Hash first (BatchRun): a re-import of the same file must change
+	// nothing, not even a rejects file, and must not need a write
+	// transaction.
+	var rw *rejectFile
 	rejPath := rejectsPath(path, o.RejectsDir)
-	rw, err := newRejectFile(rejPath, l.Limits.OrDefault().RejectSamples)
-	if err != nil {
-		return sum, err
-	}
-	defer rw.discardIfEmpty()
-	if o.Progress != nil {
-		o.Progress.Start(filepath.Base(path), src.Size())
-		defer o.Progress.Done()
-	}
-	name := filepath.Base(path)
-	var (
-		b   *store.Batch
-		old *store.Batch
-	)
-	switch o.Kind {
-	case KindPings:
-		b, old, err = l.importPings(ctx, src, name, sha, f, o, rw, &sum)
-	case KindGrids, KindSites, KindAreas:
-		b, old, err = l.importFeatures(ctx, src, name, sha, f, o, rw)
-	default:
-		return sum, fmt.Errorf("unknown kind %q: want pings, grids, sites or areas", o.Kind)
-	}
-	if errors.Is(err, store.ErrAlreadyImported) && old != nil {
+	defer func() {
+		if rw != nil {
+			rw.discardIfEmpty()
+		}
+	}()
+	run := BatchRun{Store: l.Store, Log: l.Log, Kind: o.Kind, Path: path, Replace: o.Replace}
+	out, err := run.Do(ctx, func(ctx context.Context, sha string) (*store.Batch, *store.Batch, error) {
+		src, err := OpenContext(ctx, path, l.Limits)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer src.Close()
+		if rw, err = newRejectFile(rejPath, l.Limits.OrDefault().RejectSamples); err != nil {
+			return nil, nil, err
+		}
+		if o.Progress != nil {
+			o.Progress.Start(filepath.Base(path), src.Size())
+			defer o.Progress.Done()
+		}
+		name := filepath.Base(path)
+		var b, old *store.Batch
+		switch o.Kind {
+		case KindPings:
+			b, old, err = l.importPings(ctx, src, name, sha, f, o, rw, &sum)
+		case KindGrids, KindSites, KindAreas:
+			b, old, err = l.importFeatures(ctx, src, name, sha, f, o, rw)
+		default:
+			return nil, nil, fmt.Errorf("unknown kind %q: want pings, grids, sites or areas", o.Kind)
+		}
+		if b != nil && err != nil {
+			b.RowsRejected = rw.n // recorded as the failed batch's
+		}
+		return b, old, err
+	})
+	if out.Skipped {
+		old := out.Batch
 		sum.Skipped, sum.BatchID, sum.RowsOK, sum.RowsRejected = true, old.ID, old.RowsOK, old.RowsRejected
 		sum.Duration = time.Since(start)
 		return sum, nil
 	}
-	sum.RowsRejected = rw.n
+	if rw != nil {
+		sum.RowsRejected = rw.n
+	}
 	if err != nil {
-		if b != nil {
-			fb := *b
-			fb.RowsRejected = rw.n
-			if rerr := l.Store.RecordFailedBatch(ctx, fb); rerr != nil && l.Log != nil {
-				l.Log.Warn("could not record the failed batch", "file", path, "err", rerr)
-			}
-		}
-		if rw.n > 0 {
+		if rw != nil && rw.n > 0 {
 			_ = rw.close()
 			sum.RejectsFile = rejPath
 		}
-		return sum, fmt.Errorf("%s: %w (nothing was imported)", path, err)
+		return sum, err
 	}
-	if old != nil {
-		sum.Replaced = old.ID
+	if out.Old != nil {
+		sum.Replaced = out.Old.ID
 	}
-	sum.BatchID, sum.RowsOK = b.ID, b.RowsOK
+	sum.BatchID, sum.RowsOK = out.Batch.ID, out.Batch.RowsOK
 	if err := rw.close(); err != nil {
 		return sum, err
 	}

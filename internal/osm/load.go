@@ -5,13 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/hexcover/hexcover/internal/ingest"
 	"github.com/hexcover/hexcover/internal/store"
 )
 
@@ -25,8 +25,9 @@ type Progress interface {
 
 // Importer loads extracts into the store, each as one batch of kind osm.
 type Importer struct {
-	Store *store.Store
-	Log   *slog.Logger // may be nil
+	Store  *store.Store
+	Log    *slog.Logger // may be nil
+	Limits Limits       // the importer's limits (HEXCOVER_INGEST_*); zero fields take the defaults
 }
 
 // Summary is the outcome of one extract's import.
@@ -50,81 +51,65 @@ func (im *Importer) Import(ctx context.Context, path string, replace bool, p Pro
 	if _, _, err := Detect(path); err != nil {
 		return sum, err
 	}
-	sha, size, err := hashFile(path)
-	if err != nil {
-		return sum, err
-	}
-	if !replace {
-		old, err := im.Store.FindDoneBatch(ctx, "osm", sha)
-		if err != nil {
-			return sum, err
-		}
-		if old != nil {
-			sum.Skipped, sum.BatchID = true, old.ID
-			sum.Duration = time.Since(start)
-			return sum, nil
-		}
-	}
 	name := filepath.Base(path)
-	load, old, err := im.Store.BeginOSM(ctx, name, sha, replace)
-	if errors.Is(err, store.ErrAlreadyImported) && old != nil {
-		sum.Skipped, sum.BatchID = true, old.ID
-		sum.Duration = time.Since(start)
-		return sum, nil
-	}
-	if err != nil {
-		return sum, err
-	}
-	if old != nil {
-		sum.Replaced = old.ID
-	}
-	if p != nil {
-		p.Start(name, size)
-		defer p.Done()
-	}
-	var update func(int64, int64)
-	if p != nil {
-		update = p.Update
-	}
-	st, err := Read(ctx, path, storeSink{load}, update)
-	sum.Read = st
-	if err == nil {
+	// The importers' shared bookkeeping: hash first (the same extract again
+	// is a no-op), one transaction, a failed batch recorded on an error.
+	run := ingest.BatchRun{Store: im.Store, Log: im.Log, Kind: "osm", Path: path, Replace: replace}
+	out, err := run.Do(ctx, func(ctx context.Context, sha string) (*store.Batch, *store.Batch, error) {
+		load, old, err := im.Store.BeginOSM(ctx, name, sha, replace)
+		if err != nil {
+			return nil, old, err
+		}
+		var update func(int64, int64)
 		if p != nil {
-			p.Update(size, st.Nodes+st.Ways+st.Relations)
+			fi, err := os.Stat(path)
+			if err != nil {
+				load.Rollback(ctx)
+				return load.Batch(), old, err
+			}
+			p.Start(name, fi.Size())
+			defer p.Done()
+			update = p.Update
 		}
-		if sha2, _, herr := hashFile(path); herr != nil || sha2 != sha {
-			err = errors.New("the file changed while it was being read")
+		st, err := ReadLimited(ctx, path, im.Limits, storeSink{load}, update)
+		sum.Read = st
+		if err == nil {
+			if sha2, herr := fileSHA256(path); herr != nil || sha2 != sha {
+				err = errors.New("the file changed while it was being read")
+			}
 		}
-	}
-	if err != nil {
-		load.Rollback(ctx)
-		fb := *load.Batch()
-		if rerr := im.Store.RecordFailedBatch(ctx, fb); rerr != nil && im.Log != nil {
-			im.Log.Warn("could not record the failed batch", "file", path, "err", rerr)
+		if err != nil {
+			load.Rollback(ctx)
+			return load.Batch(), old, err
 		}
-		return sum, fmt.Errorf("%w (nothing was imported)", err)
-	}
-	c, err := load.Commit(ctx)
-	if err != nil {
-		return sum, fmt.Errorf("%s: %w (nothing was imported)", path, err)
-	}
-	sum.Stored, sum.BatchID = c, load.Batch().ID
+		if sum.Stored, err = load.Commit(ctx); err != nil {
+			return load.Batch(), old, err
+		}
+		return load.Batch(), old, nil
+	})
 	sum.Duration = time.Since(start)
-	return sum, nil
+	if out.Batch != nil {
+		sum.BatchID = out.Batch.ID
+	}
+	sum.Skipped = out.Skipped
+	if out.Old != nil {
+		sum.Replaced = out.Old.ID
+	}
+	return sum, err
 }
 
-func hashFile(path string) (string, int64, error) {
+// fileSHA256 is the hex SHA-256 of the file at path.
+func fileSHA256(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return "", 0, err
+		return "", err
 	}
 	defer f.Close()
 	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", 0, err
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
 	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // storeSink writes what the reader finds into an open import.

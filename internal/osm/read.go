@@ -23,6 +23,8 @@ import (
 	"os"
 	"runtime"
 	"sort"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geo"
@@ -31,6 +33,7 @@ import (
 	"github.com/paulmach/osm/osmpbf"
 	"github.com/paulmach/osm/osmxml"
 
+	"github.com/hexcover/hexcover/internal/ingest"
 	"github.com/hexcover/hexcover/internal/model"
 )
 
@@ -89,7 +92,31 @@ type Stats struct {
 	Edges        int64            `json:"edges"`
 	Sites        int64            `json:"sites"`
 	MissingNodes int64            `json:"missing_nodes"` // way nodes absent from the extract (clipped at its edge)
+	// Rejected counts objects whose tags were over a limit or not text
+	// (their tags are ignored; a node's position still serves its ways);
+	// RejectSamples says why for the first few.
+	Rejected      int64    `json:"rejected"`
+	RejectSamples []string `json:"reject_samples,omitempty"`
 }
+
+// Limits are the importer's limits (HEXCOVER_INGEST_*) as the OSM reader
+// applies them; zero fields take the defaults:
+//   - MaxFileBytes and MaxRatio: decompressed bytes of the file (gzip for
+//     XML, every zlib blob for PBF) and their ratio to the compressed bytes;
+//   - MaxFeatureBytes: bytes of one XML element (a node, way or relation);
+//     a PBF's blocks are at most 32 MiB by the format;
+//   - MaxColumns: tags of one object; MaxIDBytes: bytes of a tag key;
+//     MaxFieldBytes: bytes of a tag value. An object over these, or with
+//     a tag that is not valid UTF-8 or holds a NUL, keeps its position but
+//     loses its tags (Stats.Rejected);
+//   - MaxRejectRate: a larger share of rejected objects fails the file.
+//
+// Passing the first two or MaxFeatureBytes fails the file with an error
+// matching ingest.ErrLimit.
+type Limits = ingest.Limits
+
+// rejectSamples is how many reasons Stats.RejectSamples keeps.
+const rejectSamples = 10
 
 // Format of an extract.
 type Format int
@@ -143,17 +170,30 @@ func Detect(path string) (Format, bool, error) {
 // progress, when not nil, is told how far the second pass is: bytes of the
 // file read and objects seen.
 func Read(ctx context.Context, path string, sink Sink, progress func(bytes, objects int64)) (Stats, error) {
+	return ReadLimited(ctx, path, Limits{}, sink, progress)
+}
+
+// ReadLimited is Read under the importer's limits (see Limits). A PBF is
+// checked whole first (checkPBF), so a file its decoder cannot read fails
+// with a clear error before anything reaches sink.
+func ReadLimited(ctx context.Context, path string, lim Limits, sink Sink, progress func(bytes, objects int64)) (Stats, error) {
 	st := Stats{Features: map[string]int64{}}
-	format, gz, err := Detect(path)
+	lim = lim.OrDefault()
+	format, _, err := Detect(path)
 	if err != nil {
 		return st, err
 	}
-	members, err := multipolygonMembers(ctx, path, format, gz)
+	if format == FormatPBF {
+		if err := checkPBFFile(ctx, path, lim); err != nil {
+			return st, err
+		}
+	}
+	members, err := multipolygonMembers(ctx, path, format, lim)
 	if err != nil {
 		return st, err
 	}
-	r := &reader{ctx: ctx, sink: sink, st: &st, members: members, memberGeom: map[int64]orb.LineString{}}
-	err = scan(ctx, path, format, gz, false, func(o osm.Object, read int64) error {
+	r := &reader{ctx: ctx, sink: sink, st: &st, lim: lim, members: members, memberGeom: map[int64]orb.LineString{}}
+	err = scan(ctx, path, format, lim, false, func(o osm.Object, read int64) error {
 		if err := r.object(o); err != nil {
 			return err
 		}
@@ -168,14 +208,50 @@ func Read(ctx context.Context, path string, sink Sink, progress func(bytes, obje
 	if st.Nodes == 0 {
 		return st, fmt.Errorf("%s holds no OpenStreetMap nodes: is it an OSM extract?", path)
 	}
+	if n := st.Nodes + st.Ways + st.Relations; st.Rejected > 0 && float64(st.Rejected) > lim.MaxRejectRate*float64(n) {
+		return st, fmt.Errorf("%s: %d of %d objects have tags over the importer's limits (more than the %g allowed by HEXCOVER_INGEST_MAX_REJECT_RATE), e.g. %s",
+			path, st.Rejected, n, lim.MaxRejectRate, st.RejectSamples[0])
+	}
 	return st, nil
+}
+
+// checkPBFFile runs checkPBF over the file at path.
+func checkPBFFile(ctx context.Context, path string, lim Limits) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := checkPBF(ctxReader{ctx, bufio.NewReaderSize(f, 1<<20)}, lim.MaxFileBytes, lim.MaxRatio); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if !errors.Is(err, errPBF) {
+			err = fmt.Errorf("%w: %w", ingest.ErrLimit, err)
+		}
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// ctxReader fails once ctx is done, so a long check stops on a signal.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // multipolygonMembers returns the ids of the ways that are members of
 // multipolygon relations drawn on the basemap.
-func multipolygonMembers(ctx context.Context, path string, format Format, gz bool) (map[int64]bool, error) {
+func multipolygonMembers(ctx context.Context, path string, format Format, lim Limits) (map[int64]bool, error) {
 	m := map[int64]bool{}
-	err := scan(ctx, path, format, gz, true, func(o osm.Object, _ int64) error {
+	err := scan(ctx, path, format, lim, true, func(o osm.Object, _ int64) error {
 		rel, ok := o.(*osm.Relation)
 		if !ok || !isMultipolygon(rel.Tags) {
 			return nil
@@ -193,52 +269,37 @@ func multipolygonMembers(ctx context.Context, path string, format Format, gz boo
 	return m, err
 }
 
-// countingReader counts the bytes read from the file.
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
-
-// scan calls fn for every object of the file; relationsOnly skips nodes and
-// ways where the format allows it.
-func scan(ctx context.Context, path string, format Format, gz, relationsOnly bool, fn func(osm.Object, int64) error) (err error) {
-	f, err := os.Open(path)
+// scan calls fn for every object of the file, with the file's bytes read
+// so far; relationsOnly skips nodes and ways where the format allows it.
+// The file is read through ingest's Source: gzip, and the limits on
+// decompressed bytes and ratio; an XML element is at most
+// lim.MaxFeatureBytes.
+func scan(ctx context.Context, path string, format Format, lim Limits, relationsOnly bool, fn func(osm.Object, int64) error) (err error) {
+	src, err := ingest.OpenContext(ctx, path, lim)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	cr := &countingReader{r: bufio.NewReaderSize(f, 1<<20)}
-	var in io.Reader = cr
-	if gz {
-		zr, err := gzip.NewReader(cr)
-		if err != nil {
-			return fmt.Errorf("%s: %v", path, err)
-		}
-		defer zr.Close()
-		in = zr
-	}
+	defer src.Close()
 	var sc osm.Scanner
 	var lines *lineReader
 	switch format {
 	case FormatPBF:
-		ps := osmpbf.New(ctx, in, max(1, runtime.GOMAXPROCS(0)))
+		ps := osmpbf.New(ctx, src, max(1, runtime.GOMAXPROCS(0)))
 		ps.SkipNodes, ps.SkipWays = relationsOnly, relationsOnly
 		sc = ps
 	default:
 		// The XML decoder reads a ByteReader byte by byte, so lines counts
-		// exactly up to where an error is.
-		lines = &lineReader{r: bufio.NewReaderSize(in, 1<<16), line: 1}
+		// exactly up to where an error is, and element the bytes of the
+		// element being read.
+		lines = &lineReader{r: bufio.NewReaderSize(src, 1<<16), line: 1, max: lim.MaxFeatureBytes, path: path}
 		sc = osmxml.New(ctx, lines)
 	}
 	defer sc.Close()
 	for sc.Scan() {
-		if err := fn(sc.Object(), cr.n); err != nil {
+		if lines != nil {
+			lines.element = 0
+		}
+		if err := fn(sc.Object(), src.BytesRead()); err != nil {
 			if lines != nil {
 				return fmt.Errorf("%s line %d: %w", path, lines.line, err)
 			}
@@ -249,6 +310,9 @@ func scan(ctx context.Context, path string, format Format, gz, relationsOnly boo
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return err
 		}
+		if errors.Is(err, ingest.ErrLimit) {
+			return err // names the file and the setting
+		}
 		if lines != nil {
 			return fmt.Errorf("%s line %d: malformed OSM XML: %v", path, lines.line, err)
 		}
@@ -257,13 +321,25 @@ func scan(ctx context.Context, path string, format Format, gz, relationsOnly boo
 	return nil
 }
 
-// lineReader counts the lines read through it.
+// lineReader counts the lines read through it, and the bytes of the element
+// being read (scan resets element after each object): past max it fails.
 type lineReader struct {
-	r    *bufio.Reader
-	line int
+	r       *bufio.Reader
+	line    int
+	element int
+	max     int
+	path    string
+}
+
+func (l *lineReader) tooLong() error {
+	return fmt.Errorf("ingest %s line %d: an element is longer than %d bytes (HEXCOVER_INGEST_MAX_FEATURE): %w",
+		l.path, l.line, l.max, ingest.ErrLimit)
 }
 
 func (l *lineReader) ReadByte() (byte, error) {
+	if l.element++; l.element > l.max {
+		return 0, l.tooLong()
+	}
 	b, err := l.r.ReadByte()
 	if b == '\n' && err == nil {
 		l.line++
@@ -272,7 +348,12 @@ func (l *lineReader) ReadByte() (byte, error) {
 }
 
 func (l *lineReader) Read(p []byte) (int, error) {
+	if l.element > l.max {
+		return 0, l.tooLong()
+	}
+	p = p[:min(len(p), l.max-l.element+1)]
 	n, err := l.r.Read(p)
+	l.element += n
 	l.line += bytes.Count(p[:n], []byte{'\n'})
 	return n, err
 }
@@ -282,15 +363,63 @@ type reader struct {
 	ctx        context.Context
 	sink       Sink
 	st         *Stats
+	lim        Limits
 	nodes      nodeStore
 	members    map[int64]bool
 	memberGeom map[int64]orb.LineString
+}
+
+// checkTags says why an object's tags may not be stored, or "".
+func (r *reader) checkTags(t osm.Tags) string {
+	if len(t) > r.lim.MaxColumns {
+		return fmt.Sprintf("%d tags, more than %d (HEXCOVER_INGEST_MAX_COLUMNS)", len(t), r.lim.MaxColumns)
+	}
+	for _, tg := range t {
+		if why := checkText("tag key", tg.Key, r.lim.MaxIDBytes, "HEXCOVER_INGEST_MAX_ID"); why != "" {
+			return why
+		}
+		if why := checkText("tag "+tg.Key, tg.Value, r.lim.MaxFieldBytes, "HEXCOVER_INGEST_MAX_FIELD"); why != "" {
+			return why
+		}
+	}
+	return ""
+}
+
+// checkText is ingest's rule for a text field: at most max bytes, valid
+// UTF-8, no NUL (PostgreSQL text cannot hold one).
+func checkText(name, s string, max int, setting string) string {
+	switch {
+	case len(s) > max:
+		if len(name) > 64 {
+			name = name[:64] + "…"
+		}
+		return fmt.Sprintf("%s is %d bytes, longer than %d (%s)", strings.ToValidUTF8(name, "?"), len(s), max, setting)
+	case !utf8.ValidString(s):
+		return strings.ToValidUTF8(name, "?") + " is not valid UTF-8"
+	case strings.IndexByte(s, 0) >= 0:
+		return strings.ToValidUTF8(strings.ReplaceAll(name, "\x00", "?"), "?") + " holds a NUL character"
+	}
+	return ""
+}
+
+// tags returns t, or nil (counting a reject) when it is over a limit.
+func (r *reader) tags(typ string, id int64, t osm.Tags) osm.Tags {
+	why := r.checkTags(t)
+	if why == "" {
+		return t
+	}
+	r.st.Rejected++
+	if len(r.st.RejectSamples) < rejectSamples {
+		r.st.RejectSamples = append(r.st.RejectSamples, fmt.Sprintf("%s %d: %s", typ, id, why))
+	}
+	return nil
 }
 
 func (r *reader) object(o osm.Object) error {
 	switch v := o.(type) {
 	case *osm.Node:
 		r.st.Nodes++
+		v.Tags = r.tags("node", int64(v.ID), v.Tags)
 		if v.Lat < -90 || v.Lat > 90 || v.Lon < -180 || v.Lon > 180 {
 			return fmt.Errorf("node %d: position %v,%v is outside WGS-84's range", v.ID, v.Lon, v.Lat)
 		}
@@ -300,9 +429,11 @@ func (r *reader) object(o osm.Object) error {
 		}
 	case *osm.Way:
 		r.st.Ways++
+		v.Tags = r.tags("way", int64(v.ID), v.Tags)
 		return r.way(v)
 	case *osm.Relation:
 		r.st.Relations++
+		v.Tags = r.tags("relation", int64(v.ID), v.Tags)
 		return r.relation(v)
 	}
 	return nil

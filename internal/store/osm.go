@@ -107,23 +107,31 @@ func (l *OSMLoad) Site(ctx context.Context, osmType string, osmID int64, st mode
 	return nil
 }
 
+// The staged features' and the edges' columns, in the order Feature and
+// Edge queue them.
+var (
+	osmStageColumns = []string{"osm_type", "osm_id", "layer", "class", "name", "name_en", "ref", "bridge", "tunnel",
+		"minzoom", "area", "parts", "wkb"}
+	osmEdgeColumns = []string{"batch_id", "way_id", "source", "target", "class", "bicycle", "access", "oneway",
+		"length_m", "x1", "y1", "x2", "y2"}
+)
+
 func (l *OSMLoad) flushFeatures(ctx context.Context) error {
-	if len(l.features) == 0 {
-		return nil
-	}
-	_, err := l.tx.CopyFrom(ctx, pgx.Identifier{"osm_stage"}, []string{"osm_type", "osm_id", "layer", "class", "name",
-		"name_en", "ref", "bridge", "tunnel", "minzoom", "area", "parts", "wkb"}, pgx.CopyFromRows(l.features))
-	l.features = l.features[:0]
-	return err
+	return l.copyQueued(ctx, "osm_stage", osmStageColumns, &l.features)
 }
 
 func (l *OSMLoad) flushEdges(ctx context.Context) error {
-	if len(l.edges) == 0 {
+	return l.copyQueued(ctx, "osm_edges", osmEdgeColumns, &l.edges)
+}
+
+// copyQueued writes the queued rows into table with COPY and empties the
+// queue.
+func (l *OSMLoad) copyQueued(ctx context.Context, table string, columns []string, rows *[][]any) error {
+	if len(*rows) == 0 {
 		return nil
 	}
-	_, err := l.tx.CopyFrom(ctx, pgx.Identifier{"osm_edges"}, []string{"batch_id", "way_id", "source", "target", "class",
-		"bicycle", "access", "oneway", "length_m", "x1", "y1", "x2", "y2"}, pgx.CopyFromRows(l.edges))
-	l.edges = l.edges[:0]
+	_, err := l.tx.CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromRows(*rows))
+	*rows = (*rows)[:0]
 	return err
 }
 
