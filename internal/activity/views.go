@@ -2,6 +2,7 @@ package activity
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -37,8 +38,8 @@ type ViewRoller struct {
 	// With sets, the current cell's rider sets (ordinals): the whole week
 	// and each view's.
 	sets    bool
-	week    *roaring.Bitmap
-	viewSet []*roaring.Bitmap
+	weekIDs []uint32   // the whole week's riders (distinct: one How = -1 row)
+	viewIDs [][]uint32 // each view's riders, distinct (added with the stamps)
 }
 
 // NewViewRoller checks the views (each a sorted list of distinct hours of
@@ -75,12 +76,12 @@ func (r *ViewRoller) Start(sets bool) {
 	r.cell++
 	clear(r.out)
 	r.sets = sets
-	if sets {
-		r.week = roaring.New()
-		r.viewSet = make([]*roaring.Bitmap, len(r.views))
-		for i := range r.viewSet {
-			r.viewSet[i] = roaring.New()
-		}
+	r.weekIDs = r.weekIDs[:0]
+	if r.viewIDs == nil {
+		r.viewIDs = make([][]uint32, len(r.views))
+	}
+	for i := range r.viewIDs {
+		r.viewIDs[i] = r.viewIDs[i][:0]
 	}
 }
 
@@ -91,7 +92,18 @@ func (r *ViewRoller) Sets() (week *roaring.Bitmap, views []*roaring.Bitmap) {
 	if !r.sets {
 		return nil, nil
 	}
-	return r.week, r.viewSet
+	// Sorted first: a roaring array container then only appends.
+	bitmap := func(ids []uint32) *roaring.Bitmap {
+		slices.Sort(ids)
+		b := roaring.New()
+		b.AddMany(ids)
+		return b
+	}
+	views = make([]*roaring.Bitmap, len(r.viewIDs))
+	for i, ids := range r.viewIDs {
+		views[i] = bitmap(ids)
+	}
+	return bitmap(r.weekIDs), views
 }
 
 func (r *ViewRoller) ordinal(k int64) int32 {
@@ -109,7 +121,7 @@ func (r *ViewRoller) ordinal(k int64) int32 {
 func (r *ViewRoller) Add(how int16, pings int64, riderSeconds, dwellSeconds float64, keys []int64) {
 	if how == AllHours && r.sets {
 		for _, k := range keys {
-			r.week.Add(uint32(r.ordinal(k)))
+			r.weekIDs = append(r.weekIDs, uint32(r.ordinal(k)))
 		}
 		return
 	}
@@ -125,11 +137,6 @@ func (r *ViewRoller) Add(how int16, pings int64, riderSeconds, dwellSeconds floa
 	}
 	for _, k := range keys {
 		id := r.ordinal(k)
-		if r.sets {
-			for _, v := range vs {
-				r.viewSet[v].Add(uint32(id))
-			}
-		}
 		for _, v := range vs {
 			seen := r.seen[v]
 			if int(id) >= len(seen) {
@@ -139,6 +146,9 @@ func (r *ViewRoller) Add(how int16, pings int64, riderSeconds, dwellSeconds floa
 			if seen[id] != r.cell {
 				seen[id] = r.cell
 				r.out[v].Riders++
+				if r.sets {
+					r.viewIDs[v] = append(r.viewIDs[v], uint32(id))
+				}
 			}
 		}
 	}
