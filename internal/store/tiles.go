@@ -115,7 +115,7 @@ var featureQueries = map[string]string{
 	"grids": `SELECT ST_AsBinary(CASE WHEN $5::float8 > 0 THEN ST_SimplifyPreserveTopology(geom, $5) ELSE geom END),
 			code, name, community_code, street_code, manager, target
 		FROM grids WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) ORDER BY code LIMIT $6`,
-	"sites": `SELECT ST_AsBinary(geom), ext_id, kind, status, name, capacity, array_to_string(amenities, ',')
+	"sites": `SELECT ST_AsBinary(geom), ext_id, kind, status, name, capacity, array_to_string(amenities, ','), opening_hours
 		FROM sites WHERE geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND $5::float8 IS NOT NULL ORDER BY ext_id LIMIT $6`,
 }
 
@@ -152,11 +152,11 @@ func (s *Store) FeaturesInBound(ctx context.Context, layer string, b orb.Bound, 
 			f.Properties = map[string]any{"code": code, "name": name, "community_code": comm, "street_code": street,
 				"manager": manager, "target": int64(target)}
 		case "sites":
-			var id, kind, status, name, amenities string
+			var id, kind, status, name, amenities, hours string
 			var capacity int32
-			err = rows.Scan(&g, &id, &kind, &status, &name, &capacity, &amenities)
+			err = rows.Scan(&g, &id, &kind, &status, &name, &capacity, &amenities, &hours)
 			f.Properties = map[string]any{"id": id, "kind": kind, "status": status, "name": name,
-				"capacity": int64(capacity), "amenities": amenities}
+				"capacity": int64(capacity), "amenities": amenities, "opening_hours": hours}
 		}
 		if err != nil {
 			return nil, err

@@ -86,5 +86,5 @@ func (s *Service) buildFeatures(ctx context.Context, l Layer, t maptile.Tile, ve
 var propOrder = map[Layer][]string{
 	LayerAreas: {"code", "name", "name_en", "level"},
 	LayerGrids: {"code", "name", "community_code", "street_code", "manager", "target"},
-	LayerSites: {"id", "kind", "status", "name", "capacity", "amenities"},
+	LayerSites: {"id", "kind", "status", "name", "capacity", "amenities", "opening_hours"},
 }

@@ -67,7 +67,7 @@ var layerInfos = map[Layer]layerInfo{
 		name:        "站点 Sites",
 		description: "党群服务中心、骑手驿站、加油站休息点、分支机构与候选点。Service centres, rest stations, fuel-station rest points, branches and candidate sites.",
 		fields: map[string]string{"id": str, "kind": str, "status": str, "name": str, "capacity": num,
-			"amenities": str},
+			"amenities": str, "opening_hours": str},
 		maxZoom: MaxZoom,
 	},
 	LayerBasemap: basemapInfo,

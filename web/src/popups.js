@@ -63,6 +63,7 @@ function siteHtml(p) {
     row('popup.status', tValue('status', p.status)),
     row('popup.capacity', formatNumber(p.capacity)),
     row('popup.amenities', amenities.length ? amenities.join(getSep()) : t('popup.none')),
+    row('popup.hours', p.opening_hours || t('popup.hours.always')),
   ]);
 }
 

@@ -48,6 +48,8 @@ export default {
   'popup.kind': 'Kind',
   'popup.status': 'Status',
   'popup.capacity': 'Capacity',
+  'popup.hours': 'Opening hours',
+  'popup.hours.always': 'Always (no hours recorded)',
   'popup.amenities': 'Amenities',
   'popup.none': 'None',
   'popup.unknown': '—',

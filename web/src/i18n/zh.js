@@ -48,6 +48,8 @@ export default {
   'popup.kind': '类型',
   'popup.status': '状态',
   'popup.capacity': '容量',
+  'popup.hours': '开放时间',
+  'popup.hours.always': '全天（未登记开放时间）',
   'popup.amenities': '设施',
   'popup.none': '无',
   'popup.unknown': '—',
