@@ -223,16 +223,35 @@ func splitList(s string) []string {
 
 func printSiting(w io.Writer, r *siting.Result) {
 	fmt.Fprintf(w, "coverage %.1f → %.1f of %.1f %s (%.1f%% → %.1f%%); upper bound %.1f (%.1f%%), gap %.2f%%; %s over %d candidates, %d cells in %.0f ms\n",
-		r.CoveredBefore, r.CoveredAfter, r.TotalDemand, r.Metric, r.BeforePct, r.AfterPct, r.UpperBound, r.UpperBoundPct, 100*r.Gap,
+		r.CoveredBefore, r.CoveredAfter, r.TotalDemand, r.Unit.En, r.BeforePct, r.AfterPct, r.UpperBound, r.UpperBoundPct, 100*r.Gap,
 		r.Method, r.Candidates, r.DemandCells, r.ElapsedMs)
-	rows := [][]string{{"#", "id", "名称 name", "kind", "街道 street", "lng", "lat", "gain", "cum %"}}
+	for _, rs := range r.RemovedSites {
+		fmt.Fprintf(w, "removed %s %s: −%.1f %s (%.1f%%)\n", rs.ID, rs.Name, rs.Loss, r.Unit.En, rs.LossPct)
+	}
+	for _, k := range r.CandidateKinds {
+		if k.Candidates == 0 {
+			fmt.Fprintf(w, "no candidate sites of kind %s\n", k.Kind)
+		}
+	}
+	rows := [][]string{{"#", "id", "名称 name", "kind", "街道 street", "lng", "lat", "gain " + r.Unit.En, "cum %", "riders", "缺口区 zones"}}
 	for _, p := range r.Picks {
 		id := p.ID
 		if p.Required {
 			id += " (add)"
 		}
+		riders := "-"
+		if p.Riders != nil {
+			riders = fmt.Sprint(*p.Riders)
+		}
+		zones := make([]string, len(p.Zones))
+		for i, z := range p.Zones {
+			zones[i] = fmt.Sprintf("#%d", z.Rank)
+			if z.Closed {
+				zones[i] += " closed"
+			}
+		}
 		rows = append(rows, []string{fmt.Sprint(p.Rank), id, p.Name, p.Kind, areaName(p.Street),
-			fmt.Sprintf("%.5f", p.Lng), fmt.Sprintf("%.5f", p.Lat), fmt.Sprintf("+%.1f", p.Gain), fmt.Sprintf("%.1f", p.CumPct)})
+			fmt.Sprintf("%.5f", p.Lng), fmt.Sprintf("%.5f", p.Lat), fmt.Sprintf("+%.1f", p.Gain), fmt.Sprintf("%.1f", p.CumPct), riders, strings.Join(zones, " ")})
 	}
 	printTable(w, rows)
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"container/heap"
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"sync"
@@ -334,6 +335,30 @@ func (a *Analysis) areaShares(level string, cells []int) []int32 {
 		return cmp.Compare(x, y)
 	})
 	return out
+}
+
+// ZoneRef names a listed gap zone: its rank and id in /api/gaps for the
+// same viewer, hours and metric, and its uncovered demand.
+type ZoneRef struct {
+	Rank   int     `json:"rank"`
+	ID     string  `json:"id"`
+	Demand float64 `json:"demand"`
+	Cells  []int   `json:"-"` // indexes into Analysis.Cells
+}
+
+// ListedZones returns the zones /api/gaps lists for v, in rank order.
+func (a *Analysis) ListedZones(ctx context.Context, e *Engine, v model.Viewer) ([]ZoneRef, error) {
+	list, _, err := a.listed(ctx, e, v)
+	if err != nil {
+		return nil, err
+	}
+	zs := a.gapZones()
+	out := make([]ZoneRef, len(list))
+	for r, z := range list {
+		zn := zs.zones[z]
+		out[r] = ZoneRef{Rank: r + 1, ID: fmt.Sprintf("%x", uint64(zn.id)), Demand: zn.demand, Cells: zn.cells}
+	}
+	return out, nil
 }
 
 // ZoneCounts are the gap zones a viewer sees (those /api/gaps lists)

@@ -104,6 +104,9 @@ func (r Request) Validate() error {
 	if len(r.Add) > MaxAdd || len(r.Remove) > MaxRemove {
 		return badf("at most %d sites to add and %d to remove", MaxAdd, MaxRemove)
 	}
+	if r.Candidates != nil && len(r.Candidates) == 0 && len(r.Add) == 0 && !r.CellCentres {
+		return badf("candidates: no kind given; name at least one site kind, add a site, or leave candidates out for the defaults (%s)", strings.Join(DefaultCandidateKinds, ", "))
+	}
 	for _, k := range r.Candidates {
 		if _, err := model.ParseSiteKind(k); err != nil {
 			return badf("candidates: %v", err)
@@ -136,14 +139,27 @@ func (r Request) Validate() error {
 
 // Result is the outcome of a siting request.
 type Result struct {
-	Version       string       `json:"version"` // data version the result was computed on
-	K             int          `json:"k"`
-	Metric        string       `json:"metric"`
-	Hours         []int16      `json:"hours,omitempty"`
-	DemandCells   int          `json:"demand_cells"`
-	Candidates    int          `json:"candidates"`
-	Removed       []string     `json:"removed,omitempty"`
+	Version     string   `json:"version"` // data version the result was computed on
+	K           int      `json:"k"`
+	Metric      string   `json:"metric"`
+	Hours       []int16  `json:"hours,omitempty"`
+	DemandCells int      `json:"demand_cells"`
+	Candidates  int      `json:"candidates"`
+	Removed     []string `json:"removed,omitempty"`
+	// RemovedSites are the closed sites, each with the demand only it
+	// covered (Loss: uncovered once the removals are made).
+	RemovedSites []RemovedSite `json:"removed_sites,omitempty"`
+	// CandidateKinds counts the candidates of each kind asked for (a kind
+	// with none adds nothing: the reason its gain is 0).
+	CandidateKinds []KindCount `json:"candidate_kinds"`
+	// Unit is the unit of every demand figure (gains, totals, bound): the
+	// metric's unit in /api/meta; per the data loaded, not per day.
+	Unit          model.Label  `json:"unit"`
 	TotalDemand   float64      `json:"total_demand"`
+	CoveredBase   float64      `json:"covered_base"` // covered by today's presence, before removals
+	BasePct       float64      `json:"base_pct"`
+	Loss          float64      `json:"loss"` // covered_base − covered_before: what the removals uncover
+	LossPct       float64      `json:"loss_pct"`
 	CoveredBefore float64      `json:"covered_before"`
 	CoveredAfter  float64      `json:"covered_after"`
 	BeforePct     float64      `json:"before_pct"`
@@ -152,6 +168,7 @@ type Result struct {
 	UpperBound    float64      `json:"upper_bound"`
 	UpperBoundPct float64      `json:"upper_bound_pct"`
 	Gap           float64      `json:"gap"` // (bound − after) / bound
+	MaxK          int          `json:"max_k"`
 	Method        string       `json:"method"`
 	Picks         []PickResult `json:"picks"`
 	ElapsedMs     float64      `json:"elapsed_ms"`
@@ -174,6 +191,46 @@ type PickResult struct {
 	GainPct  float64           `json:"gain_pct"` // of total demand
 	CumPct   float64           `json:"cumulative_pct"`
 	Street   *coverage.AreaRef `json:"street,omitempty"`
+	// Zones are the gap zones of /api/gaps (same viewer, hours, metric)
+	// this pick newly covers demand in, those it closes first.
+	Zones []PickZone `json:"zones"`
+	// RiderHours are the rider-hours of the cells this pick newly covers
+	// (released ones outside the admin role); Riders their distinct riders,
+	// for admins only (the release has no distinct riders of a cell set).
+	RiderHours float64 `json:"rider_hours"`
+	Riders     *int64  `json:"riders,omitempty"`
+}
+
+// PickZone is a gap zone a pick reaches.
+type PickZone struct {
+	Rank int    `json:"rank"`
+	ID   string `json:"id"`
+	// Gain is the zone's demand this pick newly covers; CoveredPct the
+	// share of the zone's demand covered once it is built (with the picks
+	// before it); Closed: all of it.
+	Gain       float64 `json:"gain"`
+	CoveredPct float64 `json:"covered_pct"`
+	Closed     bool    `json:"closed"`
+}
+
+// RemovedSite is an existing site the request closes.
+type RemovedSite struct {
+	ID      string  `json:"id"`
+	Name    string  `json:"name"`
+	Kind    string  `json:"kind"`
+	Lng     float64 `json:"lng"`
+	Lat     float64 `json:"lat"`
+	RadiusM float64 `json:"radius_m"`
+	// Loss is the demand this site covered that no site kept covers (cells
+	// two removed sites shared count for both); LossPct of total demand.
+	Loss    float64 `json:"loss"`
+	LossPct float64 `json:"loss_pct"`
+}
+
+// KindCount is how many candidate sites a kind offers.
+type KindCount struct {
+	Kind       string `json:"kind"`
+	Candidates int    `json:"candidates"`
 }
 
 // Service runs siting requests against the current data and keeps
@@ -201,10 +258,12 @@ type candidate struct {
 
 // built is a request turned into a Problem over an analysis.
 type built struct {
-	a     *coverage.Analysis
-	p     Problem
-	cands []candidate
-	rem   []string
+	a       *coverage.Analysis
+	p       Problem
+	cands   []candidate
+	rem     []string
+	removed []RemovedSite
+	kinds   []KindCount
 }
 
 // params sets Released for callers outside the admin role (the server's
@@ -254,6 +313,19 @@ func (s *Service) build(ctx context.Context, req Request) (*built, error) {
 		}
 	}
 	covered := a.CoveredBy(keep, set.Radius)
+	for _, id := range b.rem {
+		st := byExt[id]
+		rs := RemovedSite{ID: st.ExtID, Name: st.Name, Kind: st.Kind, Lng: st.Point[0], Lat: st.Point[1], RadiusM: set.Radius(st.Kind)}
+		seen := map[int]bool{}
+		a.Within(st.Point, st.ID, rs.RadiusM, func(i int) {
+			if !covered[i] && !seen[i] {
+				seen[i] = true
+				rs.Loss += a.Cells[i].Demand
+			}
+		})
+		rs.LossPct = coverage.CoverPct(rs.Loss, a.TotalDemand)
+		b.removed = append(b.removed, rs)
+	}
 
 	p := Problem{K: req.K, Covered: covered, Demand: make([]float64, len(a.Cells))}
 	for i, c := range a.Cells {
@@ -302,9 +374,10 @@ func (s *Service) build(ctx context.Context, req Request) (*built, error) {
 		p.Required = append(p.Required, addCand(c))
 	}
 	kinds := req.Candidates
-	if len(kinds) == 0 {
+	if kinds == nil {
 		kinds = DefaultCandidateKinds
 	}
+	perKind := map[string]int{}
 	for _, st := range a.Sites {
 		if used[st.ExtID] || presence[st.ExtID] || !slices.Contains(kinds, st.Kind) {
 			continue
@@ -312,7 +385,21 @@ func (s *Service) build(ctx context.Context, req Request) (*built, error) {
 		if st.Status != "candidate" && st.Status != "planned" {
 			continue
 		}
+		perKind[st.Kind]++
 		addCand(fromSite(st))
+	}
+	b.kinds = []KindCount{}
+	for _, k := range kinds {
+		if !slices.ContainsFunc(b.kinds, func(c KindCount) bool { return c.Kind == k }) {
+			b.kinds = append(b.kinds, KindCount{Kind: k, Candidates: perKind[k]})
+		}
+	}
+	if len(p.Candidates) == 0 && !req.CellCentres {
+		names := make([]string, len(b.kinds))
+		for i, k := range b.kinds {
+			names[i] = kindName(k.Kind)
+		}
+		return nil, badf("no candidate sites of the kinds asked (%s): none is a candidate or planned site; choose other kinds, add a site, or use cell centres", strings.Join(names, ", "))
 	}
 	if req.CellCentres {
 		for i, c := range a.Cells {
@@ -346,7 +433,10 @@ func (s *Service) Run(ctx context.Context, req Request) (*Result, error) {
 	solveMs := float64(time.Since(t0).Microseconds()) / 1000
 	tot := sol.TotalDemand
 	res := &Result{Version: b.a.Version, K: req.K, Metric: string(b.a.Params.Metric), Hours: b.a.Params.Hours,
-		DemandCells: len(b.p.Demand), Candidates: len(b.p.Candidates), Removed: b.rem,
+		DemandCells: len(b.p.Demand), Candidates: len(b.p.Candidates), Removed: b.rem, RemovedSites: b.removed,
+		CandidateKinds: b.kinds, Unit: model.MetricInfos[b.a.Params.Metric].Unit, MaxK: MaxK,
+		CoveredBase: b.a.CoveredDemand, BasePct: coverage.CoverPct(b.a.CoveredDemand, tot),
+		Loss: max(0, b.a.CoveredDemand-sol.CoveredBefore), LossPct: coverage.CoverPct(max(0, b.a.CoveredDemand-sol.CoveredBefore), tot),
 		TotalDemand: sol.TotalDemand, CoveredBefore: sol.CoveredBefore, CoveredAfter: sol.CoveredAfter,
 		BeforePct: coverage.CoverPct(sol.CoveredBefore, tot), AfterPct: coverage.CoverPct(sol.CoveredAfter, tot),
 		Gain: sol.CoveredAfter - sol.CoveredBefore, UpperBound: sol.UpperBound, UpperBoundPct: coverage.CoverPct(sol.UpperBound, tot),
@@ -364,6 +454,9 @@ func (s *Service) Run(ctx context.Context, req Request) (*Result, error) {
 		res.Picks = append(res.Picks, pr)
 		pts[n] = c.point
 	}
+	if err := s.explain(ctx, b, &sol, res); err != nil {
+		return nil, err
+	}
 	streets, err := s.Coverage.Store().AreasAt(ctx, "street", pts)
 	if err != nil {
 		return nil, err
@@ -375,6 +468,87 @@ func (s *Service) Run(ctx context.Context, req Request) (*Result, error) {
 	}
 	res.ElapsedMs = float64(time.Since(start).Microseconds()) / 1000
 	return res, nil
+}
+
+// kindName is a site kind as "骑手驿站 (rest_station)".
+func kindName(k string) string {
+	if l, ok := model.SiteKindLabels[model.SiteKind(k)]; ok {
+		return l.Zh + " (" + k + ")"
+	}
+	return k
+}
+
+// explain fills in what each pick reaches: the cells it newly covers, their
+// rider-hours and (admins) distinct riders, and the gap zones of /api/gaps
+// it covers demand in or closes.
+func (s *Service) explain(ctx context.Context, b *built, sol *Solution, res *Result) error {
+	a := b.a
+	v := httpkit.ViewerFrom(ctx)
+	zones, err := a.ListedZones(ctx, s.Coverage, v)
+	if err != nil {
+		return err
+	}
+	zoneOf := make([]int32, len(a.Cells))
+	for i := range zoneOf {
+		zoneOf[i] = -1
+	}
+	for z, zn := range zones {
+		for _, i := range zn.Cells {
+			zoneOf[i] = int32(z)
+		}
+	}
+	cov := make([]bool, len(a.Cells))
+	if b.p.Covered != nil {
+		copy(cov, b.p.Covered)
+	}
+	zoneCovered := make([]float64, len(zones))
+	var cells []int64
+	var groups []int32
+	for n, pk := range sol.Picks {
+		pr := &res.Picks[n]
+		gain := map[int32]float64{}
+		for _, i := range b.p.Candidates[pk.Candidate].Cells {
+			if cov[i] {
+				continue
+			}
+			cov[i] = true
+			c := a.Cells[i]
+			pr.RiderHours += c.RiderHours
+			cells = append(cells, int64(c.Cell))
+			groups = append(groups, int32(n))
+			if z := zoneOf[i]; z >= 0 {
+				gain[z] += c.Demand
+				zoneCovered[z] += c.Demand
+			}
+		}
+		pr.Zones = []PickZone{}
+		for z, g := range gain {
+			zn := zones[z]
+			closed := !slices.ContainsFunc(zn.Cells, func(i int) bool { return !cov[i] })
+			pr.Zones = append(pr.Zones, PickZone{Rank: zn.Rank, ID: zn.ID, Gain: g, CoveredPct: coverage.CoverPct(zoneCovered[z], zn.Demand), Closed: closed})
+		}
+		slices.SortFunc(pr.Zones, func(x, y PickZone) int {
+			if x.Closed != y.Closed {
+				if x.Closed {
+					return -1
+				}
+				return 1
+			}
+			return x.Rank - y.Rank
+		})
+	}
+	if !v.Admin() {
+		return nil
+	}
+	riders, err := s.Coverage.Store().DistinctRiders(ctx, a.Settings.DemandRes, a.Params.Hours, cells, groups)
+	if err != nil {
+		return err
+	}
+	for n := range res.Picks {
+		r := riders[int32(n)]
+		res.Picks[n].Riders = &r
+	}
+	return nil
 }
 
 // CoverageFigures are covered and total demand.

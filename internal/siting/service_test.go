@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -20,6 +21,7 @@ import (
 	"github.com/hexcover/hexcover/internal/config"
 	"github.com/hexcover/hexcover/internal/coverage"
 	"github.com/hexcover/hexcover/internal/demo/demotest"
+	"github.com/hexcover/hexcover/internal/httpkit"
 	"github.com/hexcover/hexcover/internal/model"
 	"github.com/hexcover/hexcover/internal/server"
 	"github.com/hexcover/hexcover/internal/store"
@@ -213,8 +215,104 @@ func TestService(t *testing.T) {
 		if r.CoveredBefore >= first.CoveredBefore {
 			t.Errorf("removing %s left coverage at %.2f (was %.2f)", removeID, r.CoveredBefore, first.CoveredBefore)
 		}
+		// The removed site comes back with its loss.
+		if len(r.RemovedSites) != 1 || r.RemovedSites[0].ID != removeID || r.RemovedSites[0].Lng == 0 {
+			t.Fatalf("removed sites %+v", r.RemovedSites)
+		}
+		if rs := r.RemovedSites[0]; math.Abs(rs.Loss-(first.CoveredBefore-r.CoveredBefore)) > 1e-6*first.TotalDemand ||
+			math.Abs(r.Loss-rs.Loss) > 1e-6*first.TotalDemand || math.Abs(r.CoveredBase-first.CoveredBefore) > 1e-6*first.TotalDemand {
+			t.Errorf("loss %.3f (site %.3f); base %.3f before %.3f; without removals before %.3f", r.Loss, rs.Loss, r.CoveredBase, r.CoveredBefore, first.CoveredBefore)
+		}
 		if r.Candidates <= first.Candidates {
 			t.Errorf("cell centres added no candidates: %d vs %d", r.Candidates, first.Candidates)
+		}
+	})
+
+	t.Run("picks name the zones they reach and the riders", func(t *testing.T) {
+		actx := httpkit.WithViewer(ctx, model.Viewer{Name: "a", Role: model.RoleAdmin})
+		r, err := svc.Run(actx, Request{K: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := eng.Gaps(ctx, coverage.Params{}, model.Viewer{Role: model.RoleAdmin}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byRank := map[int]coverage.GapZone{}
+		for _, z := range g.Zones {
+			byRank[z.Rank] = z
+		}
+		if r.Unit.Zh != "骑手·小时" || r.MaxK != MaxK || len(r.CandidateKinds) != len(DefaultCandidateKinds) {
+			t.Errorf("unit %v max_k %d kinds %v", r.Unit, r.MaxK, r.CandidateKinds)
+		}
+		reached, zoneGain := 0, map[int]float64{}
+		for _, p := range r.Picks {
+			// Rider-hours is the measure: the gain is the rider-hours it reaches.
+			if math.Abs(p.RiderHours-p.Gain) > 1e-6*max(1, p.Gain) {
+				t.Errorf("pick %d: gain %.3f, rider-hours reached %.3f", p.Rank, p.Gain, p.RiderHours)
+			}
+			if p.Riders == nil || (*p.Riders == 0) != (p.Gain == 0) {
+				t.Errorf("pick %d: riders %v with gain %.3f", p.Rank, p.Riders, p.Gain)
+			}
+			for _, z := range p.Zones {
+				gz, ok := byRank[z.Rank]
+				if !ok || gz.ID != z.ID {
+					t.Errorf("pick %d names zone #%d %s; /api/gaps has %s", p.Rank, z.Rank, z.ID, gz.ID)
+					continue
+				}
+				reached++
+				zoneGain[z.Rank] += z.Gain
+				if z.Closed != (math.Abs(zoneGain[z.Rank]-gz.Demand) <= 1e-6*gz.Demand) || z.Closed != (z.CoveredPct > 99.9999) {
+					t.Errorf("pick %d zone #%d: closed %v, covered %.1f%%, %.3f of %.3f", p.Rank, z.Rank, z.Closed, z.CoveredPct, zoneGain[z.Rank], gz.Demand)
+				}
+			}
+		}
+		if reached == 0 {
+			t.Error("no pick reaches a gap zone")
+		}
+		// Outside the admin role: released (here: exact above k) rider-hours, no riders.
+		code, body, _ := api.do("POST", "/api/siting", `{"k": 2}`)
+		var pr Result
+		if code != 200 || json.Unmarshal(body, &pr) != nil {
+			t.Fatalf("planner siting = %d %s", code, body)
+		}
+		for _, p := range pr.Picks {
+			if p.Riders != nil {
+				t.Errorf("planner pick %d carries riders %d", p.Rank, *p.Riders)
+			}
+		}
+	})
+
+	t.Run("no candidates is said, not defaulted", func(t *testing.T) {
+		a, err := eng.Analyze(ctx, coverage.Params{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		none := ""
+		for k := range model.SiteKindLabels {
+			if !slices.ContainsFunc(a.Sites, func(s coverage.Site) bool {
+				return s.Kind == string(k) && (s.Status == "candidate" || s.Status == "planned")
+			}) {
+				none = string(k)
+				break
+			}
+		}
+		for body, want := range map[string]string{
+			`{"k": 2, "candidates": []}`:               "no kind given",
+			`{"k": 2, "candidates": ["` + none + `"]}`: "no candidate sites of the kinds asked (" + model.SiteKindLabels[model.SiteKind(none)].Zh,
+		} {
+			code, resp, _ := api.do("POST", "/api/siting", body)
+			if code != 400 || !strings.Contains(string(resp), want) {
+				t.Errorf("POST %s = %d %s, want 400 saying %q", body, code, resp, want)
+			}
+		}
+		// A kind without candidates beside one with: counted, so the page can say why.
+		r, err := svc.Run(ctx, Request{K: 2, Candidates: []string{none, "candidate"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.CandidateKinds) != 2 || r.CandidateKinds[0] != (KindCount{none, 0}) || r.CandidateKinds[1].Candidates == 0 {
+			t.Errorf("candidate kinds %v", r.CandidateKinds)
 		}
 	})
 
