@@ -89,7 +89,8 @@ function gapHtml(p, zone) {
     rows.push(row('popup.zone', t('gaps.rank', { rank: zone.rank })));
     if (zone.street) rows.push(row('popup.street', zone.street));
     if (zone.community) rows.push(row('popup.community', zone.community));
-  } else rows.push(row('popup.zone', t('gaps.unranked')));
+  } else if (p.zone_rank > 0) rows.push(row('popup.zone', t('gaps.rank', { rank: p.zone_rank }))); // ranked by the same rule, beyond the listed ones
+  else rows.push(row('popup.zone', t('gaps.unranked')));
   return table(t('popup.gap'), rows);
 }
 

@@ -251,6 +251,33 @@ async function truthGridChecks(page, code) {
   assert(got.inView, `grid ${code} not fitted in view (zoom ${got.zoom.toFixed(1)})`);
 }
 
+// ---------- gaps (issue 13: siting that explains itself) ----------
+
+/** Planner in siting: a run that closes a site shows it as removed with its loss, and each pick names its gap zones. */
+async function gapsSitingChecks(page) {
+  const site = await page.evaluate(async () => {
+    const g = await fetch('/api/gaps?limit=1').then((r) => r.json());
+    const f = g.features && g.features[0];
+    return f && f.properties.nearest_site;
+  });
+  assert(site && site.ext_id, 'no existing site near the top gap zone');
+  const run = JSON.stringify({ k: 2, c: ['fuel_station', 'candidate'], r: [[site.ext_id, site.name, site.lng, site.lat]] });
+  const respP = page.waitForResponse((r) => r.url().endsWith('/api/siting'), { timeout: 30000 });
+  await page.goto(`${BASE_URL}/?view=siting&run=${encodeURIComponent(run)}`, { waitUntil: 'domcontentloaded' });
+  await waitReady(page);
+  const body = await (await respP).json();
+  await page.locator('#removed-loss').waitFor({ timeout: 15000 });
+  const rs = body.removed_sites && body.removed_sites[0];
+  assert(rs && rs.id === site.ext_id && Number.isFinite(rs.loss), `removed_sites ${JSON.stringify(body.removed_sites)}`);
+  const lossText = await page.locator('#removed-loss').innerText();
+  assert(lossText.includes('失去覆盖') && lossText.includes('骑手·小时'), `removed line: ${lossText}`);
+  const title = await page.locator(`.pick-marker.removed[data-removed="${site.ext_id}"]`).getAttribute('title', { timeout: 5000 });
+  assert(title && title.includes('失去覆盖'), `removed marker title: ${title}`);
+  const picks = await page.locator('#pick-list').innerText();
+  if ((body.picks || []).some((p) => (p.zones || []).length)) assert(picks.includes('缺口区'), `picks name no gap zone: ${picks}`);
+  assert(!/\d\.\d{3,}/.test(picks), `unrounded figures: ${picks}`);
+}
+
 async function shot(page, name) {
   const path = join(SHOT_DIR, name);
   await page.screenshot({ path });
@@ -524,11 +551,15 @@ async function main() {
     assert(/骑手·小时|人/.test(await page.locator('#pick-list').innerText()), 'gains have no unit');
   });
 
+  await test('siting (gaps): a removed site is drawn as removed with its loss; picks name their gap zones', async () => {
+    await gapsSitingChecks(page);
+  });
+
   await test('siting: k above the limit and no candidate kind are stated, not silently changed', async () => {
-    await page.fill('#siting-k', '80');
+    await page.fill('#siting-k', '250');
     await page.locator('#siting-k').dispatchEvent('change');
     const msg = await page.locator('#k-limit').innerText({ timeout: 5000 });
-    assert(msg.includes('50'), `k limit: ${msg}`);
+    assert(msg.includes('200') && msg.includes('250'), `k limit: ${msg}`);
     const kinds = await page.locator('[data-kind]').evaluateAll((els) => els.filter((e) => e.checked).map((e) => e.dataset.kind));
     for (const k of kinds) await page.uncheck(`[data-kind="${k}"]`);
     let posted = false;

@@ -13,9 +13,10 @@ import { row, table } from '../popups.js';
 import { apiFilters, setState, state } from '../state.js';
 import { $, areaName, listSep, circle, csvText, download, errBox, errText, fmt1, geometryBbox, loading, pct, round } from './common.js';
 
-/** Limits of the siting request (the server refuses more; the page says so instead of clamping silently). */
+/** Limits of the siting request, the server's (POST /api/siting answers 400 outside them; max_k in its result).
+ * The page states them and refuses to run outside them; it never changes k behind the user's back. */
 export const K_MIN = 1;
-export const K_MAX = 50;
+export const K_MAX = 200;
 const DEFAULT_KINDS = ['fuel_station', 'candidate'];
 
 /** Tile zone value (the zone's lowest cell as a number) of an /api/gaps zone id (hex). */
@@ -84,17 +85,23 @@ export function createSiting(ctx) {
       row('measure.dwell', fmt1(p.dwell_hours)),
       row('popup.area_km2', fmt1(p.area_km2)),
       row('popup.cells', formatNumber(p.cells)),
+      ...(p.radius_m ? [row('gaps.zone.station', t('gaps.zone.station.value', { span: formatNumber(p.span_m), radius: formatNumber(p.radius_m) }))] : []),
       row('popup.nearest', p.nearest_site ? `${p.nearest_site.name} (${formatNumber(p.nearest_site.distance_m)} m)` : t('popup.unknown')),
       row('popup.candidates_in', formatNumber((p.candidates || []).length)),
     ]);
   }
 
-  /** The pick's gain with its unit; the zones it closes and riders it reaches when the server says. */
-  function pickLine(p, unit) {
+  /** The pick's gain with its unit, the gap zones it covers (closed ones marked) and the riders or rider-hours it reaches. */
+  function pickLine(p, unit, metric) {
     let line = t('siting.gain', { gain: fmt1(p.gain), unit, pct: pct(p.gain_pct), cum: pct(p.cumulative_pct) });
-    const zones = Array.isArray(p.zones) ? p.zones.map((z) => (typeof z === 'object' ? z.rank : z)).filter((r) => r !== undefined && r !== null) : [];
+    const zones = Array.isArray(p.zones)
+      ? p.zones
+          .filter((z) => z && z.rank !== undefined && z.rank !== null)
+          .map((z) => (z.closed ? t('siting.zone.closed', { rank: z.rank }) : t('siting.zone.part', { rank: z.rank, pct: pct(z.covered_pct) })))
+      : [];
     if (zones.length) line += ` · ${t('siting.closes', { zones: zones.join(listSep()) })}`;
     if (Number.isFinite(p.riders)) line += ` · ${t('siting.reaches', { riders: formatNumber(p.riders) })}`;
+    else if (metric === 'riders' && Number.isFinite(p.rider_hours)) line += ` · ${t('siting.reaches.rh', { rh: fmt1(p.rider_hours), unit: t(MEASURE_UNITS.rider_hours) })}`;
     return p.gain > 0 ? line : `${line} — ${t('siting.zerogain')}`;
   }
 
@@ -106,23 +113,33 @@ export function createSiting(ctx) {
     const unit = unitOf(result.metric);
     const picks = (result.picks || []).map(
       (p) =>
-        html`<li><button type="button" class="list-item${!(p.gain > 0) && ' zero'}" data-pick="${p.rank}"><span class="rank pick">${p.rank}</span><span class="grow"><b>${p.name || tValue('kind', p.kind)}</b> · ${tValue('kind', p.kind)}<br/><span class="muted small">${pickLine(p, unit)}</span></span></button></li>`,
+        html`<li><button type="button" class="list-item${!(p.gain > 0) && ' zero'}" data-pick="${p.rank}"><span class="rank pick">${p.rank}</span><span class="grow"><b>${p.name || tValue('kind', p.kind)}</b> · ${tValue('kind', p.kind)}<br/><span class="muted small">${pickLine(p, unit, result.metric)}</span></span></button></li>`,
     );
+    const removedSites = result.removed_sites || [];
     const removedLine =
       result.removed && result.removed.length
-        ? html`<p class="msg" id="removed-loss">${t('siting.removed', {
+        ? html`<div class="msg" id="removed-loss"><p>${t('siting.removed', {
             n: formatNumber(result.removed.length),
-            base: gaps ? pct(gaps.coverage_pct) : t('popup.unknown'),
+            base: pct(result.base_pct ?? (gaps && gaps.coverage_pct)),
             before: pct(result.before_pct),
-            loss: gaps ? fmt1(Math.max(0, gaps.coverage_pct - result.before_pct)) : t('popup.unknown'),
-          })}</p>`
+            loss: fmt1(result.loss_pct ?? Math.max(0, (gaps ? gaps.coverage_pct : result.before_pct) - result.before_pct)),
+          })}</p>${
+            removedSites.length > 0 &&
+            html`<ul class="edits">${removedSites.map(
+              (r) => html`<li class="removed" data-removed-site="${r.id}">－ <s>${r.name || r.id}</s> ${t('siting.removed.loss', { loss: fmt1(r.loss), unit, pct: pct(r.loss_pct) })}</li>`,
+            )}</ul>`
+          }</div>`
         : '';
+    // Kinds asked for that offer no candidate: the reason they add nothing.
+    const noneKinds = (result.candidate_kinds || []).filter((c) => c.candidates === 0).map((c) => tValue('kind', c.kind));
+    const kindsLine = noneKinds.length > 0 && html`<p class="msg" id="kinds-none">${t('siting.kind.none', { kinds: noneKinds.join(listSep()) })}</p>`;
+    const fewLine = (result.picks || []).length > 0 && result.picks.length < result.k && html`<p class="msg" id="few-picks">${t('siting.few', { n: formatNumber(result.picks.length), k: formatNumber(result.k) })}</p>`;
     const save = canSaveScenarios()
       ? html`<div class="row"><input id="scenario-name" type="text" placeholder="${t('scenario.name')}" aria-label="${t('scenario.name')}"/><button type="button" class="btn" id="save-scenario">${t('scenario.save')}</button></div>`
       : '';
     return html`<div id="siting-result" class="result">
       <p class="kpi"><span title="${t('def.coverage')}">${t('siting.before')}</span> <b id="coverage-before">${pct(result.before_pct)}</b> → <span>${t('siting.after')}</span> <b id="coverage-after">${pct(result.after_pct)}</b></p>
-      ${removedLine}
+      ${removedLine}${kindsLine}${fewLine}
       <p class="muted small" title="${t('def.bound')}">${t('siting.bound', { gain: fmt1(result.gain), unit, bound: pct(result.upper_bound_pct) })}</p>
       ${(result.picks || []).length === 0 && html`<p class="msg" id="no-picks">${t('siting.nopicks')}</p>`}
       <ol class="list" id="pick-list">${picks}</ol>
@@ -161,7 +178,7 @@ export function createSiting(ctx) {
         ? html`<div class="row"><select id="scenario-list" aria-label="${t('scenario.list')}">${scenarios.map((s) => html`<option value="${s.id}">${s.name}</option>`)}</select><button type="button" class="btn" id="open-scenario">${t('scenario.open')}</button></div>`
         : html`<p class="muted small">${t('scenario.none')}</p>`;
     return html`<h3>${t('siting.title')}</h3>
-      <label class="field inline"><span>${t('siting.k', { min: K_MIN, max: K_MAX })}</span><input id="siting-k" type="number" min="${K_MIN}" max="${K_MAX}" value="${k}"/></label>
+      <label class="field inline"><span>${t('siting.k', { min: K_MIN, max: K_MAX })}</span><input id="siting-k" type="number" min="${K_MIN}" max="${K_MAX}" step="1" value="${Number.isFinite(k) ? k : ''}"/></label>
       ${kMsg && html`<p class="msg" id="k-limit" role="status">${kMsg}</p>`}
       <div class="field"><span>${t('siting.kinds')}</span><div class="checks">${kindBoxes}</div></div>
       <label class="check"><input type="checkbox" id="edit-mode" ${editing && 'checked'}/> <span>${t('siting.edit')}</span></label>
@@ -234,7 +251,8 @@ export function createSiting(ctx) {
       return false;
     }
     if (!r || typeof r !== 'object') return false;
-    k = Math.min(K_MAX, Math.max(K_MIN, Number(r.k) || k));
+    k = Number.isInteger(Number(r.k)) ? Number(r.k) : k;
+    kMsg = k >= K_MIN && k <= K_MAX ? null : t('siting.k.limit', { value: r.k, min: K_MIN, max: K_MAX });
     kinds = new Set(Array.isArray(r.c) ? r.c.map(String) : DEFAULT_KINDS);
     added.length = 0;
     for (const a of Array.isArray(r.a) ? r.a : []) {
@@ -264,7 +282,7 @@ export function createSiting(ctx) {
     el.className = 'pick-marker removed';
     el.textContent = '×';
     el.dataset.removed = id;
-    el.title = t('siting.removed.marker', { name: r.name || id });
+    el.title = t('siting.removed.marker', { name: r.name || id }) + (Number.isFinite(r.loss) ? ` ${t('siting.removed.loss', { loss: fmt1(r.loss), unit: unitOf(result && result.metric), pct: pct(r.loss_pct) })}` : '');
     markers.push(new Marker({ element: el }).setLngLat(toMap([r.lng, r.lat])).addTo(map));
   }
 
@@ -289,7 +307,9 @@ export function createSiting(ctx) {
       if (result && (result.picks || []).some((p) => Math.abs(p.lng - a.lng) < 1e-7 && Math.abs(p.lat - a.lat) < 1e-7)) continue;
       addedMarker(a);
     }
-    for (const [id, r] of removed) removedMarker(id, r);
+    const fromResult = new Map(((result && result.removed_sites) || []).map((r) => [r.id, r]));
+    for (const [id, r] of fromResult) removedMarker(id, r);
+    for (const [id, r] of removed) if (!fromResult.has(id)) removedMarker(id, r);
     ctx.setRadius(radius);
   }
 
@@ -304,6 +324,8 @@ export function createSiting(ctx) {
         row('siting.col.gainpct', pct(p.gain_pct)),
         row('siting.col.cum', pct(p.cumulative_pct)),
         row('popup.radius', `${formatNumber(p.radius_m)} m`),
+        ...((p.zones || []).length ? [row('siting.col.zones', p.zones.map((z) => (z.closed ? t('siting.zone.closed', { rank: z.rank }) : t('siting.zone.part', { rank: z.rank, pct: pct(z.covered_pct) }))).join(listSep()))] : []),
+        ...(Number.isFinite(p.riders) ? [row('siting.col.riders', formatNumber(p.riders))] : []),
         ...(p.gain > 0 ? [] : [row('siting.col.why', t('siting.zerogain'))]),
       ]),
     );
@@ -311,6 +333,11 @@ export function createSiting(ctx) {
 
   async function run({ push = true } = {}) {
     runMsg = null;
+    if (!(k >= K_MIN && k <= K_MAX)) {
+      runMsg = t('siting.k.limit', { value: k, min: K_MIN, max: K_MAX });
+      render();
+      return;
+    }
     if (kinds.size === 0 && added.length === 0) {
       // The server would fall back to its default kinds: say so instead of running something else.
       runMsg = t('siting.nokinds');
@@ -339,9 +366,14 @@ export function createSiting(ctx) {
   /** Picks as CSV: one header row with units in the names, rounded figures, no comment rows. */
   function exportCSV() {
     const unit = result.metric === 'riders' ? 'riders' : 'rider_hours';
-    const rows = [['rank', 'id', 'name', 'kind', 'status', 'lng', 'lat', 'radius_m', `gain_${unit}`, 'gain_pct', 'cumulative_pct', 'street_code', 'street_name']];
+    const rows = [['rank', 'id', 'name', 'kind', 'status', 'lng', 'lat', 'radius_m', `gain_${unit}`, 'gain_pct', 'cumulative_pct', 'rider_hours_reached', 'riders_reached', 'gap_zones', 'gap_zones_closed', 'street_code', 'street_name']];
     for (const p of result.picks || []) {
-      rows.push([p.rank, p.id, p.name, p.kind, p.status, round(p.lng, 6), round(p.lat, 6), round(p.radius_m), round(p.gain, 1), round(p.gain_pct, 1), round(p.cumulative_pct, 1), p.street?.code, p.street?.name]);
+      const zones = p.zones || [];
+      rows.push([
+        p.rank, p.id, p.name, p.kind, p.status, round(p.lng, 6), round(p.lat, 6), round(p.radius_m), round(p.gain, 1), round(p.gain_pct, 1), round(p.cumulative_pct, 1),
+        round(p.rider_hours, 1), Number.isFinite(p.riders) ? p.riders : '',
+        zones.map((z) => z.rank).join(' '), zones.filter((z) => z.closed).map((z) => z.rank).join(' '), p.street?.code, p.street?.name,
+      ]);
     }
     download('hexcover-siting.csv', csvText(rows), 'text/csv;charset=utf-8');
   }
@@ -452,9 +484,9 @@ export function createSiting(ctx) {
   });
   root.addEventListener('change', (e) => {
     if (e.target.id === 'siting-k') {
-      const v = Math.round(Number(e.target.value));
-      k = Math.max(K_MIN, Math.min(K_MAX, Number.isFinite(v) ? v : K_MIN));
-      kMsg = v !== k ? t('siting.k.limit', { value: e.target.value, k, min: K_MIN, max: K_MAX }) : null;
+      const v = Number(e.target.value);
+      k = Number.isInteger(v) ? v : NaN;
+      kMsg = k >= K_MIN && k <= K_MAX ? null : t('siting.k.limit', { value: e.target.value, min: K_MIN, max: K_MAX });
       render();
     } else if (e.target.dataset.kind) {
       if (e.target.checked) kinds.add(e.target.dataset.kind);
