@@ -25,8 +25,9 @@ type Settings struct {
 	DemandRes int
 	// GapMinRiderHours is the demand at or above which an uncovered cell is
 	// a gap cell when demand is rider-hours: 2 rider-hours in the selected
-	// hours over the loaded data (two riders waiting an hour, or eight
-	// passing through for a quarter of an hour each).
+	// hours per average day of data (two riders waiting an hour a day, or
+	// eight passing through for a quarter of an hour each), so loading more
+	// days does not change what counts as a gap (Analysis.GapThreshold).
 	GapMinRiderHours float64
 	// GapMinRiders is the gap threshold when demand is distinct riders (5).
 	GapMinRiders float64

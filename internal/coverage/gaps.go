@@ -68,13 +68,17 @@ type Gaps struct {
 	Version   string       `json:"version"`
 	Metric    model.Metric `json:"metric"`
 	Hours     []int16      `json:"hours,omitempty"`
-	Threshold float64      `json:"threshold"`
-	Total     float64      `json:"total_demand"`
-	Covered   float64      `json:"covered_demand"`
-	CoverPct  float64      `json:"coverage_pct"`
-	GapCells  int          `json:"gap_cells"` // the cells of the listed zones, every page
-	ZoneCount int          `json:"gap_zones"` // the zones listed, every page (suppressed ones apart)
-	Zones     []GapZone    `json:"zones"`
+	Threshold float64      `json:"threshold"` // demand a gap cell needs, over the Days of the data (the metric's unit)
+	// ThresholdPerDay is the absolute part of the rule per average day
+	// (rider-hours; riders are not per day): see Analysis.GapThreshold.
+	ThresholdPerDay float64   `json:"threshold_per_day"`
+	Days            int       `json:"days"`
+	Total           float64   `json:"total_demand"`
+	Covered         float64   `json:"covered_demand"`
+	CoverPct        float64   `json:"coverage_pct"`
+	GapCells        int       `json:"gap_cells"` // the cells of the listed zones, every page
+	ZoneCount       int       `json:"gap_zones"` // the zones listed, every page (suppressed ones apart)
+	Zones           []GapZone `json:"zones"`
 	// Suppressed counts zones with fewer than k distinct riders that are not
 	// listed outside the admin role (their demand stays in the totals).
 	Suppressed       int     `json:"suppressed_zones"`
@@ -82,11 +86,18 @@ type Gaps struct {
 	Released         bool    `json:"released,omitempty"` // figures from the published release
 }
 
-// GapThreshold is the demand a cell needs to be a gap cell: the absolute
-// threshold of the metric, or the GapDenseQuantile of the cells' demand if
-// that is higher.
+// GapThreshold is the one gap rule's demand: a cell is a gap cell when it
+// is not covered and its demand reaches the absolute threshold of the
+// metric and the GapDenseQuantile (the median) of the cells' demand. For
+// rider-hours the absolute threshold is per average day (× Days), so it
+// does not change with the amount of data loaded, and neither does the
+// median (it scales with the data); distinct riders do not add up over
+// days, so theirs is absolute.
 func (a *Analysis) GapThreshold() float64 {
 	th := a.Settings.Threshold(a.Params.Metric)
+	if a.Params.Metric != model.MetricRiders && a.Days > 0 {
+		th *= float64(a.Days)
+	}
 	q := a.Settings.GapDenseQuantile
 	if q <= 0 {
 		return th
@@ -142,6 +153,7 @@ func (a *Analysis) Gaps(ctx context.Context, e *Engine, v model.Viewer, limit in
 		return nil, err
 	}
 	g := &Gaps{Version: a.Version, Metric: a.Params.Metric, Hours: a.Params.Hours, Threshold: a.GapThreshold(),
+		ThresholdPerDay: a.Settings.Threshold(a.Params.Metric), Days: a.Days,
 		Total: a.TotalDemand, Covered: a.CoveredDemand, CoverPct: CoverPct(a.CoveredDemand, a.TotalDemand),
 		ZoneCount: len(listed), Suppressed: len(suppressed), Released: a.Params.Released}
 	for _, z := range listed {
@@ -266,7 +278,8 @@ func (g *Gaps) FeatureCollection() *geojson.FeatureCollection {
 		fc.Append(f)
 	}
 	fc.ExtraMembers = geojson.Properties{
-		"version": g.Version, "metric": g.Metric, "threshold": g.Threshold, "total_demand": round3(g.Total),
+		"version": g.Version, "metric": g.Metric, "threshold": round3(g.Threshold), "threshold_per_day": g.ThresholdPerDay, "days": g.Days,
+		"total_demand":   round3(g.Total),
 		"covered_demand": round3(g.Covered), "coverage_pct": round3(g.CoverPct), "gap_cells": g.GapCells,
 		"gap_zones": g.ZoneCount, "suppressed_zones": g.Suppressed, "suppressed_demand": round3(g.SuppressedDemand),
 	}

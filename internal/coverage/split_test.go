@@ -112,3 +112,36 @@ func TestSplitLargeArea(t *testing.T) {
 	far := syntheticAnalysis(t, 10, []Site{{ID: 1, Kind: "kiosk", Status: "candidate", Point: orb.Point{121.6, 31.4}}})
 	check(far.partition(), 500)
 }
+
+// The gap rule does not drift with the amount of data: the same activity
+// over twice the days (every cell's rider-hours doubled) gives the same gap
+// cells, so loading a second month changes nothing by itself.
+func TestGapRulePerDay(t *testing.T) {
+	one := syntheticAnalysis(t, 6, nil)
+	one.Settings.GapMinRiderHours, one.Settings.GapDenseQuantile = 14, 0.5
+	one.Days = 1
+	two := syntheticAnalysis(t, 6, nil)
+	two.Settings = one.Settings
+	two.Days = 2
+	for i := range two.Cells {
+		two.Cells[i].Demand *= 2
+	}
+	a, b := one.GapCells(), two.GapCells()
+	n := 0
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("cell %d: gap %v over one day, %v over two", i, a[i], b[i])
+		}
+		if a[i] {
+			n++
+		}
+	}
+	// The absolute part bites (not only the median): some cells above the
+	// median are below 14 a day.
+	if n == 0 || n >= len(a)/2 {
+		t.Errorf("%d of %d cells are gaps", n, len(a))
+	}
+	if got := two.GapThreshold(); got != 28 {
+		t.Errorf("threshold over two days %.3f, want 28", got)
+	}
+}
