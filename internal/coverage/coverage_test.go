@@ -313,6 +313,14 @@ func TestDemoCity(t *testing.T) {
 		var sum float64
 		for _, r := range rs[1+len(model.HourRanges):] {
 			sum += r.TotalDemand
+			// One Monday of data: Monday's hours span it, the others none
+			// (but for the last minutes of a ride past midnight).
+			if want := map[bool]int{true: 1, false: 0}[r.Hours[0] < 24]; r.Days != want || (want == 0 && r.TotalDemand > 0.001*rs[0].TotalDemand) {
+				t.Errorf("%s: %d days, demand %.1f", r.Name, r.Days, r.TotalDemand)
+			}
+		}
+		if rs[0].Days != 1 {
+			t.Errorf("whole week: %d days", rs[0].Days)
 		}
 		if math.Abs(sum-rs[0].TotalDemand) > 0.01*rs[0].TotalDemand {
 			t.Errorf("hourly demand sums to %.2f, whole week %.2f", sum, rs[0].TotalDemand)

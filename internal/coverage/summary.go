@@ -213,8 +213,11 @@ func (e *Engine) Summary(ctx context.Context, p Params, level string, v model.Vi
 
 // RangeCoverage is the coverage of demand in one range of hours of week.
 type RangeCoverage struct {
-	Name          string  `json:"name"` // "all", a named range, or "how:N"
-	Hours         []int16 `json:"hours,omitempty"`
+	Name  string  `json:"name"` // "all", a named range, or "how:N"
+	Hours []int16 `json:"hours,omitempty"`
+	// Days is the number of dates of data the range spans (0: none, so
+	// its coverage reads "no data", not 0%).
+	Days          int     `json:"days"`
 	TotalDemand   float64 `json:"total_demand"`
 	CoveredDemand float64 `json:"covered_demand"`
 	CoveragePct   float64 `json:"coverage_pct"`
@@ -234,7 +237,7 @@ func (e *Engine) HourCoverage(ctx context.Context, p Params, v model.Viewer) ([]
 	if err != nil {
 		return nil, err
 	}
-	out := []RangeCoverage{{Name: "all", TotalDemand: round3(all.TotalDemand), CoveredDemand: round3(all.CoveredDemand),
+	out := []RangeCoverage{{Name: "all", Days: all.Days, TotalDemand: round3(all.TotalDemand), CoveredDemand: round3(all.CoveredDemand),
 		CoveragePct: round3(CoverPct(all.CoveredDemand, all.TotalDemand))}}
 	for _, r := range model.HourRanges {
 		name := r.Name
@@ -245,7 +248,7 @@ func (e *Engine) HourCoverage(ctx context.Context, p Params, v model.Viewer) ([]
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, RangeCoverage{Name: name, Hours: hs, TotalDemand: round3(a.TotalDemand), CoveredDemand: round3(a.CoveredDemand),
+		out = append(out, RangeCoverage{Name: name, Hours: hs, Days: a.Days, TotalDemand: round3(a.TotalDemand), CoveredDemand: round3(a.CoveredDemand),
 			CoveragePct: round3(CoverPct(a.CoveredDemand, a.TotalDemand))})
 	}
 	if p.Released {
@@ -255,8 +258,12 @@ func (e *Engine) HourCoverage(ctx context.Context, p Params, v model.Viewer) ([]
 	if err != nil {
 		return nil, err
 	}
+	byDow, err := e.st.DatesByWeekday(ctx)
+	if err != nil {
+		return nil, err
+	}
 	for h, tc := range hourly {
-		out = append(out, RangeCoverage{Name: fmt.Sprintf("how:%d", h), Hours: []int16{int16(h)}, TotalDemand: round3(tc[0]),
+		out = append(out, RangeCoverage{Name: fmt.Sprintf("how:%d", h), Hours: []int16{int16(h)}, Days: DatesIn(byDow, []int16{int16(h)}), TotalDemand: round3(tc[0]),
 			CoveredDemand: round3(tc[1]), CoveragePct: round3(CoverPct(tc[1], tc[0]))})
 	}
 	return out, nil
