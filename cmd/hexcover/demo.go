@@ -15,13 +15,14 @@ import (
 func runDemo(ctx context.Context, e *env, args []string) error {
 	boundImportMemory()
 	p := demo.DefaultParams()
-	fs := newFlags(e, "demo", "[--seed N] [--riders N] [--days N] [--couriers-share F] [--ping-interval D] [--out DIR] [--if-empty]",
+	fs := newFlags(e, "demo", "[--seed N] [--riders N] [--days N] [--couriers-share F] [--ping-interval D] [--service-hours H] [--out DIR] [--if-empty]",
 		"generate the synthetic demo city (a Shanghai inner district) and load it, or write its files with --out")
 	fs.Int64Var(&p.Seed, "seed", p.Seed, "random seed; the same seed gives the same city")
 	fs.IntVar(&p.Riders, "riders", p.Riders, "number of riders")
 	fs.IntVar(&p.Days, "days", p.Days, "number of days of pings (from Monday 2026-11-02)")
 	fs.Float64Var(&p.CourierShare, "couriers-share", p.CourierShare, "share of the riders who are express couriers with fixed territories (0 = food-delivery riders only)")
 	fs.DurationVar(&p.PingInterval, "ping-interval", p.PingInterval, "mean time between two pings of a rider")
+	fs.StringVar(&p.ServiceHours, "service-hours", p.ServiceHours, `opening hours of every 党群服务中心, e.g. "09:00-17:00" (default: always open)`)
 	out := fs.String("out", "", "write the city as import files into this directory instead of loading it")
 	ifEmpty := fs.Bool("if-empty", false, "load only when the database holds no data yet (used by make run)")
 	e.cfg.BindFlags(fs)

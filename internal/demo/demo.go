@@ -57,6 +57,10 @@ type Params struct {
 	// PingInterval is the mean time between two pings of one rider (±10%);
 	// zero means 30 s.
 	PingInterval time.Duration
+	// ServiceHours are the opening hours given to every 党群服务中心
+	// (service_center), as model.ParseOpeningHours reads them, e.g.
+	// "09:00-17:00"; "" (the default) leaves every site always open.
+	ServiceHours string
 	// Start is the first day; only its date in Asia/Shanghai counts (the day
 	// runs from 00:00 +08:00). The zero time means the default, 2026-11-02.
 	Start time.Time
@@ -100,6 +104,9 @@ func (p Params) Validate() error {
 	}
 	if p.PingInterval != 0 && (p.PingInterval < MinPingInterval || p.PingInterval > MaxPingInterval) {
 		errs = append(errs, fmt.Errorf("demo: ping interval must be between %s and %s, got %s", MinPingInterval, MaxPingInterval, p.PingInterval))
+	}
+	if _, err := model.ParseOpeningHours(p.ServiceHours); err != nil {
+		errs = append(errs, fmt.Errorf("demo: service hours: %w", err))
 	}
 	return errors.Join(errs...)
 }
@@ -212,6 +219,13 @@ func Generate(p Params) (*City, error) {
 	c.Grids = w.grids
 	if err := c.placeClustersAndSites(); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
+	}
+	if p.ServiceHours != "" {
+		for i := range c.Sites {
+			if c.Sites[i].Kind == model.KindServiceCenter {
+				c.Sites[i].OpeningHours = p.ServiceHours
+			}
+		}
 	}
 	c.makeRiders()
 	c.makeCouriers()

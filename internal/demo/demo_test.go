@@ -591,3 +591,37 @@ func BenchmarkGenerateDefault(b *testing.B) {
 	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "pings/s")
 	b.ReportMetric(float64(total)/float64(b.N), "pings/op")
 }
+
+func TestServiceHours(t *testing.T) {
+	p := DefaultParams()
+	p.Riders, p.Days = 20, 1
+	p.ServiceHours = "9-17"
+	if _, err := Generate(p); err == nil {
+		t.Fatal("bad service hours accepted")
+	}
+	p.ServiceHours = "09:00-17:00"
+	c, err := Generate(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, s := range c.Sites {
+		if (s.Kind == model.KindServiceCenter) != (s.OpeningHours == "09:00-17:00") {
+			t.Fatalf("site %s (%s) hours %q", s.ExtID, s.Kind, s.OpeningHours)
+		}
+		if s.OpeningHours != "" {
+			n++
+		}
+	}
+	dir := t.TempDir()
+	if _, err := c.WriteFiles(dir); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, FileSitesCSV))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first, _, _ := strings.Cut(string(b), "\n"); !strings.HasSuffix(first, ",opening_hours") || strings.Count(string(b), ",09:00-17:00") != n || n == 0 {
+		t.Errorf("sites.csv header %q, %d service centres with hours", first, n)
+	}
+}

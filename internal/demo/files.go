@@ -12,10 +12,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/paulmach/orb"
+
+	"github.com/hexcover/hexcover/internal/model"
 )
 
 // File names WriteFiles writes, in order.
@@ -55,6 +58,7 @@ type siteProps struct {
 	Name      string   `json:"name"`
 	Capacity  int      `json:"capacity"`
 	Amenities []string `json:"amenities"`
+	Hours     string   `json:"opening_hours,omitempty"`
 }
 
 // WriteFiles writes the city in hexcover's import formats into dir (created
@@ -219,7 +223,7 @@ func (c *City) writeSitesGeoJSON(w io.Writer) error {
 		if am == nil {
 			am = []string{}
 		}
-		props := siteProps{s.ExtID, string(s.Kind), string(s.Status), s.Name, s.Capacity, am}
+		props := siteProps{s.ExtID, string(s.Kind), string(s.Status), s.Name, s.Capacity, am, s.OpeningHours}
 		if err := fw.feature(s.Location, props); err != nil {
 			return err
 		}
@@ -229,7 +233,14 @@ func (c *City) writeSitesGeoJSON(w io.Writer) error {
 
 func (c *City) writeSitesCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write([]string{"id", "kind", "status", "name", "capacity", "amenities", "lat", "lng"}); err != nil {
+	// The opening_hours column only when a site has hours (--service-hours),
+	// so the default files stay as they were.
+	hours := slices.ContainsFunc(c.Sites, func(s model.Site) bool { return s.OpeningHours != "" })
+	head := []string{"id", "kind", "status", "name", "capacity", "amenities", "lat", "lng"}
+	if hours {
+		head = append(head, "opening_hours")
+	}
+	if err := cw.Write(head); err != nil {
 		return err
 	}
 	for _, s := range c.Sites {
@@ -238,6 +249,9 @@ func (c *City) writeSitesCSV(w io.Writer) error {
 			strings.Join(s.Amenities, ";"),
 			strconv.FormatFloat(s.Location[1], 'f', coordDecimals, 64),
 			strconv.FormatFloat(s.Location[0], 'f', coordDecimals, 64),
+		}
+		if hours {
+			rec = append(rec, s.OpeningHours)
 		}
 		if err := cw.Write(rec); err != nil {
 			return err
@@ -328,6 +342,9 @@ func (c *City) Checksum() (string, error) {
 		e.str(s.ExtID, string(s.Kind), string(s.Status), s.Name)
 		e.int(int64(s.Capacity), int64(len(s.Amenities)))
 		e.str(s.Amenities...)
+		if s.OpeningHours != "" { // absent by default, so default checksums stay
+			e.str("opening_hours", s.OpeningHours)
+		}
 		e.float(s.Location[0], s.Location[1])
 	}
 	e.int(int64(len(c.Clusters)))
