@@ -7,6 +7,9 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+
+	"github.com/hexcover/hexcover/internal/dbtest"
+	"github.com/hexcover/hexcover/internal/store"
 )
 
 // TestFiguresPeopleRead checks, over HTTP on the demo city, the figures
@@ -188,4 +191,31 @@ func TestFiguresPeopleRead(t *testing.T) {
 			t.Errorf("grid %s: %+v", outGrid, d.Grid)
 		}
 	})
+}
+
+// TestDemoServiceHours: `hexcover demo --service-hours` loads every
+// 党群服务中心 with those opening hours, and a bad value is a usage error.
+func TestDemoServiceHours(t *testing.T) {
+	dbURL := dbtest.NewURL(t)
+	if _, stderr, code := hexcover(t, []string{"DATABASE_URL=" + dbURL}, "demo", "--riders", "50", "--days", "1", "--service-hours", "9-17"); code != 2 {
+		t.Fatalf("bad hours: exit %d, %s", code, stderr)
+	}
+	if _, stderr, code := hexcover(t, []string{"DATABASE_URL=" + dbURL}, "demo", "--riders", "50", "--days", "1", "--service-hours", "09:00-17:00"); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, dbURL, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var centres, withHours, others int
+	if err := st.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE kind = 'service_center'),
+		count(*) FILTER (WHERE kind = 'service_center' AND opening_hours = '09:00-17:00'),
+		count(*) FILTER (WHERE kind <> 'service_center' AND opening_hours <> '') FROM sites`).Scan(&centres, &withHours, &others); err != nil {
+		t.Fatal(err)
+	}
+	if centres == 0 || withHours != centres || others != 0 {
+		t.Errorf("%d service centres, %d with the hours, %d other sites with hours", centres, withHours, others)
+	}
 }
