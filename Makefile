@@ -85,7 +85,7 @@ fuzz:
 		done; \
 	done
 
-## bench: Go benchmarks (H3 floor, aggregation, import, tiles, siting, assignment)
+## bench: Go benchmarks (H3 floor, aggregation, import, tiles, siting, assignment, the release's build time and utility)
 bench: web
 	scripts/db.sh postgres >/dev/null
 	scripts/bench.sh

@@ -68,6 +68,9 @@ echo "== basemap tiles beside activity tiles; network catchments of every demo s
 bench ./internal/tiles 'BenchmarkBasemapTiles$' "$OUT/basemap.txt" 1x
 bench ./internal/coverage 'BenchmarkCatchmentsDemo$' "$OUT/catch.txt" 1x
 
+echo "== published release (issue 12): the default demo city (1000 riders, 7 days) imported, then released under 3 noise keys"
+go test -v -run '^$' -bench 'BenchmarkReleaseDemo$' -benchtime 1x -count 1 -timeout 30m ./internal/release | tee -a "$OUT/all.txt" >"$OUT/release.txt"
+
 echo
 echo "== summary (medians of $COUNT runs; ratios against references measured in this run)"
 awk -v h="$h3rate" -v a1="$agg1" -v a2="$agg2" -v rd="$readr" -v e="$e2e" -v sr="$srows" -v br="$brows" -v sm="$srss" -v bm="$brss" 'BEGIN {
@@ -96,3 +99,9 @@ radius=$(median "$OUT/catch.txt" BenchmarkCatchmentsDemo radius-ms)
 printf "network catchments, %.0f demo sites       %12.0f ms        %.1fx the radius analysis (cached: %.0f ms)\n" \
 	"$(median "$OUT/catch.txt" BenchmarkCatchmentsDemo sites)" "$cold" "$(awk -v c="$cold" -v r="$radius" 'BEGIN { print c / r }')" \
 	"$(median "$OUT/catch.txt" BenchmarkCatchmentsDemo network-cached-ms)"
+rel() { median "$OUT/release.txt" BenchmarkReleaseDemo "$1"; }
+printf "release of the demo city (7 days)        %12.1f s         %.2fx its import (%.1f s), %.1fx reading its pings back (medians of 3 builds)\n" \
+	"$(rel release-s)" "$(rel release/import)" "$(rel import-s)" "$(rel release/read-pings)"
+printf "release utility (means over 3 noise keys): riders of res-9 cells >= 100 riders %.1f%% median error (target <= 10%%); top-10 gap zones overlap %.2f (centre served %.2f); k=5 siting overlap %.2f (targets >= 0.8)\n" \
+	"$(rel err100-%)" "$(rel gap-overlap)" "$(rel gap-centre)" "$(rel site-overlap)"
+grep -E 'view all +riders per res-9 cell' "$OUT/release.txt" | head -1 | sed 's/^ *utility_test.go:[0-9]*: view all  */release error curve (whole week): /' || true
