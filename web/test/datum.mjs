@@ -182,14 +182,18 @@ async function main() {
     assert(d < 0.5, `centre ${c} is ${d.toFixed(2)} m from the site's GCJ-02 position`);
   });
 
-  await test('a siting point added by a click is sent in WGS-84; picks are drawn shifted', async () => {
-    await jumpAndIdle(page, siteGcj, 15);
+  await test('a siting point added by a click and a site removed by a click are sent in WGS-84; picks are drawn shifted', async () => {
+    await jumpAndIdle(page, siteGcj, 16);
     await page.check('#edit-mode');
     const box = await page.locator('#map').boundingBox();
     const click = { x: Math.round(box.width * 0.3), y: Math.round(box.height * 0.55) };
     const onMap = await page.evaluate((p) => window.hexcover.map.unproject([p.x, p.y]).toArray(), click);
     await page.mouse.click(box.x + click.x, box.y + click.y);
     await page.locator('#siting-edits li').first().waitFor({ timeout: 5000 });
+    // The existing site, clicked where the GCJ-02 basemap draws it: removed, kept with its WGS-84 position.
+    const sitePx = await page.evaluate((p) => window.hexcover.map.project(p), siteGcj);
+    await page.mouse.click(box.x + sitePx.x, box.y + sitePx.y);
+    await page.locator('#siting-edits li').nth(1).waitFor({ timeout: 5000 });
     const respP = page.waitForResponse((r) => r.url().endsWith('/api/siting'));
     await page.click('#run-siting');
     const resp = await respP;
@@ -200,6 +204,12 @@ async function main() {
     const d = metres(sent, want);
     assert(d < 0.5, `sent ${sent}, ${d.toFixed(2)} m from the WGS-84 of the clicked point ${want}`);
     assert(metres(sent, onMap) > 100, `sent ${sent} is the unshifted map position ${onMap}`);
+    assert(Array.isArray(req.remove) && req.remove.map(String).includes(SITE.ID), `request removes ${JSON.stringify(req.remove)}, want ${SITE.ID}`);
+    const run = JSON.parse(new URL(page.url()).searchParams.get('run') || '{}');
+    const rem = (run.r || []).find((x) => String(x[0]) === SITE.ID);
+    assert(rem, `run= in the URL lacks the removed site: ${JSON.stringify(run)}`);
+    const dr = metres([rem[2], rem[3]], site);
+    assert(dr < 0.5, `the removed site is kept at ${rem[2]},${rem[3]}, ${dr.toFixed(2)} m from its WGS-84 position`);
     // The picks: each marker sits at its pick's GCJ-02 position, and so does its radius.
     const body = await resp.json();
     await page.locator('.pick-marker[data-rank]').first().waitFor({ timeout: 10000 });
