@@ -18,18 +18,21 @@ import (
 // above the threshold, GapCells) that one station at Centre can serve, every
 // cell centre within RadiusM of it (zones.go).
 type GapZone struct {
-	ID         string       `json:"id"` // stable for a data version: the zone's lowest cell, hex
-	Rank       int          `json:"rank"`
-	Cells      []geo.Cell   `json:"-"`
-	CellCount  int          `json:"cells"`
-	AreaKm2    float64      `json:"area_km2"`
-	Demand     float64      `json:"demand"` // uncovered demand: the sum of the cells' demand
-	Metric     model.Metric `json:"metric"`
-	Riders     int64        `json:"riders"` // distinct over the zone's cells and hours, exact
-	Pings      int64        `json:"pings"`
-	RiderHours float64      `json:"rider_hours"`
-	DwellHours float64      `json:"dwell_hours"`
-	Centroid   orb.Point    `json:"centroid"` // demand-weighted centre of the cell centres
+	ID        string     `json:"id"` // stable for a data version: the zone's lowest cell, hex
+	Rank      int        `json:"rank"`
+	Cells     []geo.Cell `json:"-"`
+	CellCount int        `json:"cells"`
+	AreaKm2   float64    `json:"area_km2"`
+	Demand    float64    `json:"demand"` // uncovered demand: the sum of the cells' demand
+	// DemandPerDay is Demand per average day of data (rider-hours; with
+	// the riders measure it is Demand: distinct riders are not per day).
+	DemandPerDay float64      `json:"demand_per_day"`
+	Metric       model.Metric `json:"metric"`
+	Riders       int64        `json:"riders"` // distinct over the zone's cells and hours, exact
+	Pings        int64        `json:"pings"`
+	RiderHours   float64      `json:"rider_hours"`
+	DwellHours   float64      `json:"dwell_hours"`
+	Centroid     orb.Point    `json:"centroid"` // demand-weighted centre of the cell centres
 	// Centre is the centre of the zone's disc (a cell centre): a station
 	// there with radius RadiusM reaches every cell centre of the zone, the
 	// farthest SpanM metres away.
@@ -206,6 +209,10 @@ func (a *Analysis) gapZone(z zone, riders int64) GapZone {
 		wx, wy, w = wx+wt*c.Center[0], wy+wt*c.Center[1], w+wt
 	}
 	zn.Centroid = orb.Point{wx / w, wy / w}
+	zn.DemandPerDay = zn.Demand
+	if a.Params.Metric != model.MetricRiders && a.Days > 0 {
+		zn.DemandPerDay = a.PerDay(zn.Demand)
+	}
 	return zn
 }
 
@@ -296,7 +303,7 @@ func zoneProps(z GapZone) geojson.Properties {
 	p := geojson.Properties{
 		"id": z.ID, "rank": z.Rank, "cells": z.CellCount, "area_km2": round3(z.AreaKm2), "demand": round3(z.Demand),
 		"metric": z.Metric, "riders": z.Riders, "pings": z.Pings, "rider_hours": round3(z.RiderHours),
-		"dwell_hours": round3(z.DwellHours), "centroid": []float64{round6(z.Centroid[0]), round6(z.Centroid[1])},
+		"dwell_hours": round3(z.DwellHours), "demand_per_day": round3(z.DemandPerDay), "centroid": []float64{round6(z.Centroid[0]), round6(z.Centroid[1])},
 		"candidates": z.Candidates, "centre": []float64{round6(z.Centre[0]), round6(z.Centre[1])},
 		"radius_m": z.RadiusM, "span_m": z.SpanM, "streets": z.Streets, "communities": z.Communities,
 		"cell_ids": cellIDs(z.Cells),

@@ -154,7 +154,12 @@ type Result struct {
 	CandidateKinds []KindCount `json:"candidate_kinds"`
 	// Unit is the unit of every demand figure (gains, totals, bound): the
 	// metric's unit in /api/meta; per the data loaded, not per day.
-	Unit          model.Label  `json:"unit"`
+	Unit model.Label `json:"unit"`
+	// Days are the dates of data the figures span; with rider-hours the
+	// gains are also given per average day (gain_per_day), which does not
+	// grow with the amount of data loaded.
+	Days          int          `json:"days"`
+	GainPerDay    *float64     `json:"gain_per_day,omitempty"`
 	TotalDemand   float64      `json:"total_demand"`
 	CoveredBase   float64      `json:"covered_base"` // covered by today's presence, before removals
 	BasePct       float64      `json:"base_pct"`
@@ -177,20 +182,22 @@ type Result struct {
 
 // PickResult is one chosen site, in order.
 type PickResult struct {
-	Rank     int               `json:"rank"`
-	ID       string            `json:"id"` // site ext id, "add:N" for an ad-hoc point, "cell:HEX" for a cell centre
-	SiteID   int64             `json:"site_id,omitempty"`
-	Name     string            `json:"name"`
-	Kind     string            `json:"kind"`
-	Status   string            `json:"status,omitempty"`
-	Lng      float64           `json:"lng"`
-	Lat      float64           `json:"lat"`
-	RadiusM  float64           `json:"radius_m"`
-	Required bool              `json:"required,omitempty"`
-	Gain     float64           `json:"gain"`     // demand newly covered, given the picks before it
-	GainPct  float64           `json:"gain_pct"` // of total demand
-	CumPct   float64           `json:"cumulative_pct"`
-	Street   *coverage.AreaRef `json:"street,omitempty"`
+	Rank     int     `json:"rank"`
+	ID       string  `json:"id"` // site ext id, "add:N" for an ad-hoc point, "cell:HEX" for a cell centre
+	SiteID   int64   `json:"site_id,omitempty"`
+	Name     string  `json:"name"`
+	Kind     string  `json:"kind"`
+	Status   string  `json:"status,omitempty"`
+	Lng      float64 `json:"lng"`
+	Lat      float64 `json:"lat"`
+	RadiusM  float64 `json:"radius_m"`
+	Required bool    `json:"required,omitempty"`
+	Gain     float64 `json:"gain"` // demand newly covered, given the picks before it
+	// GainPerDay is Gain per average day of data (rider-hours only).
+	GainPerDay *float64          `json:"gain_per_day,omitempty"`
+	GainPct    float64           `json:"gain_pct"` // of total demand
+	CumPct     float64           `json:"cumulative_pct"`
+	Street     *coverage.AreaRef `json:"street,omitempty"`
 	// Zones are the gap zones of /api/gaps (same viewer, hours, metric)
 	// this pick newly covers demand in, those it closes first.
 	Zones []PickZone `json:"zones"`
@@ -434,7 +441,7 @@ func (s *Service) Run(ctx context.Context, req Request) (*Result, error) {
 	tot := sol.TotalDemand
 	res := &Result{Version: b.a.Version, K: req.K, Metric: string(b.a.Params.Metric), Hours: b.a.Params.Hours,
 		DemandCells: len(b.p.Demand), Candidates: len(b.p.Candidates), Removed: b.rem, RemovedSites: b.removed,
-		CandidateKinds: b.kinds, Unit: model.MetricInfos[b.a.Params.Metric].Unit, MaxK: MaxK,
+		CandidateKinds: b.kinds, Unit: model.MetricInfos[b.a.Params.Metric].Unit, MaxK: MaxK, Days: b.a.Days,
 		CoveredBase: b.a.CoveredDemand, BasePct: coverage.CoverPct(b.a.CoveredDemand, tot),
 		Loss: max(0, b.a.CoveredDemand-sol.CoveredBefore), LossPct: coverage.CoverPct(max(0, b.a.CoveredDemand-sol.CoveredBefore), tot),
 		TotalDemand: sol.TotalDemand, CoveredBefore: sol.CoveredBefore, CoveredAfter: sol.CoveredAfter,
@@ -451,9 +458,11 @@ func (s *Service) Run(ctx context.Context, req Request) (*Result, error) {
 		cum += pk.Gain
 		pr.GainPct = coverage.CoverPct(pk.Gain, tot)
 		pr.CumPct = coverage.CoverPct(cum, tot)
+		pr.GainPerDay = b.perDay(pk.Gain)
 		res.Picks = append(res.Picks, pr)
 		pts[n] = c.point
 	}
+	res.GainPerDay = b.perDay(res.Gain)
 	if err := s.explain(ctx, b, &sol, res); err != nil {
 		return nil, err
 	}
@@ -468,6 +477,16 @@ func (s *Service) Run(ctx context.Context, req Request) (*Result, error) {
 	}
 	res.ElapsedMs = float64(time.Since(start).Microseconds()) / 1000
 	return res, nil
+}
+
+// perDay is x per average day of data when the demand is rider-hours
+// (distinct riders do not add up over days), else nil.
+func (b *built) perDay(x float64) *float64 {
+	if b.a.Params.Metric != model.MetricRiderHours || b.a.Days <= 0 {
+		return nil
+	}
+	v := b.a.PerDay(x)
+	return &v
 }
 
 // kindName is a site kind as "骑手驿站 (rest_station)".

@@ -245,8 +245,14 @@ func TestService(t *testing.T) {
 		if r.Unit.Zh != "骑手·小时" || r.MaxK != MaxK || len(r.CandidateKinds) != len(DefaultCandidateKinds) {
 			t.Errorf("unit %v max_k %d kinds %v", r.Unit, r.MaxK, r.CandidateKinds)
 		}
+		if r.Days < 1 || r.GainPerDay == nil || math.Abs(*r.GainPerDay*float64(r.Days)-r.Gain) > 1e-6*max(1, r.Gain) {
+			t.Errorf("days %d, gain %.3f, per day %v", r.Days, r.Gain, r.GainPerDay)
+		}
 		reached, zoneGain := 0, map[int]float64{}
 		for _, p := range r.Picks {
+			if p.GainPerDay == nil || math.Abs(*p.GainPerDay*float64(r.Days)-p.Gain) > 1e-6*max(1, p.Gain) {
+				t.Errorf("pick %d: gain %.3f, per day %v over %d days", p.Rank, p.Gain, p.GainPerDay, r.Days)
+			}
 			// Rider-hours is the measure: the gain is the rider-hours it reaches.
 			if math.Abs(p.RiderHours-p.Gain) > 1e-6*max(1, p.Gain) {
 				t.Errorf("pick %d: gain %.3f, rider-hours reached %.3f", p.Rank, p.Gain, p.RiderHours)

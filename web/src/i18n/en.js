@@ -257,6 +257,7 @@ export default {
   'def.score': 'Score of 100: weighted time share in the grid, days seen, dwell share and stability',
   'siting.closes': 'gap zones {zones}',
   'siting.reaches': 'reaches {riders} riders',
+  'siting.perday': '{value} {unit}/day on average',
   'gaps.zone.station': 'One station serves it',
   'gaps.zone.station.value': 'every hexagon centre within {span} m of its centre (service radius {radius} m)',
   'siting.zone.closed': '#{rank} (all covered)',

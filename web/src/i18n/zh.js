@@ -257,6 +257,7 @@ export default {
   'def.score': '综合得分（满分 100）：网格内时间占比、到访天数、停留占比与稳定度的加权和',
   'siting.closes': '缺口区 {zones}',
   'siting.reaches': '覆盖骑手 {riders} 人',
+  'siting.perday': '日均 {value} {unit}/日',
   'gaps.zone.station': '一站可服务',
   'gaps.zone.station.value': '各格中心距区中心 ≤ {span} 米（服务半径 {radius} 米）',
   'siting.zone.closed': '第{rank}名（全部覆盖）',

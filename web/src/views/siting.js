@@ -70,7 +70,7 @@ export function createSiting(ctx) {
       return html`<li><button type="button" class="list-item${selectedGap === i && ' selected'}" data-gap="${i}">
           <span class="rank">${p.rank ?? i + 1}</span>
           <span class="grow"><b>${streets.join(listSep())}</b> · ${communities.join(listSep())}<br/>
-          <span class="muted small">${t(gaps.metric === 'riders' ? 'gaps.line.riders' : 'gaps.line', { measure: t('metric.rider_hours'), demand: fmt1(p.demand), unit, riders: formatNumber(p.riders), area: fmt1(p.area_km2), dist: p.nearest_site ? formatNumber(p.nearest_site.distance_m) : '—' })}</span></span></button></li>`;
+          <span class="muted small">${t(gaps.metric === 'riders' ? 'gaps.line.riders' : 'gaps.line', { measure: t('metric.rider_hours'), demand: fmt1(p.demand), unit, riders: formatNumber(p.riders), area: fmt1(p.area_km2), dist: p.nearest_site ? formatNumber(p.nearest_site.distance_m) : '—' })}${gaps.metric !== 'riders' && gaps.days > 0 && Number.isFinite(p.demand_per_day) ? ` · ${t('siting.perday', { value: fmt1(p.demand_per_day), unit })}` : ''}</span></span></button></li>`;
     });
     return html`<ol class="list" id="gap-list">${items}</ol>`;
   }
@@ -94,6 +94,7 @@ export function createSiting(ctx) {
   /** The pick's gain with its unit, the gap zones it covers (closed ones marked) and the riders or rider-hours it reaches. */
   function pickLine(p, unit, metric) {
     let line = t('siting.gain', { gain: fmt1(p.gain), unit, pct: pct(p.gain_pct), cum: pct(p.cumulative_pct) });
+    if (Number.isFinite(p.gain_per_day)) line += ` · ${t('siting.perday', { value: fmt1(p.gain_per_day), unit })}`;
     const zones = Array.isArray(p.zones)
       ? p.zones
           .filter((z) => z && z.rank !== undefined && z.rank !== null)
@@ -140,7 +141,7 @@ export function createSiting(ctx) {
     return html`<div id="siting-result" class="result">
       <p class="kpi"><span title="${t('def.coverage')}">${t('siting.before')}</span> <b id="coverage-before">${pct(result.before_pct)}</b> → <span>${t('siting.after')}</span> <b id="coverage-after">${pct(result.after_pct)}</b></p>
       ${removedLine}${kindsLine}${fewLine}
-      <p class="muted small" title="${t('def.bound')}">${t('siting.bound', { gain: fmt1(result.gain), unit, bound: pct(result.upper_bound_pct) })}</p>
+      <p class="muted small" title="${t('def.bound')}">${t('siting.bound', { gain: fmt1(result.gain), unit, bound: pct(result.upper_bound_pct) })}${Number.isFinite(result.gain_per_day) ? ` · ${t('siting.perday', { value: fmt1(result.gain_per_day), unit })}` : ''}</p>
       ${(result.picks || []).length === 0 && html`<p class="msg" id="no-picks">${t('siting.nopicks')}</p>`}
       <ol class="list" id="pick-list">${picks}</ol>
       <div class="row">
@@ -366,12 +367,12 @@ export function createSiting(ctx) {
   /** Picks as CSV: one header row with units in the names, rounded figures, no comment rows. */
   function exportCSV() {
     const unit = result.metric === 'riders' ? 'riders' : 'rider_hours';
-    const rows = [['rank', 'id', 'name', 'kind', 'status', 'lng', 'lat', 'radius_m', `gain_${unit}`, 'gain_pct', 'cumulative_pct', 'rider_hours_reached', 'riders_reached', 'gap_zones', 'gap_zones_closed', 'street_code', 'street_name']];
+    const rows = [['rank', 'id', 'name', 'kind', 'status', 'lng', 'lat', 'radius_m', `gain_${unit}`, 'gain_pct', 'cumulative_pct', `gain_${unit}_per_day`, 'rider_hours_reached', 'riders_reached', 'gap_zones', 'gap_zones_closed', 'street_code', 'street_name']];
     for (const p of result.picks || []) {
       const zones = p.zones || [];
       rows.push([
         p.rank, p.id, p.name, p.kind, p.status, round(p.lng, 6), round(p.lat, 6), round(p.radius_m), round(p.gain, 1), round(p.gain_pct, 1), round(p.cumulative_pct, 1),
-        round(p.rider_hours, 1), Number.isFinite(p.riders) ? p.riders : '',
+        Number.isFinite(p.gain_per_day) ? round(p.gain_per_day, 1) : '', round(p.rider_hours, 1), Number.isFinite(p.riders) ? p.riders : '',
         zones.map((z) => z.rank).join(' '), zones.filter((z) => z.closed).map((z) => z.rank).join(' '), p.street?.code, p.street?.name,
       ]);
     }
