@@ -105,6 +105,10 @@ func printGaps(w io.Writer, g *coverage.Gaps) {
 		if z.Nearest != nil {
 			nearest = fmt.Sprintf("%s %.0fm", z.Nearest.Name, z.Nearest.DistanceM)
 		}
+		dwell := fmt.Sprintf("%.1f", z.DwellHours)
+		if z.Released {
+			dwell = "-" // the release has no dwell
+		}
 		cands := make([]string, 0, 3)
 		for i, c := range z.Candidates {
 			if i == 3 {
@@ -114,7 +118,7 @@ func printGaps(w io.Writer, g *coverage.Gaps) {
 			cands = append(cands, c.Name)
 		}
 		rows = append(rows, []string{fmt.Sprint(z.Rank), z.ID, areaNames(z.Streets), areaNames(z.Communities), fmt.Sprint(z.CellCount),
-			fmt.Sprintf("%.2f", z.AreaKm2), fmt.Sprintf("%.1f", z.Demand), fmt.Sprint(z.Riders), fmt.Sprintf("%.1f", z.DwellHours),
+			fmt.Sprintf("%.2f", z.AreaKm2), fmt.Sprintf("%.1f", z.Demand), fmt.Sprint(z.Riders), dwell,
 			nearest, strings.Join(cands, ", ")})
 	}
 	printTable(w, rows)
