@@ -825,8 +825,13 @@ async function releasedMapChecks() {
           assert(table.other && table.other[0].includes('其余（不足k人）'), `${level}: no Others row in the table: ${JSON.stringify(table.other)}`);
           sum += num(table.other[1]);
         } else assert(!table.other && suppressed === 0, `${level}: ${suppressed} suppressed rows, Others row ${JSON.stringify(table.other)} without summary.other`);
-        // Rows (one decimal each) plus Others add up to the total.
+        // Rows (one decimal each) plus Others add up to the total, and their gap zones to /api/gaps' count.
         assert(Math.abs(sum - api.total_demand) <= 0.05 * (table.rows.length + 1) + 0.1, `${level}: rows + Others = ${sum}, total ${api.total_demand}`);
+        if (api.other && Number.isFinite(api.other.gap_zones)) {
+          const gaps = await p2.evaluate(async () => (await fetch('/api/gaps?limit=1')).json());
+          const zones = table.rows.filter((r) => !r.suppressed).reduce((n, r) => n + num(r.cells[2]), 0) + num(table.other[3]);
+          assert(zones === gaps.gap_zones, `${level}: gap zones of the rows + Others = ${zones}, /api/gaps gap_zones ${gaps.gap_zones}`);
+        }
         log(`  ${level}: ${table.rows.length} rows, ${suppressed} suppressed, Others ${table.other ? table.other[1] : 'none'}, total ${api.total_demand}`);
       }
       assert(pr.length === 0, pr.join('\n  '));

@@ -37,10 +37,10 @@ export function createHeatmap(ctx) {
         : html`<tr data-code="${r.code}" tabindex="0"><td>${areaName(r)}</td><td class="num">${value(r)}</td><td class="num">${r.demand > 0 ? pct(r.coverage_pct) : t('status.nodata')}</td><td class="num">${formatNumber(r.gap_zones)}</td></tr>`,
     );
     // Distinct riders do not add up, so the Others row shows them as a dash; its demand (rider-hours or
-    // the riders of its cells) and coverage do.
+    // the riders of its cells), coverage and gap zones (those held mostly by no shown area) do.
     const o = summary.other;
     const other = o
-      ? html`<tfoot><tr id="summary-other"><td title="${t('def.other')}">${t('heat.other')}</td><td class="num">${m === 'riders' ? '—' : fmt1(o.demand)}</td><td class="num">${o.demand > 0 ? pct((100 * o.covered_demand) / o.demand) : '—'}</td><td class="num">—</td></tr></tfoot>`
+      ? html`<tfoot><tr id="summary-other"><td title="${t('def.other')}">${t('heat.other')}</td><td class="num">${m === 'riders' ? '—' : fmt1(o.demand)}</td><td class="num">${o.demand > 0 ? pct((100 * o.covered_demand) / o.demand) : '—'}</td><td class="num">${Number.isFinite(o.gap_zones) ? formatNumber(o.gap_zones) : '—'}</td></tr></tfoot>`
       : '';
     const unit = t(MEASURE_UNITS[m]);
     const riders = distinctRiders();
