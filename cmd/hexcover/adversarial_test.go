@@ -212,6 +212,7 @@ func TestAdversarialRelease(t *testing.T) {
 		Period *struct {
 			From, To string
 			Days     int
+			Weekdays []int
 		} `json:"period"`
 		Enums struct {
 			Metrics []struct {
@@ -280,8 +281,12 @@ func TestAdversarialRelease(t *testing.T) {
 		}
 		_, hasR := m.Counts["riders"]
 		_, hasP := m.Counts["pings"]
-		if hasR || hasP || !maps.Equal(m.Counts, mb.Counts) || m.Period == nil || mb.Period == nil || *m.Period != *mb.Period {
+		if hasR || hasP || !maps.Equal(m.Counts, mb.Counts) || m.Period == nil || mb.Period == nil || m.Period.From != mb.Period.From || m.Period.To != mb.Period.To || m.Period.Days != mb.Period.Days {
 			t.Errorf("%s: /api/meta counts %v period %+v, before %v %+v: want no riders or pings and no change", who, m.Counts, m.Period, mb.Counts, mb.Period)
+		}
+		// The period is the released days: the demo's one day, Monday 2026-11-02.
+		if p := m.Period; p == nil || p.From != "2026-11-02" || p.To != "2026-11-02" || p.Days != 1 || !slices.Equal(p.Weekdays, []int{1}) {
+			t.Errorf("%s: /api/meta period %+v, want the released day 2026-11-02 (a Monday)", who, p)
 		}
 		if !slices.Equal(metrics, []string{"rider_hours", "riders"}) {
 			t.Errorf("%s: /api/meta metrics %v, want only the released rider_hours and riders", who, metrics)
