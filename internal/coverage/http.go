@@ -6,6 +6,7 @@ import (
 
 	"github.com/paulmach/orb/geojson"
 
+	"github.com/hexcover/hexcover/internal/errs"
 	"github.com/hexcover/hexcover/internal/httpkit"
 )
 
@@ -29,11 +30,24 @@ func (h *Handlers) Routes() []httpkit.Route {
 // catchment answers a site's catchment as a GeoJSON Feature: the streets
 // within its riding distance (network coverage) or its radius circle.
 func (h *Handlers) catchment(w http.ResponseWriter, r *http.Request) error {
-	id, err := httpkit.IDParam(r, "id")
-	if err != nil {
-		return err
+	var c *Catchment
+	var err error
+	switch by := r.URL.Query().Get("by"); by {
+	case "ext_id": // {id} is the site's ext_id, as the map's site tiles carry it
+		ext := r.PathValue("id")
+		if ext == "" || len(ext) > 256 {
+			return errs.E(errs.Invalid, "id: want the site's ext_id (1 to 256 bytes)")
+		}
+		c, err = h.Engine.SiteCatchmentOf(r.Context(), func(s *Site) bool { return s.ExtID == ext }, ext)
+	case "", "id":
+		var id int64
+		if id, err = httpkit.IDParam(r, "id"); err != nil {
+			return err
+		}
+		c, err = h.Engine.SiteCatchment(r.Context(), id)
+	default:
+		return errs.Errorf(errs.Invalid, "by=%q: want id or ext_id", by)
 	}
-	c, err := h.Engine.SiteCatchment(r.Context(), id)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 
 	"github.com/paulmach/orb"
 
@@ -237,18 +238,25 @@ type Catchment struct {
 
 // SiteCatchment returns the catchment of a stored site on the current data.
 func (e *Engine) SiteCatchment(ctx context.Context, siteID int64) (*Catchment, error) {
+	return e.SiteCatchmentOf(ctx, func(s *Site) bool { return s.ID == siteID }, strconv.FormatInt(siteID, 10))
+}
+
+// SiteCatchmentOf is SiteCatchment of the site match picks (named name in
+// the not-found error).
+func (e *Engine) SiteCatchmentOf(ctx context.Context, match func(*Site) bool, name string) (*Catchment, error) {
 	a, err := e.Analyze(ctx, Params{})
 	if err != nil {
 		return nil, err
 	}
 	var site *Site
 	for i := range a.Sites {
-		if a.Sites[i].ID == siteID {
+		if match(&a.Sites[i]) {
 			site = &a.Sites[i]
+			break
 		}
 	}
 	if site == nil {
-		return nil, errs.Errorf(errs.NotFound, "no site %d", siteID)
+		return nil, errs.Errorf(errs.NotFound, "no site %s", name)
 	}
 	r := e.set.Radius(site.Kind)
 	c := &Catchment{Site: *site, Mode: a.Mode(), RadiusM: r}

@@ -3,8 +3,11 @@ package coverage_test
 import (
 	"container/heap"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +19,7 @@ import (
 	"github.com/hexcover/hexcover/internal/config"
 	"github.com/hexcover/hexcover/internal/coverage"
 	"github.com/hexcover/hexcover/internal/dbtest"
+	"github.com/hexcover/hexcover/internal/httpkit"
 	"github.com/hexcover/hexcover/internal/model"
 	"github.com/hexcover/hexcover/internal/osm"
 	"github.com/hexcover/hexcover/internal/siting"
@@ -224,6 +228,41 @@ func TestNetworkCoverageAcrossACreek(t *testing.T) {
 	}
 	if _, err := ne.SiteCatchment(ctx, 999999); err == nil {
 		t.Error("catchment of a missing site: no error")
+	}
+	// Over HTTP, by the ext_id the map's site tiles carry (by=ext_id) as by id.
+	srv := httptest.NewServer(func() http.Handler {
+		mux := http.NewServeMux()
+		for _, rt := range (&coverage.Handlers{Engine: ne}).Routes() {
+			if rt.Name == "site_catchment" {
+				mux.Handle(rt.Pattern, httpkit.Handler(rt.Handler, nil))
+			}
+		}
+		return mux
+	}())
+	defer srv.Close()
+	for path, want := range map[string]int{
+		"/api/sites/station/catchment?by=ext_id":                  200,
+		fmt.Sprintf("/api/sites/%d/catchment", stationID):         200,
+		fmt.Sprintf("/api/sites/%d/catchment?by=id", stationID):   200,
+		"/api/sites/nosuch/catchment?by=ext_id":                   404,
+		"/api/sites/station/catchment":                            400,
+		fmt.Sprintf("/api/sites/%d/catchment?by=name", stationID): 400,
+	} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var f struct {
+			Properties struct {
+				ExtID string `json:"ext_id"`
+				Cells int    `json:"cells"`
+			} `json:"properties"`
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&f)
+		resp.Body.Close()
+		if resp.StatusCode != want || (want == 200 && (f.Properties.ExtID != "station" || f.Properties.Cells != nc)) {
+			t.Errorf("GET %s: %d %+v; want %d (the station, %d cells)", path, resp.StatusCode, f.Properties, want, nc)
+		}
 	}
 
 	// A second engine (a restarted server) reads the catchments from the

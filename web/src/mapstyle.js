@@ -7,6 +7,8 @@
 import { ACTIVITY_RAMP, API, COLORS, GAP_COLOR, HOLLOW_STATUSES, METRICS, OTHER_KIND_COLOR, PICK_COLOR, SITE_KINDS, SOURCES } from './config.js';
 import { BASEMAP_LABEL_LAYERS, BASEMAP_SOURCE, basemapLabels, basemapLayers, basemapSource } from './basemap.js';
 
+/** GeoJSON source of the catchment of the site whose popup asked for it (GET /api/sites/{id}/catchment). */
+export const CATCHMENT_SOURCE = 'hexcover-catchment';
 /** GeoJSON source of the siting result (picks, hand-added sites) and the selected zone or hexagon. */
 export const PICKS_SOURCE = 'hexcover-picks';
 /** Line layer outlining the selected grid (filter set by the grid view). */
@@ -134,6 +136,7 @@ function buildOwnStyle(lang, { query, metric }) {
       [activity.id]: vectorSource(activity, query),
       [gaps.id]: vectorSource(gaps, query),
       [PICKS_SOURCE]: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+      [CATCHMENT_SOURCE]: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
       [BASEMAP_SOURCE]: basemapSource(),
       [LABELS_SOURCE]: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
     },
@@ -274,6 +277,22 @@ function buildOwnStyle(lang, { query, metric }) {
           'circle-stroke-color': ['case', isHollow, kindColor(), '#ffffff'],
           'circle-stroke-width': ['case', isHollow, 2.5, 1.5],
         },
+      },
+
+      // A site's catchment: the streets within riding distance (network) or its radius circle.
+      {
+        id: 'catchment-fill',
+        type: 'fill',
+        source: CATCHMENT_SOURCE,
+        filter: ['==', ['geometry-type'], 'Polygon'],
+        paint: { 'fill-color': '#1f77b4', 'fill-opacity': 0.12, 'fill-outline-color': '#1f77b4' },
+      },
+      {
+        id: 'catchment-line',
+        type: 'line',
+        source: CATCHMENT_SOURCE,
+        layout: { 'line-cap': 'round', 'line-join': 'round' },
+        paint: { 'line-color': '#1f77b4', 'line-width': ['interpolate', ['linear'], ['zoom'], 12, 2, 16, 5], 'line-opacity': 0.8 },
       },
 
       // Siting: service radius of each suggested / hand-added site; the selected grid or gap zone.

@@ -1,6 +1,8 @@
 // Hover and click interaction: grid hover highlight, popups for grids and sites.
 
-import { eventFromMap, toMap } from './datum.js';
+import { eventFromMap, featuresToMap, toMap } from './datum.js';
+import { getJSON } from './api.js';
+import { CATCHMENT_SOURCE } from './mapstyle.js';
 import { Popup } from 'maplibre-gl';
 import { INTERACTIVE, SOURCES } from './config.js';
 import { html } from './html.js';
@@ -58,14 +60,22 @@ function gridHtml(p) {
 
 function siteHtml(p) {
   const amenities = parseAmenities(p.amenities).map((a) => tValue('amenity', a));
-  return table(p.name || t('popup.site'), [
+  const c = catchmentShown && catchmentShown.id === String(p.id) ? catchmentShown : null;
+  return html`${table(p.name || t('popup.site'), [
     row('popup.kind', tValue('kind', p.kind)),
     row('popup.status', tValue('status', p.status)),
     row('popup.capacity', formatNumber(p.capacity)),
     row('popup.amenities', amenities.length ? amenities.join(getSep()) : t('popup.none')),
     row('popup.hours', p.opening_hours || t('popup.hours.always')),
-  ]);
+  ])}${
+    c
+      ? html`<p class="popup-note" id="catchment-note">${t('popup.catchment.shown', { cells: formatNumber(c.cells), mode: t(`popup.catchment.${c.mode === 'network' ? 'network' : 'radius'}`) })}</p>`
+      : html`<button type="button" class="btn" data-catchment="${p.id}">${t('popup.catchment')}</button>`
+  }`;
 }
+
+/** The catchment drawn on the map: { id (the site's ext_id), cells, mode }, or null. */
+let catchmentShown = null;
 
 function activityHtml(p) {
   return table(t('popup.activity'), [
@@ -158,6 +168,23 @@ export function initInteraction(map, { onClick, kinds, describeZone } = {}) {
     popup.setHTML(String(render())).addTo(map);
   });
   popup.on('close', () => (open = null));
+
+  // "Show catchment" in a site's popup: the site's catchment (GET /api/sites/{ext_id}/catchment?by=ext_id,
+  // WGS-84) drawn shifted onto the basemap; it stays until another site's replaces it.
+  document.addEventListener('click', async (e) => {
+    const b = e.target.closest && e.target.closest('[data-catchment]');
+    if (!b) return;
+    b.disabled = true;
+    try {
+      const f = await getJSON(`/api/sites/${encodeURIComponent(b.dataset.catchment)}/catchment?by=ext_id`);
+      map.getSource(CATCHMENT_SOURCE)?.setData(featuresToMap({ type: 'FeatureCollection', features: [f] }));
+      catchmentShown = { id: b.dataset.catchment, cells: f.properties?.cells ?? 0, mode: f.properties?.mode };
+      if (open && popup.isOpen()) popup.setHTML(String(render()));
+    } catch (err) {
+      b.disabled = false;
+      console.warn('hexcover: catchment', err.message);
+    }
+  });
 
   function render() {
     if (open.kind === 'gap') return gapHtml(open.props, describeZone ? describeZone(open.props.zone, open.props) : null);

@@ -173,6 +173,35 @@ async function main() {
     assert(checked > 0, 'no activity hexagon in view to check');
   });
 
+  await test("a site's catchment (asked from its popup) is drawn shifted onto the basemap", async () => {
+    await jumpAndIdle(page, siteGcj, 15);
+    const box = await page.locator('#map').boundingBox();
+    const px = await page.evaluate((p) => window.hexcover.map.project(p), siteGcj);
+    await page.mouse.click(box.x + px.x, box.y + px.y);
+    const btn = page.locator(`[data-catchment="${SITE.ID}"]`);
+    await btn.waitFor({ timeout: 5000 });
+    const respP = page.waitForResponse((r) => r.url().includes('/catchment?by=ext_id'));
+    await btn.click();
+    const resp = await respP;
+    assert(resp.ok(), `catchment: HTTP ${resp.status()}`);
+    const f = await resp.json();
+    await page.locator('#catchment-note').waitFor({ timeout: 5000 });
+    const first = (g) => (typeof g[0] === 'number' ? g : first(g[0]));
+    const want = await wgs2gcj(first(f.geometry.coordinates));
+    const drawn = await page.evaluate(async () => {
+      const d = await window.hexcover.map.getSource('hexcover-catchment').getData();
+      const first = (g) => (typeof g[0] === 'number' ? g : first(g[0]));
+      return first(d.features[0].geometry.coordinates);
+    });
+    const d = metres(drawn, want);
+    assert(d < 0.01, `catchment vertex drawn at ${drawn}, ${d.toFixed(3)} m from its GCJ-02 position ${want}`);
+    await page.evaluate(() => new Promise((r) => (window.hexcover.map.loaded() ? r() : window.hexcover.map.once('idle', r))));
+    const layer = f.geometry.type === 'Polygon' ? 'catchment-fill' : 'catchment-line';
+    const n = await page.evaluate((l) => window.hexcover.map.queryRenderedFeatures({ layers: [l] }).length, layer);
+    assert(n > 0, `no ${layer} rendered`);
+    await page.screenshot({ path: join(SHOT_DIR, 'datum-catchment.png') });
+  });
+
   await test('a reloaded WGS-84 hash centres the map on the GCJ-02 position', async () => {
     await page.goto(`${BASE_URL}/?view=siting#16/${SITE.Lat}/${SITE.Lng}`, { waitUntil: 'domcontentloaded' });
     await page.waitForFunction(() => window.hexcover && window.hexcover.ready, null, { timeout: 60000 });
