@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"testing"
@@ -33,19 +32,8 @@ func TestFiguresPeopleRead(t *testing.T) {
 	}
 	getJSON := func(t *testing.T, who, path string, out any) {
 		t.Helper()
-		req, _ := http.NewRequest("GET", ts.URL+path, nil)
-		req.Header.Set("Authorization", "Bearer "+tokens[who])
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		if res.StatusCode != 200 {
-			t.Fatalf("GET %s as %s = %d: %.300s", path, who, res.StatusCode, b)
-		}
-		if err := json.Unmarshal(b, out); err != nil {
-			t.Fatalf("GET %s: %v", path, err)
+		if err := json.Unmarshal(call(t, "GET", ts.URL+path, tokens[who], ""), out); err != nil {
+			t.Fatalf("GET %s as %s: %v", path, who, err)
 		}
 	}
 
