@@ -78,11 +78,13 @@ function siteHtml(p) {
 let catchmentShown = null;
 
 function activityHtml(p) {
+  // Pings and dwell are not in the published release: outside the admin role the tiles do not carry them,
+  // and the popup leaves their rows out rather than reading 未知.
   return table(t('popup.activity'), [
     row('measure.riders', formatNumber(p.riders)),
     row('measure.rider_hours', formatNumber(p.rider_hours, { maximumFractionDigits: 1 })),
-    row('measure.pings', formatNumber(p.pings)),
-    row('measure.dwell', formatNumber(Number(p.dwell_s) / 3600, { maximumFractionDigits: 1 })),
+    ...(p.pings === undefined ? [] : [row('measure.pings', formatNumber(p.pings))]),
+    ...(p.dwell_s === undefined ? [] : [row('measure.dwell', formatNumber(Number(p.dwell_s) / 3600, { maximumFractionDigits: 1 }))]),
   ]);
 }
 

@@ -834,6 +834,15 @@ async function releasedMapChecks() {
         }
         log(`  ${level}: ${table.rows.length} rows, ${suppressed} suppressed, Others ${table.other ? table.other[1] : 'none'}, total ${api.total_demand}`);
       }
+      // A hexagon's popup has the released measures only: no pings or dwell rows.
+      await closePopups(p2);
+      await p2.waitForFunction(() => !window.hexcover.map.isMoving(), null, { timeout: 10000 });
+      const pt = await findPoint(p2, 'activity-fill');
+      assert(pt, 'no activity hexagon to click');
+      await p2.mouse.click(pt.x, pt.y);
+      await p2.locator('.maplibregl-popup').waitFor({ timeout: 15000 });
+      const txt = await p2.locator('.maplibregl-popup').innerText();
+      assert(txt.includes('骑手·小时') && !/定位点|停留|—/.test(txt), `a leader's hexagon popup: ${txt}`);
       assert(pr.length === 0, pr.join('\n  '));
     } finally {
       await p2.close();
