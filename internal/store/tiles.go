@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
@@ -32,23 +33,11 @@ func (s *Store) HexStats(ctx context.Context, res int, cells []int64, hows []int
 	if len(cells) == 0 {
 		return nil, nil
 	}
-	var (
-		rows pgx.Rows
-		err  error
-	)
-	if len(hows) == 0 {
-		rows, err = s.Pool.Query(ctx, `SELECT cell, pings, riders, rider_seconds, dwell_seconds
-			FROM hex_activity WHERE res = $1 AND how = -1 AND cell = ANY($2)`, int16(res), cells)
-	} else {
-		// Distinct riders: the union of the rows' sorted rider key sets.
-		rows, err = s.Pool.Query(ctx, `WITH a AS MATERIALIZED (
-				SELECT cell, pings, rider_seconds, dwell_seconds, rider_keys
-				FROM hex_activity WHERE res = $1 AND cell = ANY($2) AND how = ANY($3)),
-			r AS (SELECT cell, count(DISTINCT k)::int AS riders FROM a, unnest(a.rider_keys) AS k GROUP BY cell),
-			t AS (SELECT cell, sum(pings)::bigint AS pings, sum(rider_seconds) AS rs, sum(dwell_seconds) AS ds FROM a GROUP BY cell)
-			SELECT t.cell, t.pings, coalesce(r.riders, 0), t.rs, t.ds FROM t LEFT JOIN r USING (cell)`,
-			int16(res), cells, hows)
+	if len(hows) > 0 {
+		return s.hexStatsOver(ctx, res, cells, hows)
 	}
+	rows, err := s.Pool.Query(ctx, `SELECT cell, pings, riders, rider_seconds, dwell_seconds
+		FROM hex_activity WHERE res = $1 AND how = -1 AND cell = ANY($2)`, int16(res), cells)
 	if err != nil {
 		return nil, err
 	}
@@ -59,6 +48,60 @@ func (s *Store) HexStats(ctx context.Context, res int, cells []int64, hows []int
 		return nil
 	})
 	return out, err
+}
+
+// hexStatsOver is HexStats over hours of week: the hour rows of the cells
+// are read in cell order and summed in Go, and each cell's distinct riders
+// counted over the union of its rows' rider keys (sorted in Go; a
+// count(DISTINCT) over unnested arrays in SQL was slower, and this is the
+// admin's tile of an hour list that is none of the rolled-up sets).
+func (s *Store) hexStatsOver(ctx context.Context, res int, cells []int64, hows []int16) ([]HexStat, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT cell, pings, rider_seconds, dwell_seconds, rider_keys
+		FROM hex_activity WHERE res = $1 AND cell = ANY($2) AND how = ANY($3) ORDER BY cell, how`, int16(res), cells, hows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var (
+		out  []HexStat
+		keys []int64
+		cur  *HexStat
+	)
+	finish := func() {
+		if cur == nil {
+			return
+		}
+		slices.Sort(keys)
+		cur.Riders = len(slices.Compact(keys))
+		keys = keys[:0]
+	}
+	for rows.Next() {
+		var (
+			cell       int64
+			pings      int64
+			rsec, dsec float64
+		)
+		raw := rows.RawValues()
+		if err := rows.Scan(&cell, &pings, &rsec, &dsec, nil); err != nil {
+			return nil, err
+		}
+		if cur == nil || cur.Cell != cell {
+			finish()
+			out = append(out, HexStat{Cell: cell})
+			cur = &out[len(out)-1]
+		}
+		cur.Pings += pings
+		cur.RiderSeconds += rsec
+		cur.DwellSeconds += dsec
+		if keys, err = decodeInt8Array(raw[4], keys); err != nil {
+			return nil, fmt.Errorf("hex_activity rider_keys: %w", err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	finish()
+	return out, nil
 }
 
 // WholeWeekHexStats returns the whole-week activity (how = -1) of every cell
