@@ -108,7 +108,7 @@ type DayInput struct {
 	Riders []int64 // the rider-days (rider keys) of the day
 	// Sums[b][i]: rider-hours of block b in domain cell i, each rider-day's
 	// whole-day vector (over cells) and named vector (over named block and
-	// cell) clipped to L2 ≤ ClipHours.
+	// cell) clipped to L2 ≤ ClipHours and ClipNamedHours.
 	Sums [NumBlocks][]float64
 	// Counts[s][i]: rider-days counted in cell i for hour set s (each in at
 	// most MDay or MNamed cells per set).
@@ -206,8 +206,9 @@ func Compute(pings []store.DayPing, d *Domain, p Params) *DayInput {
 			continue
 		}
 		in.Riders = append(in.Riders, rider)
-		// Rider-hours: clip the whole-day vector (over cells) and the
-		// named vector (over named block and cell) to L2 ≤ ClipHours each.
+		// Rider-hours: clip the whole-day vector (over cells) to L2 ≤
+		// ClipHours and the named vector (over named block and cell) to
+		// L2 ≤ ClipNamedHours.
 		var norm, normNamed float64
 		for i, s := range daySecs {
 			h := s / 3600
@@ -224,8 +225,8 @@ func Compute(pings []store.DayPing, d *Domain, p Params) *DayInput {
 			scale = p.ClipHours / norm
 			in.Clipped++
 		}
-		if normNamed = math.Sqrt(normNamed); normNamed > p.ClipHours {
-			scaleNamed = p.ClipHours / normNamed
+		if normNamed = math.Sqrt(normNamed); normNamed > p.ClipNamedHours {
+			scaleNamed = p.ClipNamedHours / normNamed
 		}
 		for i, s := range daySecs {
 			in.Sums[BlockDay][i] += scale * s / 3600
@@ -496,7 +497,7 @@ func (b *Builder) BuildDay(ctx context.Context, day time.Time, d *Domain) (DayRe
 	id, err := b.Store.SaveRelease(ctx, store.NewRelease{
 		Day: day, Rho: b.Params.Rho, Riders: in.Riders, Redrawn: len(fresh), BuildMs: int(res.Duration.Milliseconds()),
 		Params: map[string]any{"rho": b.Params.Rho, "budget": b.Params.Budget, "share": b.Params.Share,
-			"clip_hours": b.Params.ClipHours, "m_day": b.Params.MDay, "m_named": b.Params.MNamed, "m_area": b.Params.MArea,
+			"clip_hours": b.Params.ClipHours, "clip_named_hours": b.Params.ClipNamedHours, "m_day": b.Params.MDay, "m_named": b.Params.MNamed, "m_area": b.Params.MArea,
 			"k": b.Params.K, "sigma": sigmas},
 		Cells: cells, Areas: areas,
 	}, func(id int64) {

@@ -17,8 +17,9 @@
 //   - rider-hours per (block of hours, res-9 cell). The blocks partition the
 //     day: breakfast 07–09, lunch 11–13, dinner 17–19, night 21–23 and 00,
 //     other (every remaining hour). A rider-day's vector of hours over (block,
-//     cell) is scaled down to L2 norm ≤ Params.ClipHours; Gaussian noise of
-//     σ_h = ClipHours / √(2 ρ_h) is added to each value (ρ_h = SumShare·Rho).
+//     cell) is scaled down to L2 norm ≤ Params.ClipHours (whole day) or
+//     ClipNamedHours (the named blocks); Gaussian noise of σ_h = clip / √(2 ρ_h)
+//     is added to each value (ρ_h = Share·Rho).
 //   - distinct riders per (hour set, unit), hour sets day, breakfast, lunch,
 //     dinner, night and peak (lunch ∪ dinner), units res-9 cells, districts,
 //     streets and communities. A rider-day counts in at most M of each
@@ -248,7 +249,11 @@ var ErrNotReleased = fmt.Errorf("these hours are not in the published release; o
 type Params struct {
 	Rho       float64 // zCDP charged to each rider-day per release of its day (0.5)
 	Budget    float64 // most zCDP any rider-day may be charged over all releases (1)
-	ClipHours float64 // L2 bound of a rider-day's rider-hours, over cells (whole day) and over (named block, cell) (1.5 h)
+	ClipHours float64 // L2 bound of a rider-day's whole-day rider-hours, over cells (3 h)
+	// ClipNamedHours bounds its rider-hours of the named blocks, over
+	// (named block, cell) (1.5 h): their share of ρ is smaller, so the same
+	// bound would give them noise of σ ≈ 9.5 h a day.
+	ClipNamedHours float64
 	// Share splits Rho between the four released figures: whole-day
 	// rider-hours, named-block rider-hours, whole-day riders, named-set
 	// riders (0.25, 0.1, 0.45, 0.2: the whole week is what the map and the
@@ -272,7 +277,7 @@ func DefaultParams(k int) Params {
 	if k <= 0 {
 		k = 5
 	}
-	return Params{Rho: 0.5, Budget: 1, ClipHours: 1.5, Share: [4]float64{0.25, 0.1, 0.45, 0.2},
+	return Params{Rho: 0.5, Budget: 1, ClipHours: 3, ClipNamedHours: 1.5, Share: [4]float64{0.25, 0.1, 0.45, 0.2},
 		MDay: 400, MNamed: 100, MArea: [3]int{1, 2, 3}, K: k, Offset: 8 * time.Hour}
 }
 
@@ -290,8 +295,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("release: rho %g must be > 0 and at most the budget %g", p.Rho, p.Budget)
 	case math.Abs(share-1) > 1e-9:
 		return fmt.Errorf("release: shares %v must add up to 1", p.Share)
-	case !(p.ClipHours > 0):
-		return fmt.Errorf("release: clip hours %g must be > 0", p.ClipHours)
+	case !(p.ClipHours > 0) || !(p.ClipNamedHours > 0):
+		return fmt.Errorf("release: clip hours %g and %g must be > 0", p.ClipHours, p.ClipNamedHours)
 	case p.Offset < -14*time.Hour || p.Offset > 14*time.Hour:
 		return fmt.Errorf("release: UTC offset %v must be within ±14 h", p.Offset)
 	case p.K < 1:
@@ -306,7 +311,8 @@ func (p Params) Validate() error {
 // figure (FigureRiderHours or FigureRiders) and view (block or hour set),
 // for one day and one unit. Each of the four figures is a Gaussian
 // mechanism whose L2 sensitivity per rider-day is: ClipHours (whole-day
-// rider-hours over cells; named rider-hours over (block, cell)),
+// rider-hours over cells), ClipNamedHours (named rider-hours over (block,
+// cell)),
 // √(MDay + ΣMArea) (whole-day riders) and √(5·(MNamed + ΣMArea)) (the
 // five named sets' riders); σ = Δ / √(2 ρ_figure), so the ρ of the four add
 // up to Rho.
@@ -316,7 +322,7 @@ func (p Params) Sigma(figure, view int) float64 {
 	case figure == FigureRiderHours && view == BlockDay:
 		return p.ClipHours / math.Sqrt(2*p.Rho*p.Share[0])
 	case figure == FigureRiderHours:
-		return p.ClipHours / math.Sqrt(2*p.Rho*p.Share[1])
+		return p.ClipNamedHours / math.Sqrt(2*p.Rho*p.Share[1])
 	case view == SetDay:
 		return math.Sqrt(float64(p.MDay+area) / (2 * p.Rho * p.Share[2]))
 	}

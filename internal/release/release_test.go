@@ -99,7 +99,7 @@ func TestParamsSigmas(t *testing.T) {
 	area := float64(p.MArea[0] + p.MArea[1] + p.MArea[2])
 	rho := func(delta2, sigma float64) float64 { return delta2 / (2 * sigma * sigma) }
 	got := rho(p.ClipHours*p.ClipHours, p.Sigma(FigureRiderHours, BlockDay)) +
-		rho(p.ClipHours*p.ClipHours, p.Sigma(FigureRiderHours, BlockLunch)) +
+		rho(p.ClipNamedHours*p.ClipNamedHours, p.Sigma(FigureRiderHours, BlockLunch)) +
 		rho(float64(p.MDay)+area, p.Sigma(FigureRiders, SetDay)) +
 		rho(5*(float64(p.MNamed)+area), p.Sigma(FigureRiders, SetLunch))
 	if math.Abs(got-p.Rho) > 1e-9 {
@@ -115,7 +115,7 @@ func TestParamsSigmas(t *testing.T) {
 func TestComputeBoundsEachRiderDay(t *testing.T) {
 	p := DefaultParams(5)
 	p.MDay, p.MNamed, p.MArea = 3, 3, [3]int{1, 1, 1}
-	p.ClipHours = 1
+	p.ClipHours, p.ClipNamedHours = 1, 1
 	d := &Domain{idx: map[int64]int32{}}
 	base := cellsAround(t, 31)
 	for i, c := range base {

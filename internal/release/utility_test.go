@@ -63,7 +63,7 @@ func TestReleaseUtility(t *testing.T) {
 	b := newBuilder(st)
 	keys := 3
 	fmt.Sscan(os.Getenv("RELEASE_KEYS"), &keys)
-	// RELEASE_PARAMS="mday=400 mnamed=100 clip=3 share=0.25,0.1,0.45,0.2 seed=x" tries other parameters (seed: another first noise key).
+	// RELEASE_PARAMS="mday=400 mnamed=100 clip=3 clipnamed=1.5 share=0.25,0.1,0.45,0.2 seed=x" tries other parameters (seed: another first noise key).
 	seed := ""
 	for _, kv := range strings.Fields(os.Getenv("RELEASE_PARAMS")) {
 		k, v, _ := strings.Cut(kv, "=")
@@ -74,6 +74,8 @@ func TestReleaseUtility(t *testing.T) {
 			fmt.Sscan(v, &b.Params.MNamed)
 		case "clip":
 			fmt.Sscan(v, &b.Params.ClipHours)
+		case "clipnamed":
+			fmt.Sscan(v, &b.Params.ClipNamedHours)
 		case "rho":
 			fmt.Sscan(v, &b.Params.Rho)
 		case "seed":
@@ -184,9 +186,9 @@ func measureUtility(tb testing.TB, ctx context.Context, st *store.Store, b *Buil
 	pr := b.Params
 	if verbose {
 		tb.Logf("build: %d days in %s (reading pings, bounding, noise, storing)", len(rs), f.build.Round(time.Millisecond))
-		tb.Logf("parameters: ρ = %g per release (ε = %.2f at δ = 1e-6), budget %g; σ per (day, unit): rider-hours whole day %.2f h, named block %.2f h; riders whole day %.2f, named set %.2f; M day %d, named %d, areas %v; clip %g h; k %d",
+		tb.Logf("parameters: ρ = %g per release (ε = %.2f at δ = 1e-6), budget %g; σ per (day, unit): rider-hours whole day %.2f h, named block %.2f h; riders whole day %.2f, named set %.2f; M day %d, named %d, areas %v; clip %g h, named %g h; k %d",
 			pr.Rho, Epsilon(pr.Rho, 1e-6), pr.Budget, pr.Sigma(FigureRiderHours, BlockDay), pr.Sigma(FigureRiderHours, BlockLunch),
-			pr.Sigma(FigureRiders, SetDay), pr.Sigma(FigureRiders, SetLunch), pr.MDay, pr.MNamed, pr.MArea, pr.ClipHours, pr.K)
+			pr.Sigma(FigureRiders, SetDay), pr.Sigma(FigureRiders, SetLunch), pr.MDay, pr.MNamed, pr.MArea, pr.ClipHours, pr.ClipNamedHours, pr.K)
 	}
 
 	// Exact, unbounded figures per day, and the released values.
