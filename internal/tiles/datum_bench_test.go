@@ -2,9 +2,6 @@ package tiles
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
-	"strconv"
 	"testing"
 
 	"github.com/paulmach/orb/maptile"
@@ -24,33 +21,14 @@ func BenchmarkDatumTiles(b *testing.B) {
 	for i, t := range tiles {
 		shifted[i] = maptile.At(geo.GCJ02.PointFromWGS84(t.Center()), t.Z)
 	}
-	get := func(svc *Service) func(maptile.Tile) error {
-		return func(t maptile.Tile) error {
-			r := httptest.NewRequestWithContext(ctx, "GET", "/tiles/x", nil)
-			r.Header.Set("Accept-Encoding", "gzip")
-			r.Header.Set("X-Test-Admin", "1")
-			r.SetPathValue("layer", string(LayerActivity))
-			r.SetPathValue("z", strconv.Itoa(int(t.Z)))
-			r.SetPathValue("x", strconv.Itoa(int(t.X)))
-			r.SetPathValue("y", strconv.Itoa(int(t.Y))+".mvt")
-			w := httptest.NewRecorder()
-			if err := svc.serveTile(w, r); err != nil {
-				return err
-			}
-			if w.Code != http.StatusOK && w.Code != http.StatusNoContent {
-				return errStatus(w.Code)
-			}
-			return nil
-		}
-	}
 	b.ResetTimer()
 	b.StopTimer()
 	var plain, gcj pass
 	for range b.N {
-		plain.add(run(b, tiles, 1, get(coldService(b, st))))
+		plain.add(run(b, tiles, 1, serveTileFunc(ctx, coldService(b, st), LayerActivity)))
 		svc := coldService(b, st)
 		svc.o.Datum = geo.GCJ02
-		gcj.add(run(b, shifted, 1, get(svc)))
+		gcj.add(run(b, shifted, 1, serveTileFunc(ctx, svc, LayerActivity)))
 	}
 	reportPass(b, "wgs84-", plain)
 	reportPass(b, "gcj02-", gcj)
