@@ -82,24 +82,17 @@ type CellHour struct {
 
 // CellHours streams every (cell, hour of week) row of resolution res to fn.
 func (s *Store) CellHours(ctx context.Context, res int, fn func(CellHour) error) error {
-	rows, err := s.Pool.Query(ctx, `SELECT cell, how, rider_seconds, riders FROM hex_activity WHERE res = $1 AND how >= 0`, int16(res))
-	if err != nil {
-		return fmt.Errorf("cell hours: %w", err)
-	}
-	var h CellHour
-	var riders int32
-	_, err = pgx.ForEachRow(rows, []any{&h.Cell, &h.How, &h.RiderSeconds, &riders}, func() error {
-		h.Riders = int64(riders)
-		return fn(h)
-	})
-	return err
+	return s.CellHoursOf(ctx, res, nil, fn)
 }
 
 // CellHoursOf streams the (cell, hour of week) rows of the given cells of
-// resolution res to fn.
+// resolution res to fn; nil cells means every cell.
 func (s *Store) CellHoursOf(ctx context.Context, res int, cells []int64, fn func(CellHour) error) error {
-	rows, err := s.Pool.Query(ctx, `SELECT cell, how, rider_seconds, riders FROM hex_activity
-		WHERE res = $1 AND how >= 0 AND cell = ANY($2::bigint[])`, int16(res), cells)
+	q, args := `SELECT cell, how, rider_seconds, riders FROM hex_activity WHERE res = $1 AND how >= 0`, []any{int16(res)}
+	if cells != nil { // its own statement, so that a plan of the list uses the cell index
+		q, args = q+` AND cell = ANY($2::bigint[])`, append(args, cells)
+	}
+	rows, err := s.Pool.Query(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("cell hours: %w", err)
 	}
