@@ -162,8 +162,10 @@ func (s *Source) Close() error {
 	return s.f.Close()
 }
 
-// ctxReader fails with the context's error once it is done, so that reading
-// a large file stops within one read of a signal.
+// ContextReader reads r until ctx is done, then fails with the context's
+// error, so that reading a large file stops within one read of a signal.
+func ContextReader(ctx context.Context, r io.Reader) io.Reader { return ctxReader{ctx, r} }
+
 type ctxReader struct {
 	ctx context.Context
 	r   io.Reader

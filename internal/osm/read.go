@@ -222,7 +222,7 @@ func checkPBFFile(ctx context.Context, path string, lim Limits) error {
 		return err
 	}
 	defer f.Close()
-	if err := checkPBF(ctxReader{ctx, bufio.NewReaderSize(f, 1<<20)}, lim.MaxFileBytes, lim.MaxRatio); err != nil {
+	if err := checkPBF(ingest.ContextReader(ctx, bufio.NewReaderSize(f, 1<<20)), lim.MaxFileBytes, lim.MaxRatio); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -232,19 +232,6 @@ func checkPBFFile(ctx context.Context, path string, lim Limits) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
-}
-
-// ctxReader fails once ctx is done, so a long check stops on a signal.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // multipolygonMembers returns the ids of the ways that are members of
