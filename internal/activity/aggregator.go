@@ -89,11 +89,21 @@ func NewAggregator(s Settings) *Aggregator {
 
 type xyw struct{ x, y, w float32 }
 
+// resChunk is the number of reservoir points per allocation: the reservoir
+// grows a chunk at a time instead of by append's doubling, which left up to a
+// third of its capacity unused and copied it as it grew.
+const resChunk = 64
+
+// rangeCell is the rider's time in one RangeRes cell.
 type rangeCell struct {
+	cell        int64
 	ns, dwellNs int64
 	days        int32
-	lastDate    int64
+	lastDate    int32 // local day number (days since 1970-01-01)
 }
+
+// noDate is a lastDate no ping has.
+const noDate = math.MinInt32
 
 // riderState is everything kept per rider.
 type riderState struct {
@@ -109,13 +119,12 @@ type riderState struct {
 	px, py float64
 	pcell  int64
 	pidx   int32 // accs index of (pcell, its how)
-	prc    *rangeCell
-	prcKey int64
+	prc    int32 // index in cells of the ping's RangeRes cell
 
 	// The open dwell run: anchor position, cell and start.
 	ax, ay float64
 	acell  int64
-	arc    *rangeCell
+	arc    int32 // index in cells
 	aT0    int64
 
 	days     int
@@ -124,14 +133,21 @@ type riderState struct {
 	// West's weighted running mean and sum of squares, weights in seconds.
 	sw, mx, my, m2 float64
 
-	ext       [8][2]float64 // extreme points: min/max of x, y, x+y, x−y
-	reservoir []xyw
+	ext [8][2]float64 // extreme points: min/max of x, y, x+y, x−y
+	// The reservoir's points in chunks of resChunk (the last one possibly
+	// shorter), in sample order: point i is reservoir[i/resChunk][i%resChunk].
+	reservoir [][]xyw
+	nres      int32 // points in the reservoir
 	seen      int64
 	rng       uint64
 
 	activeNs, dwellNs int64
 
-	cells map[int64]*rangeCell
+	// The RangeRes cells in order of first ping, and an open-addressing
+	// index of them (index+1, 0 empty; a power of two long, at most three
+	// quarters full): no map and no pointer per cell.
+	cells   []rangeCell
+	cellIdx []int32
 
 	// present lists the accs indices where the rider is present: possibly
 	// with duplicates (when riders interleave), compacted (sorted, distinct)
@@ -179,7 +195,7 @@ func (a *Aggregator) add(p *model.Ping, key, cell int64) error {
 			proj:        geo.NewLocalProjection(orb.Point{p.Lng, p.Lat}),
 			firstT:      t,
 			rng:         uint64(key),
-			cells:       make(map[int64]*rangeCell, 4),
+			prc:         -1,
 			present:     make([]int32, 0, 16),
 			compactAt:   64,
 			ord:         a.nextOrd,
@@ -262,17 +278,13 @@ func (a *Aggregator) record(r *riderState, t, cell int64, x, y float64) {
 		r.lastDate = date
 	}
 	rk := parentCell(cell, a.s.RangeRes)
-	rc := r.prc
-	if rc == nil || rk != r.prcKey {
-		rc = r.cells[rk]
-		if rc == nil {
-			rc = &rangeCell{lastDate: math.MinInt64}
-			r.cells[rk] = rc
-		}
+	ri := r.prc
+	if ri < 0 || rk != r.cells[ri].cell {
+		ri = r.rangeCellOf(rk)
 	}
-	if rc.lastDate != date {
+	if rc := &r.cells[ri]; rc.lastDate != int32(date) {
 		rc.days++
-		rc.lastDate = date
+		rc.lastDate = int32(date)
 	}
 
 	if r.n == 0 {
@@ -311,7 +323,45 @@ func (a *Aggregator) record(r *riderState, t, cell int64, x, y float64) {
 	r.lastT = t
 	r.px, r.py = x, y
 	r.pcell, r.pidx = cell, idx
-	r.prc, r.prcKey = rc, rk
+	r.prc = ri
+}
+
+// rangeCellOf returns the index in r.cells of RangeRes cell c, adding it.
+func (r *riderState) rangeCellOf(c int64) int32 {
+	if 4*(len(r.cells)+1) > 3*len(r.cellIdx) {
+		n := max(8, 2*len(r.cellIdx))
+		r.cellIdx = make([]int32, n)
+		for i := range r.cells {
+			r.cellIdx[r.cellSlot(r.cells[i].cell)] = int32(i) + 1
+		}
+	}
+	j := r.cellSlot(c)
+	if i := r.cellIdx[j]; i > 0 {
+		return i - 1
+	}
+	if len(r.cells) == cap(r.cells) { // grow by half, not append's double
+		cells := make([]rangeCell, len(r.cells), len(r.cells)+max(4, len(r.cells)/2))
+		copy(cells, r.cells)
+		r.cells = cells
+	}
+	r.cells = append(r.cells, rangeCell{cell: c, lastDate: noDate})
+	r.cellIdx[j] = int32(len(r.cells))
+	return int32(len(r.cells) - 1)
+}
+
+// cellSlot returns the slot of r.cellIdx that holds c or the empty slot
+// where it goes (linear probing).
+func (r *riderState) cellSlot(c int64) int {
+	mask := len(r.cellIdx) - 1
+	j := int((uint64(c) * 0x9e3779b97f4a7c15) >> 40)
+	for {
+		j &= mask
+		i := r.cellIdx[j]
+		if i == 0 || r.cells[i-1].cell == c {
+			return j
+		}
+		j++
+	}
 }
 
 // credit gives the rider's last ping the w nanoseconds it stands for.
@@ -331,7 +381,7 @@ func (a *Aggregator) credit(r *riderState, w int64) {
 			}
 		}
 		r.activeNs += w
-		r.prc.ns += w
+		r.cells[r.prc].ns += w
 		// West's weighted incremental mean and sum of squared deviations.
 		wf := float64(w) / 1e9
 		r.sw += wf
@@ -343,11 +393,25 @@ func (a *Aggregator) credit(r *riderState, w int64) {
 	// Reservoir sampling (Vitter's algorithm R), deterministic per rider.
 	pt := xyw{float32(r.px), float32(r.py), float32(float64(w) / 1e9)}
 	r.seen++
-	if len(r.reservoir) < a.s.ReservoirSize {
-		r.reservoir = append(r.reservoir, pt)
-	} else if j := splitmix(&r.rng) % uint64(r.seen); j < uint64(len(r.reservoir)) {
-		r.reservoir[j] = pt
+	if n := int(r.nres); n < a.s.ReservoirSize {
+		if n%resChunk == 0 {
+			r.reservoir = append(r.reservoir, make([]xyw, 0, min(resChunk, a.s.ReservoirSize-n)))
+		}
+		last := len(r.reservoir) - 1
+		r.reservoir[last] = append(r.reservoir[last], pt)
+		r.nres++
+	} else if j := splitmix(&r.rng) % uint64(r.seen); j < uint64(r.nres) {
+		r.reservoir[j/resChunk][j%resChunk] = pt
 	}
+}
+
+// samples returns the reservoir's points in one slice, in sample order.
+func (r *riderState) samples() []xyw {
+	out := make([]xyw, 0, r.nres)
+	for _, c := range r.reservoir {
+		out = append(out, c...)
+	}
+	return out
 }
 
 func splitmix(s *uint64) uint64 {
@@ -379,7 +443,7 @@ func (a *Aggregator) closeRun(r *riderState) {
 		w -= part
 	}
 	r.dwellNs += d
-	r.arc.dwellNs += d
+	r.cells[r.arc].dwellNs += d
 }
 
 func (a *acc) add(v acc) {

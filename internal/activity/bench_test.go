@@ -2,6 +2,7 @@ package activity
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -80,4 +81,32 @@ func BenchmarkAdd(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)*float64(len(benchStream))/b.Elapsed().Seconds(), "pings/s")
+}
+
+// BenchmarkRiderState: the live heap the aggregation holds per rider once the
+// stream is read (before Finish), which is where an import's memory peaks:
+// the open state, presence list, range cells and reservoir of every rider.
+func BenchmarkRiderState(b *testing.B) {
+	benchStream := benchData()
+	cells := make([]int64, len(benchStream))
+	for i, p := range benchStream {
+		cells[i] = cellAt(b, [2]float64{p.Lng, p.Lat})
+	}
+	var perRider float64
+	for b.Loop() {
+		var m0, m1 runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m0)
+		a := NewAggregator(DefaultSettings())
+		for i, p := range benchStream {
+			if err := a.Add(p, cells[i]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&m1)
+		perRider = float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc)) / float64(len(a.riders))
+		runtime.KeepAlive(a)
+	}
+	b.ReportMetric(perRider, "live-B/rider")
 }

@@ -276,7 +276,7 @@ func buildResult(s Settings, resolutions []int, workers int, parts ...partial) *
 				res.Ranges[j] = rangeOf(s.RangeQuantile, ref.r)
 				// Only the key is needed from here on: let the reservoir
 				// (up to 12 KB a rider) and the rest go while the sets grow.
-				ref.r.reservoir, ref.r.cells, ref.r.present = nil, nil, nil
+				ref.r.reservoir, ref.r.cells, ref.r.cellIdx, ref.r.present = nil, nil, nil, nil
 			}
 		})
 	}

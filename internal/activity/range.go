@@ -24,20 +24,21 @@ func rangeOf(quantile float64, r *riderState) Range {
 		ActiveSeconds: float64(r.activeNs) / 1e9,
 		DwellSeconds:  float64(r.dwellNs) / 1e9,
 	}
+	reservoir := r.samples()
 	cx, cy := r.mx, r.my
 	if r.sw > 0 {
 		g.GyrationM = math.Sqrt(max(0, r.m2/r.sw))
 	} else { // no time credited at all (DefaultPingSeconds 0): unweighted
-		cx, cy = meanXY(r.reservoir)
+		cx, cy = meanXY(reservoir)
 	}
 	g.Centroid = r.proj.ToLngLat(cx, cy)
-	g.P90M = weightedQuantileDistance(r.reservoir, cx, cy, quantile)
+	g.P90M = weightedQuantileDistance(reservoir, cx, cy, quantile)
 
 	// Points strictly inside the octagon of the extreme points cannot be
 	// hull vertices (Akl–Toussaint): leave them out of the hull's sort.
 	oct := octagon(&r.ext)
-	pts := make([]orb.Point, 0, len(r.reservoir)+len(r.ext))
-	for _, p := range r.reservoir {
+	pts := make([]orb.Point, 0, len(reservoir)+len(r.ext))
+	for _, p := range reservoir {
 		if oct.inside(float64(p.x), float64(p.y)) {
 			continue
 		}
@@ -49,13 +50,13 @@ func rangeOf(quantile float64, r *riderState) Range {
 	g.Hull = geo.ConvexHull(pts)
 
 	g.Cells = make([]RangeCell, 0, len(r.cells))
-	for c, rc := range r.cells {
+	for _, rc := range r.cells {
 		share := 0.0
 		if r.activeNs > 0 {
 			share = float64(rc.ns) / float64(r.activeNs)
 		}
 		g.Cells = append(g.Cells, RangeCell{
-			Cell:         c,
+			Cell:         rc.cell,
 			Share:        share,
 			Seconds:      float64(rc.ns) / 1e9,
 			DwellSeconds: float64(rc.dwellNs) / 1e9,
