@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"testing"
+	"time"
 )
 
 // rangesDigest hashes every field of every Range bit for bit.
@@ -70,6 +72,45 @@ func TestRangesUnchangedByCompactState(t *testing.T) {
 		got := rangesDigest(run(t, s, stream...).Ranges)
 		if got != w {
 			t.Errorf("reservoir %d: ranges digest %s, want %s", size, got, w)
+		}
+	}
+	// The same stream quantized as an import stores it (store.Quantize:
+	// 1e-7° and 1 ms), the form the compact reservoir points take; one
+	// rider's pings unquantized, and one with a gap of hours (the reservoir
+	// falls back to full points for those).
+	q := slices.Clone(stream)
+	for i := range q {
+		p := &q[i]
+		if p.Rider == stream[0].Rider {
+			continue
+		}
+		p.Time = time.UnixMilli(p.Time.UnixMilli())
+		p.Lat = float64(int32(math.Round(p.Lat*1e7))) / 1e7
+		p.Lng = float64(int32(math.Round(p.Lng*1e7))) / 1e7
+	}
+	wantQ := map[int]string{
+		3:     "766994988f9cdfac56d5325ddcf37264bc9ee33232f0bff39f09d73f2de19325",
+		100:   "eda9ff24df22c7fea0da284b5dbf379df470ff7ead96a5589b901b6a78414b82",
+		1000:  "f97cac33dd5989eca2e8ceb0bc88d26fa0ae3bcb3d181c192cca9af43999275c",
+		-3:    "8e229cd4722db8a4ad4de6971fc831024063ff0618ca054a8865273a1bd9dfe4",
+		-100:  "ca9b16e61850f28c629286496ab8599238faa259e672d929646b7aa10bab75d3",
+		-1000: "609c95f5b671875ba0dd673a4970358eed3d8ccf18b24754ef25fc7d612f995b",
+	}
+	for size, w := range wantQ {
+		if size < 0 {
+			continue
+		}
+		s := DefaultSettings()
+		s.ReservoirSize = size
+		s.DefaultPingSeconds = 5000 // more than the compact form's 2^22 ms
+		got := rangesDigest(run(t, s, q...).Ranges)
+		if got != w {
+			t.Errorf("quantized, reservoir %d: ranges digest %s, want %s", size, got, w)
+		}
+		s.DefaultPingSeconds = 30
+		got = rangesDigest(run(t, s, q...).Ranges)
+		if w := wantQ[-size]; got != w {
+			t.Errorf("quantized, default ping 30 s, reservoir %d: ranges digest %s, want %s", size, got, w)
 		}
 	}
 }
