@@ -134,12 +134,23 @@ type riderState struct {
 	sw, mx, my, m2 float64
 
 	ext [8][2]float64 // extreme points: min/max of x, y, x+y, x−y
+
 	// The reservoir's points in chunks of resChunk (the last one possibly
-	// shorter), in sample order: point i is reservoir[i/resChunk][i%resChunk].
-	reservoir [][]xyw
+	// shorter), in sample order: point i is in chunk i/resChunk at
+	// i%resChunk. While every point can be, they are held packed in 8 bytes
+	// (packPoint) in reservoir; from the first that cannot, as xyw in wide.
+	reservoir [][]uint64
+	wide      [][]xyw
+	isWide    bool
 	nres      int32 // points in the reservoir
 	seen      int64
 	rng       uint64
+
+	// The quantized position (1e-7°) of the first ping, the base of the
+	// packed points, and of the last ping, with whether it is exact.
+	lat0, lng0 int32
+	plat, plng int32
+	pexact     bool
 
 	activeNs, dwellNs int64
 
@@ -204,6 +215,8 @@ func (a *Aggregator) add(p *model.Ping, key, cell int64) error {
 		a.riders[key] = r
 		a.last = r
 		a.record(r, t, cell, 0, 0)
+		r.setQuantized(p)
+		r.lat0, r.lng0 = r.plat, r.plng
 		a.startRun(r)
 		return nil
 	}
@@ -225,10 +238,85 @@ func (a *Aggregator) add(p *model.Ping, key, cell int64) error {
 		a.closeRun(r)
 	}
 	a.record(r, t, cell, x, y)
+	r.setQuantized(p)
 	if brk {
 		a.startRun(r)
 	}
 	return nil
+}
+
+// setQuantized records p's position in 1e-7° and whether that is exact
+// (imports quantize pings so: store.Quantize).
+func (r *riderState) setQuantized(p *model.Ping) {
+	la, okLa := e7(p.Lat)
+	ln, okLn := e7(p.Lng)
+	r.plat, r.plng, r.pexact = la, ln, okLa && okLn
+}
+
+// e7 returns v in units of 1e-7 and whether converting back gives v exactly.
+func e7(v float64) (int32, bool) {
+	f := math.Round(v * 1e7)
+	if !(f >= math.MinInt32 && f <= math.MaxInt32) {
+		return 0, false
+	}
+	q := int32(f)
+	return q, float64(q)/1e7 == v
+}
+
+// A packed reservoir point: the last ping's position as 1e-7° offsets from
+// the first ping (23 bits each, signed: ±0.42°) and its weight in whole
+// milliseconds (18 bits: < 262 s). Its xyw is recomputed from these exactly
+// as it was computed from the ping (the same float64 position, projected).
+const (
+	packPosBits = 23
+	packWBits   = 64 - 2*packPosBits
+)
+
+// packPoint packs the last ping with weight w ns, if it can be exactly.
+func (r *riderState) packPoint(w int64) (uint64, bool) {
+	if !r.pexact || w%1e6 != 0 || w < 0 || w/1e6 >= 1<<packWBits {
+		return 0, false
+	}
+	dla, dln := int64(r.plat)-int64(r.lat0), int64(r.plng)-int64(r.lng0)
+	const lim = 1 << (packPosBits - 1)
+	if dla < -lim || dla >= lim || dln < -lim || dln >= lim {
+		return 0, false
+	}
+	const m = 1<<packPosBits - 1
+	return uint64(dla)&m | (uint64(dln)&m)<<packPosBits | uint64(w/1e6)<<(2*packPosBits), true
+}
+
+// unpackPoint returns the xyw that v was packed from.
+func (r *riderState) unpackPoint(v uint64) xyw {
+	dla := int64(v<<(64-packPosBits)) >> (64 - packPosBits)
+	dln := int64(v<<(64-2*packPosBits)) >> (64 - packPosBits)
+	w := int64(v>>(2*packPosBits)) * 1e6
+	x, y := r.proj.ToXY(orb.Point{float64(int64(r.lng0)+dln) / 1e7, float64(int64(r.lat0)+dla) / 1e7})
+	return xyw{float32(x), float32(y), float32(float64(w) / 1e9)}
+}
+
+// widen turns the packed reservoir into full points.
+func (r *riderState) widen() {
+	r.isWide = true
+	r.wide = make([][]xyw, len(r.reservoir))
+	for i, c := range r.reservoir {
+		wc := make([]xyw, len(c), cap(c))
+		for j, v := range c {
+			wc[j] = r.unpackPoint(v)
+		}
+		r.wide[i] = wc
+	}
+	r.reservoir = nil
+}
+
+// chunkAppend appends v as point n of a chunked reservoir of at most size.
+func chunkAppend[T any](cs [][]T, n, size int, v T) [][]T {
+	if n%resChunk == 0 {
+		cs = append(cs, make([]T, 0, min(resChunk, size-n)))
+	}
+	last := len(cs) - 1
+	cs[last] = append(cs[last], v)
+	return cs
 }
 
 // statIdx returns the accs index of (cell, how) and marks the rider present
@@ -394,22 +482,38 @@ func (a *Aggregator) credit(r *riderState, w int64) {
 	pt := xyw{float32(r.px), float32(r.py), float32(float64(w) / 1e9)}
 	r.seen++
 	if n := int(r.nres); n < a.s.ReservoirSize {
-		if n%resChunk == 0 {
-			r.reservoir = append(r.reservoir, make([]xyw, 0, min(resChunk, a.s.ReservoirSize-n)))
+		if !r.isWide {
+			if v, ok := r.packPoint(w); ok {
+				r.reservoir = chunkAppend(r.reservoir, n, a.s.ReservoirSize, v)
+				r.nres++
+				return
+			}
+			r.widen()
 		}
-		last := len(r.reservoir) - 1
-		r.reservoir[last] = append(r.reservoir[last], pt)
+		r.wide = chunkAppend(r.wide, n, a.s.ReservoirSize, pt)
 		r.nres++
 	} else if j := splitmix(&r.rng) % uint64(r.seen); j < uint64(r.nres) {
-		r.reservoir[j/resChunk][j%resChunk] = pt
+		if !r.isWide {
+			if v, ok := r.packPoint(w); ok {
+				r.reservoir[j/resChunk][j%resChunk] = v
+				return
+			}
+			r.widen()
+		}
+		r.wide[j/resChunk][j%resChunk] = pt
 	}
 }
 
 // samples returns the reservoir's points in one slice, in sample order.
 func (r *riderState) samples() []xyw {
 	out := make([]xyw, 0, r.nres)
-	for _, c := range r.reservoir {
+	for _, c := range r.wide {
 		out = append(out, c...)
+	}
+	for _, c := range r.reservoir {
+		for _, v := range c {
+			out = append(out, r.unpackPoint(v))
+		}
 	}
 	return out
 }

@@ -2,9 +2,12 @@ package activity
 
 import (
 	"context"
+	"math"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/uber/h3-go/v4"
 
@@ -86,8 +89,15 @@ func BenchmarkAdd(b *testing.B) {
 // BenchmarkRiderState: the live heap the aggregation holds per rider once the
 // stream is read (before Finish), which is where an import's memory peaks:
 // the open state, presence list, range cells and reservoir of every rider.
+// The pings are quantized as imports store them (1e-7°, 1 ms).
 func BenchmarkRiderState(b *testing.B) {
-	benchStream := benchData()
+	benchStream := slices.Clone(benchData())
+	for i := range benchStream {
+		p := &benchStream[i]
+		p.Time = time.UnixMilli(p.Time.UnixMilli())
+		p.Lat = float64(int32(math.Round(p.Lat*1e7))) / 1e7
+		p.Lng = float64(int32(math.Round(p.Lng*1e7))) / 1e7
+	}
 	cells := make([]int64, len(benchStream))
 	for i, p := range benchStream {
 		cells[i] = cellAt(b, [2]float64{p.Lng, p.Lat})

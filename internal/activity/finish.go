@@ -275,8 +275,8 @@ func buildResult(s Settings, resolutions []int, workers int, parts ...partial) *
 				st.ends[j-lo] = len(st.lists)
 				res.Ranges[j] = rangeOf(s.RangeQuantile, ref.r)
 				// Only the key is needed from here on: let the reservoir
-				// (up to 12 KB a rider) and the rest go while the sets grow.
-				ref.r.reservoir, ref.r.cells, ref.r.cellIdx, ref.r.present = nil, nil, nil, nil
+				// (up to 8 or 12 KB a rider) and the rest go while the sets grow.
+				ref.r.reservoir, ref.r.wide, ref.r.cells, ref.r.cellIdx, ref.r.present = nil, nil, nil, nil, nil
 			}
 		})
 	}
