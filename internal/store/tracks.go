@@ -30,10 +30,11 @@ func toE7(v float64) int32   { return int32(math.Round(v * 1e7)) }
 func fromE7(v int64) float64 { return float64(v) / 1e7 }
 
 // trackBudget bounds the pings an import holds before it writes them as
-// segments (about 12 bytes each: ~100 MB); trackSegmentMax bounds one
+// segments (about 12 bytes each: ~25 MB, and the open arrays of every
+// rider-day between flushes); trackSegmentMax bounds one
 // segment.
 const (
-	trackBudget     = 8 << 20
+	trackBudget     = 2 << 20
 	trackSegmentMax = 8192
 )
 
