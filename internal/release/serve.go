@@ -25,6 +25,20 @@ func CheckHours(hours []int16) error {
 	return nil
 }
 
+// viewOf returns the published release and the view of hours in it; hours
+// that are no view are a 403 before the release is read.
+func (c *Current) viewOf(ctx context.Context, hours []int16) (*Published, int, error) {
+	v := ViewOf(hours)
+	if v < 0 {
+		return nil, 0, notReleased()
+	}
+	p, err := c.Get(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	return p, v, nil
+}
+
 // TileSource serves the published release to internal/tiles.
 type TileSource struct{ C *Current }
 
@@ -42,11 +56,7 @@ func (t TileSource) Check(hours []int16) error { return CheckHours(hours) }
 
 // Cells implements tiles.ReleaseSource.
 func (t TileSource) Cells(ctx context.Context, res int, hours []int16) ([]store.HexStat, error) {
-	v := ViewOf(hours)
-	if v < 0 {
-		return nil, notReleased()
-	}
-	p, err := t.C.Get(ctx)
+	p, v, err := t.C.viewOf(ctx, hours)
 	if err != nil {
 		return nil, err
 	}
@@ -71,11 +81,7 @@ func (s CoverageSource) Check(hours []int16) error { return CheckHours(hours) }
 
 // DemandCells implements coverage.ReleaseSource: the shown res-9 cells.
 func (s CoverageSource) DemandCells(ctx context.Context, hours []int16) ([]coverage.ReleasedCell, error) {
-	v := ViewOf(hours)
-	if v < 0 {
-		return nil, notReleased()
-	}
-	p, err := s.C.Get(ctx)
+	p, v, err := s.C.viewOf(ctx, hours)
 	if err != nil {
 		return nil, err
 	}
@@ -90,11 +96,7 @@ func (s CoverageSource) DemandCells(ctx context.Context, hours []int16) ([]cover
 
 // Areas implements coverage.ReleaseSource.
 func (s CoverageSource) Areas(ctx context.Context, hours []int16, level string) (map[string]coverage.ReleasedArea, error) {
-	v := ViewOf(hours)
-	if v < 0 {
-		return nil, notReleased()
-	}
-	p, err := s.C.Get(ctx)
+	p, v, err := s.C.viewOf(ctx, hours)
 	if err != nil {
 		return nil, err
 	}
@@ -112,11 +114,7 @@ func (s CoverageSource) Areas(ctx context.Context, hours []int16, level string) 
 
 // Days implements coverage.ReleaseDays: the released days of the view.
 func (s CoverageSource) Days(ctx context.Context, hours []int16) (int, error) {
-	v := ViewOf(hours)
-	if v < 0 {
-		return 0, notReleased()
-	}
-	p, err := s.C.Get(ctx)
+	p, v, err := s.C.viewOf(ctx, hours)
 	if err != nil {
 		return 0, err
 	}
