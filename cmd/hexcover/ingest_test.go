@@ -132,18 +132,7 @@ func TestIngestCapsEndToEnd(t *testing.T) {
 			t.Logf("failed in %v, peak memory %d MiB", time.Since(start).Round(time.Millisecond), rss>>20)
 		})
 	}
-	db, err := pgx.Connect(t.Context(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close(t.Context())
-	var pings, done int
-	if err := db.QueryRow(t.Context(), `SELECT (SELECT count(*) FROM pings), (SELECT count(*) FROM ingest_batches WHERE status = 'done')`).Scan(&pings, &done); err != nil {
-		t.Fatal(err)
-	}
-	if pings != 0 || done != 0 {
-		t.Errorf("after failed imports: %d pings, %d done batches; want none", pings, done)
-	}
+	assertNothingImported(t, url, "failed")
 }
 
 // TestIngestRejectRateEndToEnd: hexcover ingest fails a file above the
@@ -258,18 +247,7 @@ func TestIngestStopsOnSignal(t *testing.T) {
 			}
 		})
 	}
-	db, err := pgx.Connect(t.Context(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close(t.Context())
-	var pings, done int
-	if err := db.QueryRow(t.Context(), `SELECT (SELECT count(*) FROM pings), (SELECT count(*) FROM ingest_batches WHERE status = 'done')`).Scan(&pings, &done); err != nil {
-		t.Fatal(err)
-	}
-	if pings != 0 || done != 0 {
-		t.Errorf("after interrupted imports: %d pings, %d done batches; want none", pings, done)
-	}
+	assertNothingImported(t, url, "interrupted")
 }
 
 // waitOpened waits until process pid holds path open (Linux /proc).
@@ -291,4 +269,22 @@ func waitOpened(t *testing.T, pid int, path string) {
 		}
 	}
 	t.Fatalf("process %d never opened %s", pid, path)
+}
+
+// assertNothingImported fails t unless the database at url holds no pings
+// and no completed batch: what imports that failed (say how) must leave.
+func assertNothingImported(t *testing.T, url, how string) {
+	t.Helper()
+	db, err := pgx.Connect(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(t.Context())
+	var pings, done int
+	if err := db.QueryRow(t.Context(), `SELECT (SELECT count(*) FROM pings), (SELECT count(*) FROM ingest_batches WHERE status = 'done')`).Scan(&pings, &done); err != nil {
+		t.Fatal(err)
+	}
+	if pings != 0 || done != 0 {
+		t.Errorf("after %s imports: %d pings, %d done batches; want none", how, pings, done)
+	}
 }
