@@ -81,7 +81,7 @@ import_day() { # n → IS (seconds until served), IRSS (peak KB), IG (database g
 	t0=$(now)
 	t /usr/bin/time -f '%M' -o "$OUT/rss" "$BIN" ingest pings "$OUT/d$1/pings.csv" >"$OUT/ingest$1.out" 2>"$OUT/ingest$1.log"
 	# Where the import's time went: the batch, the hour-set rollups, the release.
-	grep -E 'pings batch|rolled up|published release' "$OUT/ingest$1.out" | sed "s|^|  day $1: |" >>"$OUT/phases" || true
+	grep -E 'pings batch|where the time went|rolled up|published release' "$OUT/ingest$1.out" | sed "s|^|  day $1: |" >>"$OUT/phases" || true
 	serve "$t0"
 	stop
 	IS=$SERVED IRSS=$(tail -1 "$OUT/rss")

@@ -174,6 +174,13 @@ func printSummary(w io.Writer, s ingest.Summary) {
 		fmt.Fprintf(w, " (%.0f rows/s)", float64(s.RowsOK+s.RowsRejected)/s.Duration.Seconds())
 	}
 	fmt.Fprintln(w)
+	if len(s.Phases) > 0 {
+		parts := make([]string, len(s.Phases))
+		for i, p := range s.Phases {
+			parts[i] = fmt.Sprintf("%s %.1f s", p.Name, p.Duration.Seconds())
+		}
+		fmt.Fprintf(w, "  where the time went: %s\n", strings.Join(parts, ", "))
+	}
 	if s.Replaced != 0 {
 		fmt.Fprintf(w, "  replaced batch %d\n", s.Replaced)
 	}

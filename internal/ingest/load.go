@@ -65,6 +65,10 @@ type Summary struct {
 	RejectsFile  string        `json:"rejects_file,omitempty"`
 	Duration     time.Duration `json:"duration_ns"`
 	OutOfOrder   bool          `json:"out_of_order,omitempty"` // aggregated from the database because riders' pings were not in time order
+	// Phases say where a pings import's time went: "read" (reading,
+	// aggregating and writing the raw tracks as the file streams), then the
+	// commit's steps (store.PingLoad.Phases).
+	Phases []store.Phase `json:"phases,omitempty"`
 }
 
 // Progress receives progress of one file.
@@ -205,6 +209,7 @@ func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string,
 	if l.Pseudo == nil {
 		return nil, nil, errors.New("no pseudonymization secret: set HEXCOVER_SECRET (at least 16 bytes)")
 	}
+	start := time.Now()
 	load, old, err := l.Store.BeginPings(ctx, name, sha, string(o.CRS), o.Replace)
 	if err != nil {
 		return nil, old, err
@@ -343,9 +348,11 @@ func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string,
 	}
 	d := store.Derived{Riders: t.seen(), Days: t.riderDays(), Result: res, Offset: l.Activity.UTCOffset,
 		MinTS: t.minTS, MaxTS: t.maxTS}
+	read := time.Since(start)
 	if err := load.Commit(ctx, d, rows, rw.n); err != nil {
 		return load.Batch(), old, err
 	}
+	sum.Phases = append([]store.Phase{{Name: "read", Duration: read}}, load.Phases()...)
 	return load.Batch(), old, nil
 }
 

@@ -177,6 +177,17 @@ func TestImportPingsEndToEnd(t *testing.T) {
 	if sum.RowsOK != int64(len(ps)) || sum.RowsRejected != 0 || sum.Skipped {
 		t.Fatalf("summary = %+v, want %d rows ok", sum, len(ps))
 	}
+	// The import says where its time went, step by step, and the steps
+	// account for no more than the whole.
+	var names []string
+	var spent time.Duration
+	for _, p := range sum.Phases {
+		names = append(names, p.Name)
+		spent += p.Duration
+	}
+	if got := strings.Join(names, ","); got != "read,tracks,riders,aggregates,ranges,commit" || spent > sum.Duration {
+		t.Errorf("phases %s adding up to %s of %s, want read,tracks,riders,aggregates,ranges,commit within the whole", got, spent, sum.Duration)
+	}
 	for _, res := range []int{10, 9, 8, 7} {
 		compareAgg(t, fmt.Sprintf("res %d", res), dbAgg(t, st, res), expectAgg(t, ps, res))
 	}

@@ -51,7 +51,18 @@ type PingLoad struct {
 	buffered int
 	// time range of the rows written so far
 	minTS, maxTS time.Time
+	phases       []Phase
 }
+
+// Phase is one step of an import's commit and the time it took, so an
+// import can say where its time went (docs/SCALING.md).
+type Phase struct {
+	Name     string        `json:"name"`
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// Phases are the steps of the last Commit, in order.
+func (l *PingLoad) Phases() []Phase { return l.phases }
 
 // BeginPings starts importing a pings file.
 func (s *Store) BeginPings(ctx context.Context, name, sha, crs string, replace bool) (*PingLoad, *Batch, error) {
@@ -130,22 +141,32 @@ type Derived struct {
 // Commit writes riders, rider days and the aggregates, bumps the activity
 // data version, records the counts and commits.
 func (l *PingLoad) Commit(ctx context.Context, d Derived, rowsOK, rowsRejected int64) error {
+	l.phases = l.phases[:0]
+	t0 := time.Now()
+	phase := func(name string) {
+		l.phases = append(l.phases, Phase{name, time.Since(t0)})
+		t0 = time.Now()
+	}
 	err := func() error {
 		if err := l.flushTracks(ctx, nil); err != nil {
 			return fmt.Errorf("pings: %w", err)
 		}
+		phase("tracks")
 		if err := upsertRiders(ctx, l.tx, d.Riders); err != nil {
 			return fmt.Errorf("riders: %w", err)
 		}
 		if err := addRiderDays(ctx, l.tx, d.Days); err != nil {
 			return fmt.Errorf("rider days: %w", err)
 		}
+		phase("riders")
 		if err := writeActivity(ctx, l.tx, d.Result, false); err != nil {
 			return fmt.Errorf("aggregates: %w", err)
 		}
+		phase("aggregates")
 		if err := writeRanges(ctx, l.tx, d.Result.Ranges, d.Offset); err != nil {
 			return fmt.Errorf("rider ranges: %w", err)
 		}
+		phase("ranges")
 		if !d.MinTS.IsZero() {
 			if _, err := l.tx.Exec(ctx, `UPDATE ingest_batches SET min_ts = $2, max_ts = $3 WHERE id = $1`, l.batch.ID, d.MinTS, d.MaxTS); err != nil {
 				return err
@@ -155,7 +176,9 @@ func (l *PingLoad) Commit(ctx context.Context, d Derived, rowsOK, rowsRejected i
 			return err
 		}
 		l.batch.RowsOK, l.batch.RowsRejected = rowsOK, rowsRejected
-		return finishBatch(ctx, l.tx, l.batch)
+		err := finishBatch(ctx, l.tx, l.batch)
+		phase("commit")
+		return err
 	}()
 	if err != nil {
 		l.Rollback(ctx)
