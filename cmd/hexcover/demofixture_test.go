@@ -60,7 +60,7 @@ func newRoleFixture(t *testing.T, prefix string) *roleFixture {
 		f.tokens[r.who] = sec
 	}
 	f.env = &env{cfg: cfg, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	srv, err := buildServer(ctx, f.env, st, fstest.MapFS{"index.html": {Data: []byte("<html>")}})
+	srv, _, err := buildServer(ctx, f.env, st, fstest.MapFS{"index.html": {Data: []byte("<html>")}})
 	if err != nil {
 		t.Fatal(err)
 	}

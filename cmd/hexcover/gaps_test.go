@@ -49,7 +49,7 @@ func TestGapTilesMatchAPI(t *testing.T) {
 	}
 	defer st.Close()
 	e := &env{cfg: cfg, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	srv, err := buildServer(ctx, e, st, fstest.MapFS{"index.html": {Data: []byte("<html>")}})
+	srv, _, err := buildServer(ctx, e, st, fstest.MapFS{"index.html": {Data: []byte("<html>")}})
 	if err != nil {
 		t.Fatal(err)
 	}

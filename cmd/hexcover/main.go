@@ -44,7 +44,7 @@ func commands() []command {
 		{"assign", "--grid CODE [--limit N] [--json] [--zh]", "rank couriers for a community grid (part-time grid members)", runAssign},
 		{"retention", "[--days N]", "drop raw pings and every per-rider trace older than the retention period", runRetention},
 		{"forget", "--platform P --id ID", "erase one rider everywhere (PIPL Art. 47) and re-release the days they were in", runForget},
-		{"loadtest", "--token T [--url U] [--duration D] [--clients N]", "drive a running server with a bounded request mix and report latency per route", runLoadtest},
+		{"loadtest", "--token T [--url U] [--duration D] [--clients N] [--paths FILE]", "drive a running server with a bounded request mix and report latency per route", runLoadtest},
 		{"token", "create|revoke|list [flags]", "manage API tokens and their roles", runToken},
 	}
 }

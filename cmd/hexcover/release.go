@@ -113,12 +113,7 @@ func runForget(ctx context.Context, e *env, args []string) error {
 // whenever the activity changed (with the release); readers ignore rollups
 // of an older activity version.
 func refreshViews(ctx context.Context, st *store.Store, w io.Writer) error {
-	var views [][]int16
-	for _, v := range release.Lattice {
-		if v.Hours != nil {
-			views = append(views, v.Hours)
-		}
-	}
+	views := releaseViews()
 	start := time.Now()
 	info, err := st.RefreshHexViews(ctx, views)
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 
 // buildServer wires every route: the server's own plus the tiles and
 // analysis handlers, each built from the shared store and settings.
-func buildServer(ctx context.Context, e *env, st *store.Store, assets fs.FS) (*server.Server, error) {
+func buildServer(ctx context.Context, e *env, st *store.Store, assets fs.FS) (*server.Server, *tiles.Service, error) {
 	_ = ctx
 	srv := server.New(e.cfg, st, e.log, assets)
 	// One coverage engine (and its cache) serves /api/gaps, the siting and
@@ -28,7 +28,7 @@ func buildServer(ctx context.Context, e *env, st *store.Store, assets fs.FS) (*s
 	srv.UseRelease(release.MetaSource{C: cur})
 	ts := tiles.New(st, tiles.Options{MinRiders: e.cfg.MinRiders, Registry: srv.Registry(),
 		Gaps: coverage.TileZones{Engine: eng}, PublicURL: e.cfg.Web.PublicURL, Release: release.TileSource{C: cur},
-		Datum: geo.CRS(e.cfg.BasemapDatum)})
+		Datum: geo.CRS(e.cfg.BasemapDatum), WarmViews: releaseViews()})
 	srv.Mount(ts.Routes()...)
 	// Analyses share one bounded admission (HEXCOVER_ANALYSIS_SLOTS);
 	// tiles, /api/meta and the cheap lookups do not queue behind them.
@@ -40,5 +40,17 @@ func buildServer(ctx context.Context, e *env, st *store.Store, assets fs.FS) (*s
 			srv.Mount(rt)
 		}
 	}
-	return srv, nil
+	return srv, ts, nil
+}
+
+// releaseViews are the hour sets of the release's views (the whole week,
+// nil, left out: it is always warmed).
+func releaseViews() [][]int16 {
+	var out [][]int16
+	for _, v := range release.Lattice {
+		if v.Hours != nil {
+			out = append(out, v.Hours)
+		}
+	}
+	return out
 }

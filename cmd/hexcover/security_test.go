@@ -55,7 +55,7 @@ func newWebFixture(t *testing.T, tune func(*config.Config)) *webFixture {
 	}
 	t.Cleanup(st.Close)
 	e := &env{cfg: cfg, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	srv, err := buildServer(ctx, e, st, fstest.MapFS{"index.html": {Data: []byte("<html>")}})
+	srv, _, err := buildServer(ctx, e, st, fstest.MapFS{"index.html": {Data: []byte("<html>")}})
 	if err != nil {
 		t.Fatal(err)
 	}

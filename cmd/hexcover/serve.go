@@ -119,10 +119,21 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv, err := buildServer(ctx, e, st, assets)
+	srv, ts, err := buildServer(ctx, e, st, assets)
 	if err != nil {
 		return err
 	}
+	// The hexagon layers' in-memory indexes are built ahead, at start and
+	// after every import, so no user's first tiles wait for them; /readyz
+	// says when they are.
+	srv.UseTilesWarm(ts.Warmed)
+	go ts.KeepWarm(ctx, 2*time.Second, func(n int, took time.Duration, err error) {
+		if err != nil {
+			e.log.Debug("tile indexes not warmed yet", "err", err)
+			return
+		}
+		e.log.Info("tile indexes warmed", "indexes", n, "took", took.Round(time.Millisecond))
+	})
 	if e.cfg.BasemapStyle != "" {
 		// The CSP must admit where the external style loads its tiles,
 		// glyphs and sprites from.

@@ -28,6 +28,11 @@ type Options struct {
 	Concurrency int           // concurrent clients
 	MaxRequests int           // stop after this many requests in all (bound), 0 = no count bound
 	Seed        uint64
+	// Paths, when set, replace the mix: each path (with its query) is
+	// fetched once with GET, by Concurrency clients taking the next one in
+	// order, within Duration; the report has one route, "paths". This is
+	// how make bench-scale measures a fixed set of cold tiles.
+	Paths []string
 }
 
 // RouteStats are the figures of one route.
@@ -38,6 +43,7 @@ type RouteStats struct {
 	Shed     int     `json:"shed_503"` // intended 503s (saturation)
 	P50ms    float64 `json:"p50_ms"`
 	P99ms    float64 `json:"p99_ms"`
+	MaxMs    float64 `json:"max_ms"`
 	lat      []float64
 }
 
@@ -71,9 +77,29 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		o.GridToken = o.Token
 	}
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: o.Concurrency * 2}}
-	meta, grids, err := discover(ctx, client, o)
-	if err != nil {
-		return nil, err
+	var (
+		meta  metaInfo
+		grids []string
+		next  func(r *rand.Rand) (request, bool)
+	)
+	if len(o.Paths) > 0 {
+		var mu sync.Mutex
+		i := 0
+		next = func(*rand.Rand) (request, bool) {
+			mu.Lock()
+			defer mu.Unlock()
+			if i == len(o.Paths) {
+				return request{}, false
+			}
+			i++
+			return request{route: "paths", method: "GET", path: o.Paths[i-1], token: o.Token}, true
+		}
+	} else {
+		meta, grids, err = discover(ctx, client, o)
+		if err != nil {
+			return nil, err
+		}
+		next = func(r *rand.Rand) (request, bool) { return pick(r, meta, grids, o), true }
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.Duration)
 	defer cancel()
@@ -97,7 +123,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 				}
 				count++
 				mu.Unlock()
-				req := pick(r, meta, grids, o)
+				req, ok := next(r)
+				if !ok {
+					return
+				}
 				t0 := time.Now()
 				code, err := do(ctx, client, o.BaseURL, req)
 				ms := float64(time.Since(t0).Microseconds()) / 1000
@@ -128,7 +157,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep := &Report{Duration: time.Since(start)}
 	for _, s := range stats {
 		sort.Float64s(s.lat)
-		s.P50ms, s.P99ms = quantile(s.lat, 0.5), quantile(s.lat, 0.99)
+		s.P50ms, s.P99ms, s.MaxMs = quantile(s.lat, 0.5), quantile(s.lat, 0.99), quantile(s.lat, 1)
 		rep.Requests += s.Requests
 		rep.Errors += s.Errors
 		rep.Routes = append(rep.Routes, s)

@@ -41,7 +41,15 @@ type Server struct {
 	proxies []netip.Prefix
 	admit   *admission
 	release Release // nil: every role sees exact figures above k (tests)
+	// warm reports whether the tiles' in-memory indexes are built for the
+	// current data (nil: not reported).
+	warm func(context.Context) bool
 }
+
+// UseTilesWarm makes /readyz report whether the tiles' in-memory indexes
+// are built for the current data ("tiles": "warm" or "warming"); the
+// server is ready either way, only the first tiles are slower.
+func (s *Server) UseTilesWarm(f func(context.Context) bool) { s.warm = f }
 
 // New builds the server. assets is the built web map (web.Assets()).
 func New(cfg config.Config, st *store.Store, log *slog.Logger, assets fs.FS, extra ...httpkit.Route) *Server {
@@ -117,7 +125,14 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 		s.log.Warn("not ready", "err", err)
 		return errs.E(errs.Unavailable, "database not ready", err)
 	}
-	return httpkit.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	out := map[string]string{"status": "ready"}
+	if s.warm != nil {
+		out["tiles"] = "warming"
+		if s.warm(r.Context()) {
+			out["tiles"] = "warm"
+		}
+	}
+	return httpkit.WriteJSON(w, http.StatusOK, out)
 }
 
 // Serve serves on ln until ctx is cancelled, then shuts down gracefully,

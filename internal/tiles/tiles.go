@@ -20,6 +20,7 @@ package tiles
 import (
 	"context"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -72,6 +73,9 @@ type Options struct {
 	// TileJSON tile URLs start with; empty: they are root-relative
 	// ("/tiles/..."), never built from the request's Host header.
 	PublicURL string
+	// WarmViews are the hour sets whose released index Warm builds ahead
+	// (the release's views; internal/release.Lattice).
+	WarmViews [][]int16
 	// Datum is the external basemap's datum (HEXCOVER_BASEMAP_DATUM):
 	// under GCJ-02 every layer but the basemap is drawn shifted into it
 	// (datum.go). Empty or WGS-84: drawn as stored.
@@ -110,6 +114,7 @@ type Service struct {
 	sem     *semaphore.Weighted
 	cells   *cellCache
 	metrics *metrics
+	warmed  atomic.Pointer[string] // the data KeepWarm last built for (warmKey)
 }
 
 // New builds the service.

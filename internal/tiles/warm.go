@@ -1,0 +1,108 @@
+package tiles
+
+import (
+	"context"
+	"time"
+)
+
+// Warming: the hexagon layers serve every tile from in-memory indexes built
+// once per data version (hexindex.go). Built lazily, the first tiles after a
+// start or an import wait for them — a second for the district's res-10
+// cells — so the server builds them ahead instead, when it starts and
+// whenever the activity or the published release changes.
+
+// displayRes are the resolutions DisplayRes draws at some zoom.
+var displayRes = []int{7, 8, 9, 10}
+
+// Warm builds, for the current data, each display resolution's index of
+// the cells with activity and its hour-set rollups, and with a release
+// source the published release's index of every view in o.WarmViews (and
+// the whole week) at the resolutions it is drawn at. It returns how many
+// it built or found built. An error stops it; what was built stays.
+func (s *Service) Warm(ctx context.Context) (int, error) {
+	ver, err := s.data.version(ctx, LayerActivity)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, res := range displayRes {
+		idx, err := s.data.hexIndex(ctx, res, ver, s.o.IndexCells)
+		if err != nil {
+			return n, err
+		}
+		if idx == nil {
+			continue // too many cells to keep: tiles read the database
+		}
+		if _, err := s.data.hexViews(ctx, res, ver, idx); err != nil {
+			return n, err
+		}
+		n++
+	}
+	if s.o.Release == nil {
+		return n, nil
+	}
+	for _, res := range displayRes {
+		if res > 9 { // resolution 10 is not released
+			continue
+		}
+		for _, hours := range append([][]int16{nil}, s.o.WarmViews...) {
+			if _, err := s.data.releasedIndex(ctx, s.o.Release, res, hours); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
+// KeepWarm warms now and then whenever the activity or release version
+// changes (checked every `every`), until ctx ends. report, if not nil, gets
+// each warming's outcome.
+func (s *Service) KeepWarm(ctx context.Context, every time.Duration, report func(n int, took time.Duration, err error)) {
+	last := ""
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		cur, err := s.warmKey(ctx)
+		if err == nil && cur != last {
+			start := time.Now()
+			n, werr := s.Warm(ctx)
+			if ctx.Err() != nil {
+				return
+			}
+			if werr == nil {
+				last = cur
+				s.warmed.Store(&cur)
+			}
+			if report != nil {
+				report(n, time.Since(start), werr)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Warmed reports whether the last warming was for the current data.
+func (s *Service) Warmed(ctx context.Context) bool {
+	w := s.warmed.Load()
+	if w == nil {
+		return false
+	}
+	cur, err := s.warmKey(ctx)
+	return err == nil && cur == *w
+}
+
+// warmKey names the data Warm builds for: the activity version and the
+// published release's.
+func (s *Service) warmKey(ctx context.Context) (string, error) {
+	ver, err := s.data.version(ctx, LayerActivity)
+	if err != nil || s.o.Release == nil {
+		return ver, err
+	}
+	rv, err := s.o.Release.Version(ctx)
+	return ver + "|" + rv, err
+}
