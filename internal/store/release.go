@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,34 +20,65 @@ type DayPing struct {
 	Lat, Lng float64
 }
 
-// DayPings returns every raw ping with from ≤ ts < to (one local day), in
-// no particular order, decoded from the ping tracks of the UTC days it
-// spans. It runs without the statement timeout, in its own transaction.
+// DayPings returns every raw ping with from ≤ ts < to (one local day),
+// ordered by rider and time (ForEachRiderDay's order). It holds the whole
+// day in memory: the release streams the day with ForEachRiderDay instead;
+// this is for tests and small days.
 func (s *Store) DayPings(ctx context.Context, from, to time.Time) ([]DayPing, error) {
 	var out []DayPing
+	err := s.ForEachRiderDay(ctx, from, to, func(_ int64, pings []DayPing) error {
+		out = append(out, pings...)
+		return nil
+	})
+	return out, err
+}
+
+// ForEachRiderDay calls fn with each rider's raw pings with from ≤ ts < to
+// (one local day), riders in increasing order, each rider's pings sorted by
+// time (pings of equal time in stored order: UTC day, batch, segment, then
+// position in the segment). pings is reused after fn returns. Only one
+// rider's pings are held at a time, decoded from the ping tracks of the UTC
+// days the range spans; the query runs without the statement timeout, in
+// its own transaction. An error from fn stops the scan and is returned.
+func (s *Store) ForEachRiderDay(ctx context.Context, from, to time.Time, fn func(rider int64, pings []DayPing) error) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
 			return err
 		}
-		var n int64 // room for the day at once
-		if err := tx.QueryRow(ctx, `SELECT coalesce(sum(n), 0)::bigint FROM ping_tracks
-			WHERE day BETWEEN $1::date AND $2::date AND t_max >= $3 AND t_min < $4`,
-			from.UTC().Format(time.DateOnly), to.UTC().Format(time.DateOnly), from, to).Scan(&n); err != nil {
+		// The rows are segments (tens of thousands a day, their arrays
+		// TOASTed): ordering them by the primary key sorts only the row
+		// headers, in memory.
+		if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '64MB'`); err != nil {
 			return err
 		}
-		out = make([]DayPing, 0, min(n, 1<<26))
 		rows, err := tx.Query(ctx, `SELECT rider, t0, dt_ms, dlat, dlng FROM ping_tracks
-			WHERE day BETWEEN $1::date AND $2::date AND t_max >= $3 AND t_min < $4`,
+			WHERE day BETWEEN $1::date AND $2::date AND t_max >= $3 AND t_min < $4
+			ORDER BY rider, day, batch_id, seq`,
 			from.UTC().Format(time.DateOnly), to.UTC().Format(time.DateOnly), from, to)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		var (
-			rider      int64
+			rider, cur int64 = 0, -1
 			t0         time.Time
 			dt, la, ln []int32
+			buf        []DayPing
 		)
+		emit := func() error {
+			if len(buf) == 0 {
+				return nil
+			}
+			// A rider's segments (several batches, two UTC days) are in
+			// time order unless the files were not.
+			byTime := func(a, b DayPing) int { return cmp.Compare(a.TS, b.TS) }
+			if !slices.IsSortedFunc(buf, byTime) {
+				slices.SortStableFunc(buf, byTime)
+			}
+			err := fn(cur, buf)
+			buf = buf[:0]
+			return err
+		}
 		lo, hi := from.UnixMilli(), to.UnixMilli()
 		for rows.Next() {
 			if err := rows.Scan(&rider, &t0, &dt, &la, &ln); err != nil {
@@ -54,22 +87,31 @@ func (s *Store) DayPings(ctx context.Context, from, to time.Time) ([]DayPing, er
 			if len(dt) != len(la) || len(dt) != len(ln) {
 				return fmt.Errorf("ping track of rider %d at %s is malformed", rider, t0)
 			}
+			if rider != cur {
+				if err := emit(); err != nil {
+					return err
+				}
+				cur = rider
+			}
 			ms, lat, lng := t0.UnixMilli(), int64(0), int64(0)
 			for i := range dt {
 				ms += int64(dt[i])
 				lat += int64(la[i])
 				lng += int64(ln[i])
 				if ms >= lo && ms < hi {
-					out = append(out, DayPing{Rider: rider, TS: ms * int64(time.Millisecond), Lat: fromE7(lat), Lng: fromE7(lng)})
+					buf = append(buf, DayPing{Rider: rider, TS: ms * int64(time.Millisecond), Lat: fromE7(lat), Lng: fromE7(lng)})
 				}
 			}
 		}
-		return rows.Err()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return emit()
 	})
 	if err != nil {
-		return nil, fmt.Errorf("pings from %s: %w", from.Format(time.DateOnly), err)
+		return fmt.Errorf("pings from %s: %w", from.Format(time.DateOnly), err)
 	}
-	return out, nil
+	return nil
 }
 
 // AreasBound is the extent of the loaded admin areas; ok is false when
