@@ -436,14 +436,119 @@ func computeDay(ctx context.Context, st *store.Store, from, to time.Time, d *Dom
 	return in, nil
 }
 
-// cellCache finds the domain index of the cell of a ping, remembering the
-// last cell found: a rider's next ping is often in it.
-type cellCache struct{}
+// cellCache finds the domain index of the cell of a ping without asking
+// H3 when it can: a rider's next ping is mostly in the cell of the last one
+// or a neighbour of it. A point counts as in a cell only when it lies
+// inside the cell's hexagon by more than cellMargin; nearer to an edge, or
+// in no neighbour, H3 says (geo.CellAt), so the answer is always H3's.
+type cellCache struct {
+	last   int32        // domain index of the last cell found, or -1
+	shapes []*cellShape // by domain index, made when first needed
+}
 
-func (cellCache) index(d *Domain, lng, lat float64) int {
+// cellMargin is how far inside its hexagon a point must be to be placed
+// without H3, in degrees of latitude (~0.1 m): far more than how much a
+// res-9 edge (a great-circle arc of ~200 m) bends away from a straight line
+// in longitude and latitude (under a millimetre), and than rounding.
+const cellMargin = 1e-6
+
+// cellShape is a domain cell's hexagon as six half-planes in local
+// coordinates x = (lng − lng0)·k, y = lat − lat0, and its neighbours in the
+// domain. A point is inside by the margin when nx·x + ny·y ≥ c for all six.
+type cellShape struct {
+	lng0, lat0, k float64
+	nx, ny, c     [6]float64
+	ok            bool    // a plain hexagon (6 vertices, convex): usable
+	nbrs          []int32 // neighbours' domain indices
+}
+
+func (cc *cellCache) shape(d *Domain, i int32) *cellShape {
+	if cc.shapes == nil {
+		cc.shapes = make([]*cellShape, len(d.Cells))
+	}
+	if s := cc.shapes[i]; s != nil {
+		return s
+	}
+	s := &cellShape{}
+	cc.shapes[i] = s
+	c := geo.Cell(d.Cells[i])
+	for _, n := range geo.Neighbors(c) {
+		if j := d.Index(int64(n)); j >= 0 {
+			s.nbrs = append(s.nbrs, int32(j))
+		}
+	}
+	poly := geo.CellPolygon(c)
+	if len(poly) != 1 || len(poly[0]) != 7 {
+		return s // a pentagon, or a cell crossing an icosahedron edge
+	}
+	r := poly[0] // counter-clockwise, closed
+	ctr := geo.CellCenter(c)
+	s.lng0, s.lat0 = ctr[0], ctr[1]
+	s.k = math.Cos(s.lat0 * math.Pi / 180)
+	s.ok = true
+	for e := range 6 {
+		x0, y0 := (r[e][0]-s.lng0)*s.k, r[e][1]-s.lat0
+		x1, y1 := (r[e+1][0]-s.lng0)*s.k, r[e+1][1]-s.lat0
+		// Inward normal of a counter-clockwise edge: the edge turned left.
+		nx, ny := -(y1 - y0), x1-x0
+		l := math.Hypot(nx, ny)
+		if !(l > 0) {
+			s.ok = false
+			return s
+		}
+		nx, ny = nx/l, ny/l
+		s.nx[e], s.ny[e], s.c[e] = nx, ny, nx*x0+ny*y0+cellMargin
+		// The centre and every vertex must be inside every edge: a convex
+		// hexagon, counter-clockwise, is the meet of the six half-planes.
+		if s.c[e] > -cellMargin {
+			s.ok = false
+			return s
+		}
+		for v := range 6 {
+			if nx*(r[v][0]-s.lng0)*s.k+ny*(r[v][1]-s.lat0) < s.c[e]-cellMargin-1e-12 {
+				s.ok = false
+				return s
+			}
+		}
+	}
+	return s
+}
+
+func (s *cellShape) contains(lng, lat float64) bool {
+	if !s.ok {
+		return false
+	}
+	x, y := (lng-s.lng0)*s.k, lat-s.lat0
+	for e := range 6 {
+		if s.nx[e]*x+s.ny[e]*y < s.c[e] {
+			return false
+		}
+	}
+	return true
+}
+
+func (cc *cellCache) index(d *Domain, lng, lat float64) int {
+	if cc.shapes != nil && cc.last >= 0 {
+		s := cc.shape(d, cc.last)
+		if s.contains(lng, lat) {
+			return int(cc.last)
+		}
+		for _, n := range s.nbrs {
+			if cc.shape(d, n).contains(lng, lat) {
+				cc.last = n
+				return int(n)
+			}
+		}
+	}
 	cell, err := geo.CellAt(lng, lat, Res)
 	if err != nil {
+		cc.last = -1
 		return -1
 	}
-	return d.Index(int64(cell))
+	i := d.Index(int64(cell))
+	cc.last = int32(i)
+	if i >= 0 {
+		cc.shape(d, int32(i))
+	}
+	return i
 }

@@ -178,3 +178,47 @@ func TestComputeDayStreamsAsCompute(t *testing.T) {
 		t.Error("computeDay with a cancelled context succeeded")
 	}
 }
+
+// TestCellCacheIsH3: the cell cache places points as H3 does, also points
+// a few centimetres from an edge or a vertex and points outside the domain.
+func TestCellCacheIsH3(t *testing.T) {
+	d, _, _ := syntheticDay(t, 1, 0)
+	rng := rand.New(rand.NewPCG(3, 4))
+	var cc cellCache
+	near, fast := 0, 0
+	for range 200000 {
+		c := geo.Cell(d.Cells[rng.IntN(len(d.Cells))])
+		var lng, lat float64
+		switch rng.IntN(3) {
+		case 0: // anywhere around the cell
+			pt := geo.CellCenter(c)
+			lng, lat = pt[0]+(rng.Float64()-0.5)*0.01, pt[1]+(rng.Float64()-0.5)*0.008
+		default: // on an edge, a vertex, or a few centimetres off one
+			r := geo.CellPolygon(c)[0]
+			e, f := rng.IntN(6), rng.Float64()
+			if rng.IntN(4) == 0 {
+				f = 0
+			}
+			lng, lat = r[e][0]+f*(r[e+1][0]-r[e][0]), r[e][1]+f*(r[e+1][1]-r[e][1])
+			lng += (rng.Float64() - 0.5) * 4e-6 * float64(rng.IntN(3))
+			lat += (rng.Float64() - 0.5) * 4e-6 * float64(rng.IntN(3))
+			near++
+		}
+		if rng.IntN(2) == 0 {
+			lng, lat = math.Round(lng*1e7)/1e7, math.Round(lat*1e7)/1e7
+		}
+		want := -1
+		if h, err := geo.CellAt(lng, lat, Res); err == nil {
+			want = d.Index(int64(h))
+		}
+		last := cc.last
+		if got := cc.index(d, lng, lat); got != want {
+			t.Fatalf("(%v, %v): cell cache says %d, H3 %d", lng, lat, got, want)
+		} else if got >= 0 && got == int(last) {
+			fast++
+		}
+	}
+	if fast == 0 || near == 0 {
+		t.Errorf("%d points near edges, %d placed in the last cell: the test exercises too little", near, fast)
+	}
+}
