@@ -225,36 +225,80 @@ func addRiderDays(ctx context.Context, tx pgx.Tx, days []RiderDay) error {
 // writeActivity adds an aggregation result to hex_activity, merging the
 // distinct rider sets of cells that already have activity. With replace, the
 // table is emptied first (rebuild).
+//
+// Rows whose key (resolution, cell, hour) is new — every row of a first
+// import, and of the first day of each weekday after it — are COPYed
+// straight into hex_activity; only rows that exist already go through a
+// temporary table and an UPDATE that adds the sums and merges the sets.
+// (Imports of pings hold the ingest lock, so nobody adds keys meanwhile.)
 func writeActivity(ctx context.Context, tx pgx.Tx, res *activity.Result, replace bool) error {
 	if replace {
 		if _, err := tx.Exec(ctx, `TRUNCATE hex_activity`); err != nil {
 			return err
 		}
 	}
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE tmp_act (res smallint, cell bigint, how smallint, pings bigint,
-		rider_seconds double precision, dwell_seconds double precision, rider_keys bigint[]) ON COMMIT DROP`); err != nil {
-		return err
-	}
 	cells := res.Cells
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"tmp_act"}, []string{"res", "cell", "how", "pings", "rider_seconds", "dwell_seconds", "rider_keys"},
-		&actSource{cells: cells, i: -1})
-	if err != nil {
-		return err
-	}
-	// New cells are inserted as they are; cells with earlier activity get
-	// the sums added and the rider sets merged (sorted, distinct).
-	_, err = tx.Exec(ctx, `INSERT INTO hex_activity AS h (res, cell, how, pings, rider_seconds, dwell_seconds, rider_keys)
-		SELECT res, cell, how, pings, rider_seconds, dwell_seconds, rider_keys FROM tmp_act
-		ON CONFLICT (res, cell, how) DO UPDATE SET pings = h.pings + EXCLUDED.pings,
-			rider_seconds = h.rider_seconds + EXCLUDED.rider_seconds, dwell_seconds = h.dwell_seconds + EXCLUDED.dwell_seconds,
-			rider_keys = ARRAY(SELECT DISTINCT k FROM unnest(h.rider_keys || EXCLUDED.rider_keys) AS k ORDER BY k)`)
-	if err != nil {
-		return err
-	}
 	ids := make([]int64, 0, len(cells)/4)
 	for i := range cells { // sorted by key: a cell's entries are adjacent
 		if c := cells[i].Key.Cell; len(ids) == 0 || ids[len(ids)-1] != c {
 			ids = append(ids, c)
+		}
+	}
+	var fresh, merge []activity.KeyStat
+	if replace {
+		fresh = cells
+	} else {
+		// By primary key, cell by cell (an H3 index holds its resolution
+		// in bits 52–55).
+		rows, err := tx.Query(ctx, `SELECT h.res, h.cell, h.how
+			FROM (SELECT ((c >> 52) & 15)::smallint AS res, c AS cell FROM unnest($1::bigint[]) AS c) c
+			JOIN hex_activity h ON h.res = c.res AND h.cell = c.cell`, ids)
+		if err != nil {
+			return err
+		}
+		have := map[activity.Key]bool{}
+		var k activity.Key
+		var r int16
+		if _, err := pgx.ForEachRow(rows, []any{&r, &k.Cell, &k.How}, func() error {
+			k.Res = int8(r)
+			have[k] = true
+			return nil
+		}); err != nil {
+			return err
+		}
+		if len(have) == 0 {
+			fresh = cells
+		} else {
+			for i := range cells {
+				if have[cells[i].Key] {
+					merge = append(merge, cells[i])
+				} else {
+					fresh = append(fresh, cells[i])
+				}
+			}
+		}
+	}
+	cols := []string{"res", "cell", "how", "pings", "rider_seconds", "dwell_seconds", "rider_keys"}
+	if len(fresh) > 0 {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"hex_activity"}, cols, &actSource{cells: fresh, i: -1}); err != nil {
+			return err
+		}
+	}
+	if len(merge) > 0 {
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE tmp_act (res smallint, cell bigint, how smallint, pings bigint,
+			rider_seconds double precision, dwell_seconds double precision, rider_keys bigint[]) ON COMMIT DROP`); err != nil {
+			return err
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"tmp_act"}, cols, &actSource{cells: merge, i: -1}); err != nil {
+			return err
+		}
+		// Cells with earlier activity get the sums added and the rider
+		// sets merged (sorted, distinct).
+		if _, err := tx.Exec(ctx, `UPDATE hex_activity AS h SET pings = h.pings + t.pings,
+			rider_seconds = h.rider_seconds + t.rider_seconds, dwell_seconds = h.dwell_seconds + t.dwell_seconds,
+			rider_keys = ARRAY(SELECT DISTINCT k FROM unnest(h.rider_keys || t.rider_keys) AS k ORDER BY k)
+			FROM tmp_act t WHERE h.res = t.res AND h.cell = t.cell AND h.how = t.how`); err != nil {
+			return err
 		}
 	}
 	return writeCellIDs(ctx, tx, ids)
