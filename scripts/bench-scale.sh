@@ -204,8 +204,9 @@ echo
 echo "import phases (each import's own report):"
 cat "$OUT/phases" 2>/dev/null || true
 echo "database after 3 days: $(mb "$total"); raw pings $(mb "$raw"); largest: $sizes"
-awk -v g2="$g2" -v g8="$g8" -v raw="$raw" -v total="$total" 'BEGIN {
-	d = (g2 + g8) / 2
-	printf "month extrapolated (30 days, 30-day raw retention): these 3 days plus 27 more growing like days 2 and 8 (%.0f MB each): %.1f GB\n", d / 1e6, (total + 27 * d) / 1e9
+# A month: day 1, days 2–7 add the week's other weekdays (new hour-of-week
+# rows, like day 2), days 8–30 merge into existing rows (like day 8).
+awk -v g2="$g2" -v g8="$g8" -v total="$total" 'BEGIN {
+	printf "month extrapolated (30 days, 30-day raw retention): these 3 days, 5 more growing like day 2 (%.0f MB) and 22 like day 8 (%.0f MB): %.1f GB\n", g2 / 1e6, g8 / 1e6, (total + 5 * g2 + 22 * g8) / 1e9
 }'
-echo "month import time extrapolated: 30 × the mean of days 2 and 8 = $(awk -v a="$s2" -v b="$s8" 'BEGIN { printf "%.0f min", 30 * (a + b) / 2 / 60 }')"
+echo "month import time extrapolated: day 1 + 6 × day 2 + 23 × day 8 = $(awk -v a="$s1" -v b="$s2" -v c="$s8" 'BEGIN { printf "%.0f min", (a + 6 * b + 23 * c) / 60 }')"
