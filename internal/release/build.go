@@ -178,8 +178,9 @@ func (b *Builder) Update(ctx context.Context) ([]DayResult, error) {
 	if err != nil || d == nil {
 		return out, err
 	}
-	// Days are independent: two at a time (reading a day's pings waits on
-	// the database while the other day is bounded in Go).
+	// Days are independent: two at a time (each streams its pings from one
+	// connection and bounds them on every core; while one waits on the
+	// database the other's workers run).
 	rs := make([]DayResult, len(build))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(2)
