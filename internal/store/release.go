@@ -47,10 +47,12 @@ func (s *Store) ForEachRiderDay(ctx context.Context, from, to time.Time, fn func
 		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
 			return err
 		}
-		// The rows are segments (tens of thousands a day, their arrays
-		// TOASTed): ordering them by the primary key sorts only the row
-		// headers, in memory.
-		if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '64MB'`); err != nil {
+		// The order comes from the primary key (rider, day, batch_id, seq):
+		// a merge of the two partitions' index scans, never a sort of the
+		// day's segments (~1 KB a row with their arrays: tens of MB for a
+		// file sorted by rider, hundreds when files in time order leave a
+		// segment per rider at every buffer flush).
+		if _, err := tx.Exec(ctx, `SET LOCAL enable_sort = off`); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, `SELECT rider, t0, dt_ms, dlat, dlng FROM ping_tracks
