@@ -126,6 +126,9 @@ func TestComputeMatchesReference(t *testing.T) {
 			t.Fatalf("seed %d: the synthetic day exercises too little: %d riders, %d clipped, %d dropped", seed, len(want.Riders), want.Clipped, want.Dropped)
 		}
 		sameInput(t, fmt.Sprint("seed ", seed), got, want, 1e-12)
+		// Compute is deterministic to the bit (the reference was not: it
+		// summed norms in map order).
+		sameInput(t, fmt.Sprint("seed ", seed, " again"), Compute(slices.Clone(pings), d, p), got, 0)
 		// Default bounds too (few clipped, nothing dropped).
 		q := DefaultParams(5)
 		sameInput(t, fmt.Sprint("seed ", seed, " default params"), Compute(slices.Clone(pings), d, q), computeReference(slices.Clone(pings), d, q), 1e-12)
