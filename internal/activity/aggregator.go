@@ -504,9 +504,8 @@ func (a *Aggregator) credit(r *riderState, w int64) {
 	}
 }
 
-// samples returns the reservoir's points in one slice, in sample order.
-func (r *riderState) samples() []xyw {
-	out := make([]xyw, 0, r.nres)
+// appendSamples appends the reservoir's points to out, in sample order.
+func (r *riderState) appendSamples(out []xyw) []xyw {
 	for _, c := range r.wide {
 		out = append(out, c...)
 	}

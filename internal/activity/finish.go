@@ -250,6 +250,7 @@ func buildResult(s Settings, resolutions []int, workers int, parts ...partial) *
 	// every (rider, entry) pair, which took 4 bytes a key at the peak.
 	res.Ranges = make([]Range, len(refs))
 	type wstate struct {
+		scratch rangeScratch
 		cnt  []int32 // per entry: count, then write position
 		mark []int32 // per entry: ord of the last rider counted (walk 1) or written (walk 2, -ord)
 	}
@@ -273,7 +274,7 @@ func buildResult(s Settings, resolutions []int, workers int, parts ...partial) *
 						}
 					}
 				}
-				res.Ranges[j] = rangeOf(s.RangeQuantile, ref.r)
+				res.Ranges[j] = rangeOf(s.RangeQuantile, ref.r, &st.scratch)
 				// Only the key and the present list are needed from here
 				// on: let the reservoir (up to 8 or 12 KB a rider) and the
 				// rest go while the sets grow.

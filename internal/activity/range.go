@@ -11,9 +11,22 @@ import (
 	"github.com/hexcover/hexcover/geo"
 )
 
+// rangeScratch holds the buffers rangeOf works in, reused from rider to
+// rider by one goroutine: a rider's reservoir takes up to ~40 KB of them,
+// which allocated afresh for every rider cost more than the range itself
+// once the import's heap is near its limit.
+type rangeScratch struct {
+	samples []xyw
+	ds      []distW
+	pts     []orb.Point
+}
+
 // rangeOf computes a finished rider's Range (see Range for what is exact and
-// what comes from the reservoir).
-func rangeOf(quantile float64, r *riderState) Range {
+// what comes from the reservoir). sc may be nil.
+func rangeOf(quantile float64, r *riderState, sc *rangeScratch) Range {
+	if sc == nil {
+		sc = new(rangeScratch)
+	}
 	g := Range{
 		Rider:         r.id,
 		RiderKey:      r.key,
@@ -24,7 +37,8 @@ func rangeOf(quantile float64, r *riderState) Range {
 		ActiveSeconds: float64(r.activeNs) / 1e9,
 		DwellSeconds:  float64(r.dwellNs) / 1e9,
 	}
-	reservoir := r.samples()
+	sc.samples = r.appendSamples(sc.samples[:0])
+	reservoir := sc.samples
 	cx, cy := r.mx, r.my
 	if r.sw > 0 {
 		g.GyrationM = math.Sqrt(max(0, r.m2/r.sw))
@@ -32,12 +46,12 @@ func rangeOf(quantile float64, r *riderState) Range {
 		cx, cy = meanXY(reservoir)
 	}
 	g.Centroid = r.proj.ToLngLat(cx, cy)
-	g.P90M = weightedQuantileDistance(reservoir, cx, cy, quantile)
+	g.P90M, sc.ds = weightedQuantileDistance(reservoir, cx, cy, quantile, sc.ds)
 
 	// Points strictly inside the octagon of the extreme points cannot be
 	// hull vertices (Akl–Toussaint): leave them out of the hull's sort.
 	oct := octagon(&r.ext)
-	pts := make([]orb.Point, 0, len(reservoir)+len(r.ext))
+	pts := sc.pts[:0]
 	for _, p := range reservoir {
 		if oct.inside(float64(p.x), float64(p.y)) {
 			continue
@@ -47,7 +61,12 @@ func rangeOf(quantile float64, r *riderState) Range {
 	for _, e := range r.ext {
 		pts = append(pts, r.proj.ToLngLat(e[0], e[1]))
 	}
-	g.Hull = geo.ConvexHull(pts)
+	sc.pts = pts
+	if h := geo.ConvexHull(pts); h != nil {
+		// The hull's ring has room for twice the points it was built from;
+		// the range keeps it until the commit: keep only its vertices.
+		g.Hull = orb.Polygon{slices.Clone(h[0])}
+	}
 
 	g.Cells = make([]RangeCell, 0, len(r.cells))
 	for _, rc := range r.cells {
@@ -84,15 +103,18 @@ func meanXY(pts []xyw) (float64, float64) {
 	return sx / float64(len(pts)), sy / float64(len(pts))
 }
 
+type distW struct{ d, w float64 }
+
 // weightedQuantileDistance returns the smallest distance d from (cx, cy) such
 // that points within d carry at least a fraction q of the total weight (the
 // weighted nearest rank). With no positive weight the points count equally.
-func weightedQuantileDistance(pts []xyw, cx, cy, q float64) float64 {
+// buf is scratch space, returned grown.
+func weightedQuantileDistance(pts []xyw, cx, cy, q float64, buf []distW) (float64, []distW) {
 	if len(pts) == 0 {
-		return 0
+		return 0, buf
 	}
-	type dw struct{ d, w float64 }
-	ds := make([]dw, len(pts))
+	type dw = distW
+	ds := slices.Grow(buf[:0], len(pts))[:len(pts)]
 	total := 0.0
 	for i, p := range pts {
 		ds[i] = dw{math.Hypot(float64(p.x)-cx, float64(p.y)-cy), float64(p.w)}
@@ -111,10 +133,10 @@ func weightedQuantileDistance(pts []xyw, cx, cy, q float64) float64 {
 		cum += x.w
 		// Tolerate rounding in the running sum (e.g. q·total exactly reached).
 		if cum >= target*(1-1e-12) && x.w > 0 || cum >= total {
-			return x.d
+			return x.d, ds
 		}
 	}
-	return ds[len(ds)-1].d
+	return ds[len(ds)-1].d, ds
 }
 
 // octagonEdges are the edges of the convex polygon of a rider's extreme
