@@ -33,8 +33,9 @@
 // a ping there or any rider seconds or dwell seconds credited there; Stat.Riders
 // counts distinct present riders per (res, cell, how) and per (res, cell, -1),
 // computed from the rider sets of that cell itself (never summed across
-// children or hours). Stat.RiderKeys lists the present riders' keys so that
-// the store can keep counting distinct riders correctly across imports.
+// children or hours). Stat.RiderOrds lists the present riders (as indices
+// into Result.RiderKeys) so that the store can keep counting distinct riders
+// correctly across imports.
 //
 // Pings, RiderSeconds and DwellSeconds are additive and are rolled up from the
 // base resolution to the coarser ones by summation. Internally they are summed
@@ -47,6 +48,7 @@ package activity
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -154,10 +156,13 @@ type Stat struct {
 	RiderSeconds float64 // rider-hours × 3600
 	DwellSeconds float64
 	Riders       int32 // distinct riders present
-	// RiderKeys are the keys (model.RiderID.Key) of the riders present,
-	// sorted and distinct: len(RiderKeys) == Riders. The slices of one Result
-	// share a backing array; do not append to them.
-	RiderKeys []int64
+	// RiderOrds are the riders present as indices into Result.RiderKeys,
+	// ascending (so their keys are sorted) and distinct: len(RiderOrds) ==
+	// Riders. 4 bytes a rider and entry instead of a key's 8 (the largest
+	// part of an import's memory at its peak); Result.AppendRiderKeys gives
+	// the keys. The slices of one Result share a backing array; do not
+	// append to them.
+	RiderOrds []int32
 }
 
 // KeyStat is one entry of Result.Cells.
@@ -192,8 +197,21 @@ type Result struct {
 	Cells []KeyStat
 	// Ranges has one entry per rider, sorted by RiderKey.
 	Ranges []Range
-	Pings  int64
-	Riders int
+	// RiderKeys are the keys (model.RiderID.Key) of the result's riders,
+	// sorted and distinct: Stat.RiderOrds index it.
+	RiderKeys []int64
+	Pings     int64
+	Riders    int
+}
+
+// AppendRiderKeys appends the keys of the riders present in s, an entry of
+// r, to dst: sorted and distinct.
+func (r *Result) AppendRiderKeys(dst []int64, s *Stat) []int64 {
+	dst = slices.Grow(dst, len(s.RiderOrds))
+	for _, o := range s.RiderOrds {
+		dst = append(dst, r.RiderKeys[o])
+	}
+	return dst
 }
 
 // Range is a rider's activity range over the data seen (the period From–To).

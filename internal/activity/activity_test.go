@@ -250,12 +250,13 @@ func TestDistinctRidersRollup(t *testing.T) {
 	want, got := 0, 0
 	for k, st := range r.Stats {
 		want += int(st.Riders)
-		if len(st.RiderKeys) != int(st.Riders) || !slices.IsSorted(st.RiderKeys) || len(slices.Compact(slices.Clone(st.RiderKeys))) != len(st.RiderKeys) {
-			t.Errorf("%+v: rider keys %v, want %d sorted distinct keys", k, st.RiderKeys, st.Riders)
+		keys := r.AppendRiderKeys(nil, st)
+		if len(keys) != int(st.Riders) || !slices.IsSorted(keys) || len(slices.Compact(slices.Clone(keys))) != len(keys) {
+			t.Errorf("%+v: rider keys %v, want %d sorted distinct keys", k, keys, st.Riders)
 		}
 	}
 	for _, c := range r.Cells {
-		got += len(c.Stat.RiderKeys)
+		got += len(c.Stat.RiderOrds)
 		if r.Stats[c.Key] == nil || r.Stats[c.Key].Riders != c.Stat.Riders {
 			t.Errorf("%+v: Cells and Stats differ", c.Key)
 		}

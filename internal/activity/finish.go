@@ -225,9 +225,11 @@ func buildResult(s Settings, resolutions []int, workers int, parts ...partial) *
 		return int(a.part - b.part)
 	})
 	work := 0
+	res.RiderKeys = make([]int64, 0, len(refs))
 	for i := range refs {
 		if i == 0 || refs[i].r.key != refs[i-1].r.key {
 			res.Riders++
+			res.RiderKeys = append(res.RiderKeys, refs[i].r.key)
 		}
 		refs[i].ord = int32(res.Riders)
 		work += len(refs[i].r.present)
@@ -251,8 +253,8 @@ func buildResult(s Settings, resolutions []int, workers int, parts ...partial) *
 	res.Ranges = make([]Range, len(refs))
 	type wstate struct {
 		scratch rangeScratch
-		cnt  []int32 // per entry: count, then write position
-		mark []int32 // per entry: ord of the last rider counted (walk 1) or written (walk 2, -ord)
+		cnt     []int32 // per entry: count, then write position
+		mark    []int32 // per entry: ord of the last rider counted (walk 1) or written (walk 2, -ord)
 	}
 	ws := make([]wstate, nw)
 	var wg sync.WaitGroup
@@ -291,7 +293,7 @@ func buildResult(s Settings, resolutions []int, workers int, parts ...partial) *
 			total += int(c)
 		}
 	}
-	keys := make([]int64, total)
+	ords := make([]int32, total)
 	pos := int32(0)
 	for f := range nf {
 		start := pos
@@ -302,7 +304,7 @@ func buildResult(s Settings, resolutions []int, workers int, parts ...partial) *
 		}
 		res.Cells[f].Stat = accs[f].stat()
 		res.Cells[f].Stat.Riders = pos - start
-		res.Cells[f].Stat.RiderKeys = keys[start:pos:pos]
+		res.Cells[f].Stat.RiderOrds = ords[start:pos:pos]
 	}
 	accs = nil
 	for w := range nw {
@@ -312,12 +314,12 @@ func buildResult(s Settings, resolutions []int, workers int, parts ...partial) *
 			for j := lo; j < hi; j++ {
 				ref := refs[j]
 				fin := fins[ref.part]
-				k, ord := ref.r.key, -ref.ord
+				k, ord := ref.ord-1, -ref.ord
 				for _, e := range ref.r.present {
 					for _, f := range fin[int(e)*stride : int(e)*stride+stride] {
 						if st.mark[f] != ord {
 							st.mark[f] = ord
-							keys[st.cnt[f]] = k
+							ords[st.cnt[f]] = k
 							st.cnt[f]++
 						}
 					}

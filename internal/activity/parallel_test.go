@@ -75,7 +75,7 @@ func TestAggregateParallelErrors(t *testing.T) {
 func riderKeys(r *Result) int {
 	n := 0
 	for _, c := range r.Cells {
-		n += len(c.Stat.RiderKeys)
+		n += len(c.Stat.RiderOrds)
 	}
 	return n
 }

@@ -280,12 +280,12 @@ func writeActivity(ctx context.Context, tx pgx.Tx, res *activity.Result, replace
 	}
 	cols := []string{"res", "cell", "how", "pings", "rider_seconds", "dwell_seconds", "rider_keys"}
 	if len(fresh) > 0 {
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"hex_activity"}, cols, &actSource{cells: fresh, i: -1}); err != nil {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"hex_activity"}, cols, &actSource{res: res, cells: fresh, i: -1}); err != nil {
 			return err
 		}
 	}
 	if len(merge) > 0 {
-		if err := mergeActivity(ctx, tx, merge); err != nil {
+		if err := mergeActivity(ctx, tx, res, merge); err != nil {
 			return err
 		}
 	}
@@ -301,7 +301,7 @@ const mergeChunk = 4096
 // (two sorted sets in one pass), and the database only assigns the union:
 // merging them in SQL (unnest, DISTINCT, ORDER BY per row) cost 14× a plain
 // read of the same arrays.
-func mergeActivity(ctx context.Context, tx pgx.Tx, rows []activity.KeyStat) error {
+func mergeActivity(ctx context.Context, tx pgx.Tx, result *activity.Result, rows []activity.KeyStat) error {
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE tmp_act (res smallint, cell bigint, how smallint, pings bigint,
 		rider_seconds double precision, dwell_seconds double precision, rider_keys bigint[]) ON COMMIT DROP`); err != nil {
 		return err
@@ -336,16 +336,17 @@ func mergeActivity(ctx context.Context, tx pgx.Tx, rows []activity.KeyStat) erro
 			return err
 		}
 		united := make([]activity.KeyStat, 0, len(part))
+		unitedKeys := make([][]int64, 0, len(part))
 		for _, c := range part {
 			prev, ok := old[c.Key]
 			if !ok {
 				gone = append(gone, c)
 				continue
 			}
-			c.Stat.RiderKeys = unionSorted(prev, c.Stat.RiderKeys)
 			united = append(united, c)
+			unitedKeys = append(unitedKeys, unionSorted(prev, result.AppendRiderKeys(nil, &c.Stat)))
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"tmp_act"}, cols, &actSource{cells: united, i: -1}); err != nil {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"tmp_act"}, cols, &actSource{res: result, cells: united, keys: unitedKeys, i: -1}); err != nil {
 			return err
 		}
 	}
@@ -356,7 +357,7 @@ func mergeActivity(ctx context.Context, tx pgx.Tx, rows []activity.KeyStat) erro
 		return err
 	}
 	if len(gone) > 0 {
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"hex_activity"}, cols, &actSource{cells: gone, i: -1}); err != nil {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"hex_activity"}, cols, &actSource{res: result, cells: gone, i: -1}); err != nil {
 			return err
 		}
 	}
@@ -396,17 +397,27 @@ func unionSorted(a, b []int64) []int64 {
 	return append(out, b[j:]...)
 }
 
-// actSource streams Result.Cells to COPY.
+// actSource streams entries of res to COPY, with their rider keys (res's
+// ordinals turned into keys row by row, or keys[i] when keys is given).
 type actSource struct {
+	res   *activity.Result
 	cells []activity.KeyStat
+	keys  [][]int64
 	i     int
 	vals  [7]any
+	buf   []int64 // the row's rider keys (COPY encodes a row before the next)
 }
 
 func (a *actSource) Next() bool { a.i++; return a.i < len(a.cells) }
 func (a *actSource) Values() ([]any, error) {
 	c := &a.cells[a.i]
-	set := c.Stat.RiderKeys
+	var set []int64
+	if a.keys != nil {
+		set = a.keys[a.i]
+	} else {
+		a.buf = a.res.AppendRiderKeys(a.buf[:0], &c.Stat)
+		set = a.buf
+	}
 	if set == nil {
 		set = []int64{}
 	}
