@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -222,16 +223,29 @@ func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string,
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
-	// Read.
+	// Read. The batches of pings (1.4 MB each) and of rows for the track
+	// writer (1 MB) come back once aggregated and written, and are reused:
+	// allocating them afresh cost a tenth of the import's CPU near its
+	// memory limit.
+	freePings := make(chan []model.Ping, 32)
+	freeRows := make(chan []store.PingRow, 8)
+	newPings := func() []model.Ping {
+		select {
+		case b := <-freePings:
+			return b[:0]
+		default:
+			return make([]model.Ping, 0, chunkSize)
+		}
+	}
 	raw := make(chan chunk, 4)
 	var rows int64
 	go func() {
 		defer close(raw)
-		buf := make([]model.Ping, 0, chunkSize)
+		buf := newPings()
 		send := func() bool {
 			select {
 			case raw <- chunk{pings: buf}:
-				buf = make([]model.Ping, 0, chunkSize)
+				buf = newPings()
 				return true
 			case <-ctx.Done():
 				return false
@@ -258,7 +272,13 @@ func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string,
 	}()
 
 	// In order: tally, aggregation, raw tracks.
-	agg := startAggregation(ctx, l.Activity, workers)
+	agg := startAggregation(ctx, l.Activity, workers, func(ps []model.Ping) {
+		clear(ps) // let go of the strings until the batch is reused
+		select {
+		case freePings <- ps:
+		default:
+		}
+	})
 	writeCh := make(chan []store.PingRow, 2)
 	writeErr := make(chan error, 1)
 	go func() {
@@ -268,6 +288,10 @@ func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string,
 				if err = load.Write(ctx, rows); err != nil {
 					cancel(err)
 				}
+			}
+			select {
+			case freeRows <- rows:
+			default:
 			}
 		}
 		writeErr <- err
@@ -280,7 +304,12 @@ func (l *Loader) importPings(ctx context.Context, src *Source, name, sha string,
 			cancel(c.err)
 			break
 		}
-		prows := make([]store.PingRow, len(c.pings))
+		var prows []store.PingRow
+		select {
+		case prows = <-freeRows:
+		default:
+		}
+		prows = slices.Grow(prows[:0], len(c.pings))[:len(c.pings)]
 		for i := range c.pings {
 			p := &c.pings[i]
 			key, err := p.Rider.Key()

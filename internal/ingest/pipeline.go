@@ -26,11 +26,13 @@ type aggregation struct {
 	err  error
 }
 
-func startAggregation(ctx context.Context, s activity.Settings, workers int) *aggregation {
+// startAggregation starts aggregating the batches fed; recycle (if not nil)
+// gets each batch back once it is aggregated.
+func startAggregation(ctx context.Context, s activity.Settings, workers int, recycle func([]model.Ping)) *aggregation {
 	a := &aggregation{in: make(chan []model.Ping, 4), done: make(chan struct{})}
 	go func() {
 		defer close(a.done)
-		a.res, a.err = activity.AggregateParallel(ctx, s, workers, a.in)
+		a.res, a.err = activity.AggregateBatches(ctx, s, workers, a.in, recycle)
 	}()
 	return a
 }
@@ -126,7 +128,7 @@ func (t *tally) riderDays() []store.RiderDay {
 // is not nil. pid gives each rider key's pseudonym.
 func aggregateStored(ctx context.Context, s activity.Settings, workers int, scan func(func(*store.PingRow) error) error,
 	pid func(int64) model.RiderID, t *tally) (*activity.Result, error) {
-	agg := startAggregation(ctx, s, workers)
+	agg := startAggregation(ctx, s, workers, nil)
 	buf := make([]model.Ping, 0, chunkSize)
 	lastKey, rid := int64(-1), model.RiderID("")
 	err := scan(func(r *store.PingRow) error {
