@@ -2,11 +2,13 @@ package ingest
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"unsafe"
 
 	"github.com/hexcover/hexcover/internal/model"
 )
@@ -77,18 +79,117 @@ func field(rec []string, i int) string {
 // reuses its record slice and accepts rows of any number of fields. A
 // record longer than lim.MaxRecordBytes fails the read with a limitError.
 func newCSVReader(src io.Reader, file string, lim Limits) (*csv.Reader, error) {
+	r, _, err := newCSVReaderBuf(src, file, lim, 64<<10)
+	return r, err
+}
+
+// newCSVReaderBuf is newCSVReader that also returns the buffered reader the
+// csv.Reader reads from (csv.NewReader uses it as it is), of size bytes.
+func newCSVReaderBuf(src io.Reader, file string, lim Limits, size int) (*csv.Reader, *bufio.Reader, error) {
 	src = newCSVLimiter(src, file, lim.MaxRecordBytes)
-	br := bufio.NewReaderSize(src, 64<<10) // csv.NewReader reuses it
+	br := bufio.NewReaderSize(src, size)
 	if b, err := br.Peek(3); err == nil && string(b) == "\ufeff" {
 		br.Discard(3)
 	} else if err != nil && err != io.EOF {
-		return nil, err
+		return nil, nil, err
 	}
 	r := csv.NewReader(br)
 	r.FieldsPerRecord = -1
 	r.ReuseRecord = true
 	r.LazyQuotes = false
-	return r, nil
+	return r, br, nil
+}
+
+// csvRows reads the records of a CSV file as encoding/csv does (the same
+// fields, line numbers and errors), faster: a line that is complete in the
+// buffer and holds no quote is split at its commas where it lies, its
+// fields are strings that view the buffer (valid until the next call; the
+// caller copies what it keeps), and everything else (quotes, empty lines,
+// a line not complete in the buffer, the end of the file, read errors) is
+// read by the csv.Reader, which reads from the same buffer and
+// never ahead of the record it returns. encoding/csv allocated a string per
+// record and copied every field twice: 5.8 s of the 10,000-rider day's 41 s
+// of CPU.
+type csvRows struct {
+	r   *csv.Reader
+	br  *bufio.Reader
+	rec []string
+	// Lines numbered as encoding/csv would: csvLine is the csv.Reader's own
+	// count (the lines it read), own the lines read here.
+	csvLine, own int
+}
+
+// afterHeader records where the csv.Reader stands after reading the header
+// record rec.
+func (c *csvRows) afterHeader(rec []string) {
+	if len(rec) > 0 {
+		c.csvLine = csvEndLine(c.r, rec)
+	}
+}
+
+// csvEndLine is the csv.Reader's line count after it returned rec without
+// an error: the line its last field starts on plus the line ends inside it
+// (only a quoted field holds any, one per line read).
+func csvEndLine(r *csv.Reader, rec []string) int {
+	line, _ := r.FieldPos(len(rec) - 1)
+	return line + strings.Count(rec[len(rec)-1], "\n")
+}
+
+// next returns the next record and the line it starts on, a *csv.ParseError
+// for a malformed one (with the file's line numbers), or io.EOF.
+func (c *csvRows) next() ([]string, int, error) {
+	// Only what is buffered (Peek does not read then, and leaves a read
+	// error for the csv.Reader): a line not complete in it goes to csv,
+	// which reads on, about once per buffer.
+	buf, _ := c.br.Peek(c.br.Buffered())
+	if nl := bytes.IndexByte(buf, '\n'); nl >= 0 {
+		line := buf[:nl]
+		if n := len(line); n > 0 && line[n-1] == '\r' { // csv drops the \r of \r\n
+			line = line[:n-1]
+		}
+		if len(line) > 0 && bytes.IndexByte(line, '"') < 0 {
+			c.rec = c.rec[:0]
+			for {
+				i := bytes.IndexByte(line, ',')
+				if i < 0 {
+					c.rec = append(c.rec, bytesView(line))
+					break
+				}
+				c.rec = append(c.rec, bytesView(line[:i]))
+				line = line[i+1:]
+			}
+			c.br.Discard(nl + 1)
+			c.own++
+			return c.rec, c.csvLine + c.own, nil
+		}
+	}
+	rec, err := c.r.Read()
+	if err == io.EOF {
+		return nil, 0, err
+	}
+	if err != nil {
+		var pe *csv.ParseError
+		if !errors.As(err, &pe) {
+			return nil, 0, err
+		}
+		// The line of the error is read to its end.
+		c.csvLine = pe.Line
+		e := *pe
+		e.StartLine += c.own
+		e.Line += c.own
+		return nil, 0, &e
+	}
+	line, _ := c.r.FieldPos(0)
+	c.csvLine = csvEndLine(c.r, rec)
+	return rec, line + c.own, nil
+}
+
+// bytesView returns b as a string without copying: valid only while b is.
+func bytesView(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 // readHeader reads the first record of r: at most lim.MaxColumns names of
@@ -173,7 +274,13 @@ func rawRow(rec []string) string {
 }
 
 func readPingsCSV(src io.Reader, c *pingCheck, fn func(int, model.Ping) error, rej func(Reject) error) error {
-	r, err := newCSVReader(src, c.file, c.lim)
+	return readPingsCSVBuf(src, c, fn, rej, 64<<10)
+}
+
+// readPingsCSVBuf is readPingsCSV with a read buffer of size bytes (tests
+// use small ones).
+func readPingsCSVBuf(src io.Reader, c *pingCheck, fn func(int, model.Ping) error, rej func(Reject) error, size int) error {
+	r, br, err := newCSVReaderBuf(src, c.file, c.lim, size)
 	if err != nil {
 		return fmt.Errorf("ingest %s: %w", c.file, err)
 	}
@@ -181,6 +288,8 @@ func readPingsCSV(src io.Reader, c *pingCheck, fn func(int, model.Ping) error, r
 	if err != nil {
 		return err
 	}
+	rows := &csvRows{r: r, br: br}
+	rows.afterHeader(hrec)
 	h, err := parseHeader(hrec, pingColumnNames, []string{"rider_id", "ts", "lat", "lng"})
 	if err != nil {
 		return fmt.Errorf("ingest %s line 1: %w", c.file, err)
@@ -188,7 +297,7 @@ func readPingsCSV(src io.Reader, c *pingCheck, fn func(int, model.Ping) error, r
 	iRider, iTS, iLat, iLng := h.col("rider_id"), h.col("ts"), h.col("lat"), h.col("lng")
 	iPlatform, iStatus := h.col("platform"), h.col("status")
 	for {
-		rec, err := r.Read()
+		rec, line, err := rows.next()
 		if err == io.EOF {
 			return nil
 		}
@@ -201,7 +310,6 @@ func readPingsCSV(src io.Reader, c *pingCheck, fn func(int, model.Ping) error, r
 			}
 			return readErr(c.file, err)
 		}
-		line, _ := r.FieldPos(0)
 		if why := checkRow(rec, hrec, c.lim); why != "" {
 			err = rej(Reject{File: c.file, Line: line, Reason: why, Raw: rawRow(rec)})
 		} else {
