@@ -148,14 +148,26 @@ func (l *PingLoad) flushTracks(ctx context.Context, pick func(*track) bool) erro
 	if err != nil {
 		return err
 	}
+	if pick == nil {
+		// Rider-days that had no pings since the last flush (a rider
+		// whose shift ended, an earlier UTC day) let go of their arrays:
+		// kept, they were most of the buffer's slack.
+		for _, t := range l.tracks {
+			if len(t.dt) == 0 && t.dt != nil {
+				t.dt, t.la, t.ln, t.statusAt, t.status = nil, nil, nil, nil, nil
+			}
+		}
+	}
 	for _, k := range keys {
 		t := l.tracks[k]
-		l.buffered -= len(t.dt)
+		n := len(t.dt)
+		l.buffered -= n
 		t.seq++
 		// Keep the arrays' memory for the next segment only when it was
-		// small; a rider's next segment starts afresh.
+		// small and at least half used (the next is likely alike); a
+		// rider's next segment starts afresh.
 		t.dt, t.la, t.ln, t.statusAt, t.status = t.dt[:0], t.la[:0], t.ln[:0], t.statusAt[:0], t.status[:0]
-		if cap(t.dt) > 1024 {
+		if c := cap(t.dt); c > 1024 || c > 2*n+16 {
 			t.dt, t.la, t.ln = nil, nil, nil
 		}
 	}
