@@ -129,7 +129,7 @@ func TestCLIMatchesAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = c.QueryRow(ctx, `SELECT g.code FROM grids g JOIN hex_cells h ON ST_Contains(g.geom, h.center)
-		JOIN rider_cells rc ON rc.cell = h.cell GROUP BY g.code ORDER BY count(*) DESC, g.code LIMIT 1`).Scan(&grid)
+		JOIN (SELECT unnest(cells) AS cell FROM rider_ranges) rc ON rc.cell = h.cell GROUP BY g.code ORDER BY count(*) DESC, g.code LIMIT 1`).Scan(&grid)
 	c.Close(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -53,7 +53,7 @@ type ServiceOptions struct {
 	Weights       Weights       // DefaultWeights
 	Thresholds    Thresholds    // DefaultThresholds (the zero value means the defaults)
 	MaxGrids      int           // grids per courier unless a request says otherwise; 1
-	RangeRes      int           // resolution of rider_cells; 9
+	RangeRes      int           // resolution of the range cells (rider_ranges.cells); 9
 	MaxConcurrent int           // heavy operations (ranking, proposals) at once; 2
 	Wait          time.Duration // how long a heavy operation waits for a slot before ErrBusy; 2s
 }

@@ -111,7 +111,8 @@ func recompute(t *testing.T, st *store.Store, code, short string) expected {
 	shares := map[string]map[int64]float64{}
 	maxDays := map[string]int{}
 	var in, inDwell float64
-	rows, err = st.Pool.Query(ctx, `SELECT period, cell, share, seconds, dwell_seconds, days FROM rider_cells WHERE rider = $1`, rider)
+	rows, err = st.Pool.Query(ctx, `SELECT period, u.* FROM rider_ranges,
+		unnest(cells, cell_share, cell_seconds, cell_dwell_seconds, cell_days) AS u WHERE rider = $1`, rider)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,8 +172,8 @@ func hasTimeInside(t *testing.T, st *store.Store, code, short string) (cells boo
 	t.Helper()
 	ctx := context.Background()
 	poly := gridPolygon(t, st, code)
-	rows, err := st.Pool.Query(ctx, `SELECT c.cell FROM rider_cells c JOIN riders r ON r.id = c.rider
-		WHERE r.pid LIKE $1 || '%' AND c.seconds > 0`, short)
+	rows, err := st.Pool.Query(ctx, `SELECT c.cell FROM rider_ranges g JOIN riders r ON r.id = g.rider,
+		unnest(g.cells, g.cell_seconds) AS c(cell, seconds) WHERE r.pid LIKE $1 || '%' AND c.seconds > 0`, short)
 	if err != nil {
 		t.Fatal(err)
 	}

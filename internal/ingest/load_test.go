@@ -155,7 +155,7 @@ func snapshot(t *testing.T, st *store.Store) string {
 			|| ':' || coalesce(round(sum(dwell_seconds)::numeric, 3), 0) FROM hex_activity)
 		|| '|' || (SELECT coalesce(sum(cardinality(rider_keys)), 0) FROM hex_activity) || '|' || (SELECT count(*) FROM pings) || '|' || (SELECT count(*) FROM riders)
 		|| '|' || (SELECT count(*) || ':' || coalesce(round(sum(gyration_m)::numeric, 3), 0) || ':' || coalesce(sum(pings), 0) FROM rider_ranges)
-		|| '|' || (SELECT count(*) FROM rider_cells) || '|' || (SELECT count(*) FROM ingest_batches WHERE status = 'done')`).Scan(&s)
+		|| '|' || (SELECT coalesce(sum(cardinality(cells)), 0) FROM rider_ranges) || '|' || (SELECT count(*) FROM ingest_batches WHERE status = 'done')`).Scan(&s)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,7 +84,7 @@ func TestForgetUndoesTheRider(t *testing.T) {
 	}
 	for _, q := range []string{
 		`SELECT count(*) FROM ping_tracks WHERE rider = $1`, `SELECT count(*) FROM rider_days WHERE rider = $1`,
-		`SELECT count(*) FROM rider_ranges WHERE rider = $1`, `SELECT count(*) FROM rider_cells WHERE rider = $1`,
+		`SELECT count(*) FROM rider_ranges WHERE rider = $1`, `SELECT coalesce(sum(cardinality(cells)), 0) FROM rider_ranges WHERE rider = $1`,
 		`SELECT count(*) FROM privacy_ledger WHERE rider = $1`, `SELECT count(*) FROM assignments WHERE rider = $1`,
 		`SELECT count(*) FROM riders WHERE id = $1`, `SELECT count(*) FROM hex_activity WHERE $1 = ANY(rider_keys)`,
 	} {
@@ -134,7 +134,7 @@ func TestRetentionDropsRiderTraces(t *testing.T) {
 		t.Errorf("retention removed %+v, want riders, days, ledger and keys", tr)
 	}
 	for _, q := range []string{`SELECT count(*) FROM ping_tracks`, `SELECT count(*) FROM rider_days`, `SELECT count(*) FROM rider_ranges`,
-		`SELECT count(*) FROM rider_cells`, `SELECT count(*) FROM privacy_ledger`, `SELECT count(*) FROM riders`,
+		`SELECT coalesce(sum(cardinality(cells)), 0) FROM rider_ranges`, `SELECT count(*) FROM privacy_ledger`, `SELECT count(*) FROM riders`,
 		`SELECT count(*) FROM hex_activity WHERE cardinality(rider_keys) > 0`} {
 		if n := countWhere(t, st, q); n != 0 {
 			t.Errorf("%s = %d after retention, want 0", q, n)

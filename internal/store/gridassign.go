@@ -219,13 +219,13 @@ func (s *Store) EvidenceBasis(ctx context.Context) (EvidenceBasis, error) {
 	return b, err
 }
 
-// EnsureRangeCells adds to hex_cells the range cells (rider_cells) it lacks,
+// EnsureRangeCells adds to hex_cells the range cells (rider_ranges.cells) it lacks,
 // e.g. when the range resolution is not one of the aggregated resolutions,
 // so that the cell-in-grid join of GridEvidence sees every cell. It returns
 // how many were added.
 func (s *Store) EnsureRangeCells(ctx context.Context) (int, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT DISTINCT rc.cell FROM rider_cells rc
-		WHERE NOT EXISTS (SELECT 1 FROM hex_cells h WHERE h.cell = rc.cell)`)
+	rows, err := s.Pool.Query(ctx, `SELECT DISTINCT c FROM rider_ranges rr, unnest(rr.cells) AS c
+		WHERE NOT EXISTS (SELECT 1 FROM hex_cells h WHERE h.cell = c)`)
 	if err != nil {
 		return 0, err
 	}
@@ -267,12 +267,17 @@ type GridEvidence struct {
 // grids (codes), ordered by grid and rider. res is the range resolution.
 func (s *Store) GridEvidence(ctx context.Context, codes []string, res int) ([]GridEvidence, error) {
 	// Stability uses Σ|a−b| = Σa + Σb − 2·Σ_common min(a, b): only cells in
-	// both periods need joining (by the primary key of rider_cells). The
-	// CTEs are materialized: inlined, the planner re-ran stab per row.
+	// both periods need joining. A range's cells are arrays of its row sorted
+	// by cell; the ranges touching the grids' cells are found by the GIN
+	// index on cells (&&). The CTEs are materialized: inlined, the planner
+	// re-ran stab per row.
 	rows, err := s.Pool.Query(ctx, `WITH g AS (SELECT code, geom FROM grids WHERE code = ANY($1)),
-		gc AS (SELECT g.code, h.cell FROM g JOIN hex_cells h ON h.res = $2 AND ST_Within(h.center, g.geom)),
-		ins AS (SELECT gc.code, rc.rider, rc.period, sum(rc.seconds) AS s, sum(rc.dwell_seconds) AS d, max(rc.days) AS days
-			FROM gc JOIN rider_cells rc ON rc.cell = gc.cell GROUP BY gc.code, rc.rider, rc.period),
+		gc AS MATERIALIZED (SELECT g.code, h.cell FROM g JOIN hex_cells h ON h.res = $2 AND ST_Within(h.center, g.geom)),
+		cand AS MATERIALIZED (SELECT rr.rider, rr.period, rr.cells, rr.cell_seconds, rr.cell_dwell_seconds, rr.cell_days
+			FROM rider_ranges rr WHERE rr.cells && ARRAY(SELECT DISTINCT cell FROM gc)),
+		ins AS (SELECT gc.code, c.rider, c.period, sum(u.s) AS s, sum(u.d) AS d, max(u.days) AS days
+			FROM cand c CROSS JOIN LATERAL unnest(c.cells, c.cell_seconds, c.cell_dwell_seconds, c.cell_days) AS u(cell, s, d, days)
+			JOIN gc ON gc.cell = u.cell GROUP BY gc.code, c.rider, c.period),
 		per AS MATERIALIZED (SELECT code, rider, sum(s) AS s, sum(d) AS d, sum(days)::int AS days FROM ins GROUP BY code, rider),
 		rs AS (SELECT DISTINCT rider FROM per),
 		tot AS MATERIALIZED (SELECT rr.rider, sum(rr.active_seconds) AS active, sum(rr.dwell_seconds) AS dwell, count(*)::int AS periods
@@ -280,15 +285,15 @@ func (s *Store) GridEvidence(ctx context.Context, codes []string, res int) ([]Gr
 		seq AS (SELECT rr.rider, rr.period,
 				lead(rr.period) OVER (PARTITION BY rr.rider ORDER BY rr.from_ts, rr.period) AS nxt
 			FROM rs JOIN rider_ranges rr ON rr.rider = rs.rider),
-		mass AS (SELECT rc.rider, rc.period, sum(rc.share) AS m FROM rs JOIN rider_cells rc ON rc.rider = rs.rider
-			WHERE rs.rider IN (SELECT rider FROM tot WHERE periods > 1) GROUP BY rc.rider, rc.period),
-		pairs AS (SELECT q.rider, q.period, q.nxt, sum(least(a.share, coalesce(b.share, 0))) AS common
-			FROM seq q JOIN rider_cells a ON a.rider = q.rider AND a.period = q.period
-			LEFT JOIN rider_cells b ON b.rider = q.rider AND b.period = q.nxt AND b.cell = a.cell
-			WHERE q.nxt IS NOT NULL GROUP BY q.rider, q.period, q.nxt),
-		stab AS MATERIALIZED (SELECT p.rider, avg(greatest(0, least(1, 1 - 0.5 * (ma.m + mb.m) + p.common))) AS v
-			FROM pairs p JOIN mass ma ON ma.rider = p.rider AND ma.period = p.period
-			JOIN mass mb ON mb.rider = p.rider AND mb.period = p.nxt GROUP BY p.rider)
+		pairs AS (SELECT q.rider, q.period, q.nxt,
+				(SELECT sum(x) FROM unnest(ra.cell_share) AS x) AS ma, (SELECT sum(x) FROM unnest(rb.cell_share) AS x) AS mb,
+				(SELECT sum(least(a.share, coalesce(b.share, 0)) ORDER BY a.cell)
+					FROM unnest(ra.cells, ra.cell_share) AS a(cell, share)
+					LEFT JOIN unnest(rb.cells, rb.cell_share) AS b(cell, share) ON b.cell = a.cell) AS common
+			FROM seq q JOIN rider_ranges ra ON ra.rider = q.rider AND ra.period = q.period
+			JOIN rider_ranges rb ON rb.rider = q.rider AND rb.period = q.nxt),
+		stab AS MATERIALIZED (SELECT p.rider, avg(greatest(0, least(1, 1 - 0.5 * (p.ma + p.mb) + p.common))) AS v
+			FROM pairs p GROUP BY p.rider)
 		SELECT per.code, per.rider, r.pid, per.s, per.d, per.days, tot.active, tot.dwell, tot.periods, coalesce(stab.v, 0)
 		FROM per JOIN riders r ON r.id = per.rider JOIN tot ON tot.rider = per.rider LEFT JOIN stab ON stab.rider = per.rider
 		ORDER BY per.code, per.rider`, codes, int16(res))

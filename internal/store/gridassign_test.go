@@ -35,8 +35,12 @@ func TestGridEvidenceAndDecisions(t *testing.T) {
 		{`INSERT INTO rider_ranges (rider, period, from_ts, to_ts, days, pings, active_seconds, dwell_seconds, centroid, gyration_m, p90_m)
 			VALUES (7, 'p1', '2026-11-02', '2026-11-02 20:00', 1, 10, 1000, 100, ST_SetSRID(ST_MakePoint(121.405, 31.205), 4326), 1, 1),
 			       (7, 'p2', '2026-11-03', '2026-11-03 20:00', 1, 10, 3000, 300, ST_SetSRID(ST_MakePoint(121.405, 31.205), 4326), 1, 1)`, nil},
-		{`INSERT INTO rider_cells (rider, period, cell, share, seconds, dwell_seconds, days) VALUES
-			(7, 'p1', $1, 0.5, 500, 40, 1), (7, 'p1', $2, 0.5, 500, 60, 1), (7, 'p2', $1, 1.0, 3000, 300, 1)`, []any{int64(a), int64(b)}},
+		{`UPDATE rider_ranges r SET cells = c.cells, cell_share = c.share, cell_seconds = c.seconds, cell_dwell_seconds = c.dwell, cell_days = c.days
+			FROM (SELECT period, array_agg(cell ORDER BY cell) AS cells, array_agg(share ORDER BY cell) AS share,
+					array_agg(seconds ORDER BY cell) AS seconds, array_agg(dwell ORDER BY cell) AS dwell, array_agg(days ORDER BY cell) AS days
+				FROM (VALUES ('p1', $1::bigint, 0.5::float8, 500::float8, 40::float8, 1), ('p1', $2, 0.5, 500, 60, 1),
+					('p2', $1, 1.0, 3000, 300, 1)) AS v(period, cell, share, seconds, dwell, days) GROUP BY period) c
+			WHERE r.rider = 7 AND r.period = c.period`, []any{int64(a), int64(b)}},
 		{`INSERT INTO rider_days (rider, day, pings) VALUES (7, '2026-11-02', 10), (7, '2026-11-03', 10)`, nil},
 	} {
 		if _, err := st.Pool.Exec(ctx, q.sql, q.args...); err != nil {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -481,95 +480,92 @@ func writeCellIDs(ctx context.Context, tx pgx.Tx, cells []int64) error {
 }
 
 // writeRanges replaces the ranges of the same riders and periods with
-// ranges.
+// ranges. A range's cells travel in its row as parallel arrays sorted by cell
+// (migrations/00009_range_cells.sql).
 func writeRanges(ctx context.Context, tx pgx.Tx, ranges []activity.Range, offset time.Duration) error {
 	if len(ranges) == 0 {
 		return nil
 	}
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE tmp_ranges (rider bigint, period text, from_ts timestamptz, to_ts timestamptz,
 		days int, pings bigint, active_seconds double precision, dwell_seconds double precision, cx double precision,
-		cy double precision, gyration_m double precision, p90_m double precision, hull bytea) ON COMMIT DROP`); err != nil {
+		cy double precision, gyration_m double precision, p90_m double precision, hull bytea, cells bigint[],
+		cell_share double precision[], cell_seconds double precision[], cell_dwell_seconds double precision[],
+		cell_days int[]) ON COMMIT DROP`); err != nil {
 		return err
 	}
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{"tmp_ranges"}, []string{"rider", "period", "from_ts", "to_ts", "days", "pings",
-		"active_seconds", "dwell_seconds", "cx", "cy", "gyration_m", "p90_m", "hull"},
-		pgx.CopyFromSlice(len(ranges), func(i int) ([]any, error) {
-			r := ranges[i]
-			var hull []byte
-			if len(r.Hull) > 0 {
-				b, err := wkb.Marshal(r.Hull)
-				if err != nil {
-					return nil, err
-				}
-				hull = b
-			}
-			return []any{r.RiderKey, r.Period(offset), r.From, r.To, r.Days, r.Pings, r.ActiveSeconds, r.DwellSeconds,
-				r.Centroid.Lon(), r.Centroid.Lat(), r.GyrationM, r.P90M, hull}, nil
-		}))
+		"active_seconds", "dwell_seconds", "cx", "cy", "gyration_m", "p90_m", "hull", "cells", "cell_share", "cell_seconds",
+		"cell_dwell_seconds", "cell_days"}, &rangeSource{ranges: ranges, offset: offset, i: -1})
 	if err != nil {
 		return err
 	}
 	// A range for the same rider and period from an earlier import is
-	// replaced (its cells go with it: ON DELETE CASCADE); ranges are per
-	// import period (see docs/ARCHITECTURE.md).
+	// replaced; ranges are per import period (see docs/ARCHITECTURE.md).
 	stmts := []string{
 		`DELETE FROM rider_ranges r USING tmp_ranges t WHERE r.rider = t.rider AND r.period = t.period`,
-		`INSERT INTO rider_ranges (rider, period, from_ts, to_ts, days, pings, active_seconds, dwell_seconds, centroid, gyration_m, p90_m, hull)
+		`INSERT INTO rider_ranges (rider, period, from_ts, to_ts, days, pings, active_seconds, dwell_seconds, centroid, gyration_m, p90_m, hull,
+				cells, cell_share, cell_seconds, cell_dwell_seconds, cell_days)
 			SELECT rider, period, from_ts, to_ts, days, pings, active_seconds, dwell_seconds, ST_SetSRID(ST_MakePoint(cx, cy), 4326),
-				gyration_m, p90_m, CASE WHEN hull IS NULL THEN NULL ELSE ST_SetSRID(ST_GeomFromWKB(hull), 4326) END FROM tmp_ranges`,
+				gyration_m, p90_m, CASE WHEN hull IS NULL THEN NULL ELSE ST_SetSRID(ST_GeomFromWKB(hull), 4326) END,
+				cells, cell_share, cell_seconds, cell_dwell_seconds, cell_days FROM tmp_ranges`,
 	}
 	for _, q := range stmts {
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return err
 		}
 	}
-	// The cells, COPYed straight into rider_cells by rider and period (one
-	// pass instead of a temporary table and an INSERT … SELECT; a range's
-	// few cells land on the same pages of the primary key), streamed from
-	// the ranges without a copy of every cell (3 M for the district-day).
-	order := make([]int32, len(ranges))
-	periods := make([]string, len(ranges))
-	for i := range ranges {
-		order[i], periods[i] = int32(i), ranges[i].Period(offset)
-	}
-	slices.SortFunc(order, func(a, b int32) int {
-		return cmp.Or(cmp.Compare(ranges[a].RiderKey, ranges[b].RiderKey), strings.Compare(periods[a], periods[b]))
-	})
-	_, err = tx.CopyFrom(ctx, pgx.Identifier{"rider_cells"}, []string{"rider", "period", "cell", "share", "seconds", "dwell_seconds", "days"},
-		&rangeCellSource{ranges: ranges, periods: periods, order: order, j: -1})
-	return err
+	return nil
 }
 
-// rangeCellSource streams the cells of ranges, in the given order of
-// ranges, to COPY.
-type rangeCellSource struct {
-	ranges  []activity.Range
-	periods []string
-	order   []int32
-	i, j    int // position in order, cell of that range
-	vals    [7]any
+// rangeSource streams ranges to COPY, each with its cells as arrays sorted by
+// cell. The arrays are reused from row to row: COPY encodes a row before it
+// asks for the next.
+type rangeSource struct {
+	ranges []activity.Range
+	offset time.Duration
+	i      int
+	order  []int32 // the range's cells by cell
+	cells  []int64
+	share  []float64
+	secs   []float64
+	dwell  []float64
+	days   []int32
+	vals   [18]any
 }
 
-func (r *rangeCellSource) Next() bool {
-	for r.i < len(r.order) {
-		r.j++
-		if r.j < len(r.ranges[r.order[r.i]].Cells) {
-			return true
+func (r *rangeSource) Next() bool { r.i++; return r.i < len(r.ranges) }
+
+func (r *rangeSource) Values() ([]any, error) {
+	rg := &r.ranges[r.i]
+	var hull []byte
+	if len(rg.Hull) > 0 {
+		b, err := wkb.Marshal(rg.Hull)
+		if err != nil {
+			return nil, err
 		}
-		r.i, r.j = r.i+1, -1
+		hull = b
 	}
-	return false
-}
-
-func (r *rangeCellSource) Values() ([]any, error) {
-	k := r.order[r.i]
-	rg := &r.ranges[k]
-	c := &rg.Cells[r.j]
-	r.vals = [7]any{rg.RiderKey, r.periods[k], c.Cell, c.Share, c.Seconds, c.DwellSeconds, c.Days}
+	cs := rg.Cells
+	r.order = r.order[:0]
+	for j := range cs {
+		r.order = append(r.order, int32(j))
+	}
+	slices.SortFunc(r.order, func(a, b int32) int { return cmp.Compare(cs[a].Cell, cs[b].Cell) })
+	r.cells, r.share, r.secs, r.dwell, r.days = r.cells[:0], r.share[:0], r.secs[:0], r.dwell[:0], r.days[:0]
+	for _, j := range r.order {
+		c := &cs[j]
+		r.cells = append(r.cells, c.Cell)
+		r.share = append(r.share, c.Share)
+		r.secs = append(r.secs, c.Seconds)
+		r.dwell = append(r.dwell, c.DwellSeconds)
+		r.days = append(r.days, int32(c.Days))
+	}
+	r.vals = [18]any{rg.RiderKey, rg.Period(r.offset), rg.From, rg.To, rg.Days, rg.Pings, rg.ActiveSeconds, rg.DwellSeconds,
+		rg.Centroid.Lon(), rg.Centroid.Lat(), rg.GyrationM, rg.P90M, hull, r.cells, r.share, r.secs, r.dwell, r.days}
 	return r.vals[:], nil
 }
 
-func (r *rangeCellSource) Err() error { return nil }
+func (r *rangeSource) Err() error { return nil }
 
 // ScanPings calls fn with each ping of this import written so far, ordered
 // by rider and time (in the import's transaction); fn must not retain the row.
@@ -606,7 +602,7 @@ func (s *Store) BeginRebuild(ctx context.Context) (*Rebuild, error) {
 	for _, q := range []string{
 		`SET LOCAL statement_timeout = 0`,
 		`SELECT pg_advisory_xact_lock(hashtext('hexcover.ingest.pings'))`,
-		`TRUNCATE hex_activity, rider_ranges, rider_cells, rider_days`,
+		`TRUNCATE hex_activity, rider_ranges, rider_days`,
 	} {
 		if _, err := tx.Exec(ctx, q); err != nil {
 			r.Rollback(ctx)
@@ -668,7 +664,7 @@ func (r *Rebuild) Write(ctx context.Context, res *activity.Result, days []RiderD
 	if err := writeRanges(ctx, r.tx, res.Ranges, offset); err != nil {
 		return fmt.Errorf("rider ranges: %w", err)
 	}
-	for _, t := range []string{"tmp_act", "tmp_ranges", "tmp_rcells", "tmp_cells", "tmp_rider_days"} {
+	for _, t := range []string{"tmp_act", "tmp_ranges", "tmp_cells", "tmp_rider_days"} {
 		if _, err := r.tx.Exec(ctx, `DROP TABLE IF EXISTS `+t); err != nil {
 			return err
 		}

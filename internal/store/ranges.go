@@ -57,12 +57,12 @@ func (s *Store) RiderRange(ctx context.Context, pid string) ([]RiderRangeFeature
 		SELECT r.pid, g.period, g.from_ts, g.to_ts, g.days, g.pings, g.active_seconds / 3600, g.dwell_seconds / 3600,
 			ST_X(g.centroid), ST_Y(g.centroid), g.gyration_m, g.p90_m,
 			ST_AsEWKB(coalesce(g.hull, g.centroid)),
-			coalesce((SELECT array_agg(to_hex(c.cell) ORDER BY c.share DESC) FROM (SELECT cell, share FROM rider_cells c
-				WHERE c.rider = g.rider AND c.period = g.period ORDER BY share DESC LIMIT 10) c), '{}'),
-			coalesce((SELECT array_agg(c.share ORDER BY c.share DESC) FROM (SELECT share FROM rider_cells c
-				WHERE c.rider = g.rider AND c.period = g.period ORDER BY share DESC LIMIT 10) c), '{}'),
-			(SELECT count(*) FROM r)
-		FROM r JOIN rider_ranges g ON g.rider = r.id ORDER BY g.from_ts DESC`, pid)
+			coalesce(t.cells, '{}'), coalesce(t.shares, '{}'), (SELECT count(*) FROM r)
+		FROM r JOIN rider_ranges g ON g.rider = r.id
+		CROSS JOIN LATERAL (SELECT array_agg(to_hex(c.cell) ORDER BY c.share DESC, c.cell) AS cells,
+				array_agg(c.share ORDER BY c.share DESC, c.cell) AS shares
+			FROM (SELECT cell, share FROM unnest(g.cells, g.cell_share) AS u(cell, share) ORDER BY share DESC, cell LIMIT 10) c) t
+		ORDER BY g.from_ts DESC`, pid)
 	if err != nil {
 		return nil, err
 	}

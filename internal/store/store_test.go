@@ -34,7 +34,7 @@ func TestMigrateTwiceAndSchema(t *testing.T) {
 	}
 
 	tables := []string{"riders", "ping_tracks", "pings", "ingest_batches", "hex_activity", "hex_cells", "rider_ranges",
-		"rider_cells", "rider_days", "admin_areas", "grids", "sites", "scenarios", "assignments", "audit_log", "api_tokens", "data_versions"}
+		"rider_days", "admin_areas", "grids", "sites", "scenarios", "assignments", "audit_log", "api_tokens", "data_versions"}
 	for _, tb := range tables {
 		var ok bool
 		if err := s.Pool.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, "public."+tb).Scan(&ok); err != nil || !ok {
@@ -49,7 +49,7 @@ func TestMigrateTwiceAndSchema(t *testing.T) {
 	want := map[string]string{
 		"hex_cells_boundary": "gist", "hex_cells_center": "gist", "admin_areas_geom": "gist", "grids_geom": "gist",
 		"sites_geom": "gist", "rider_ranges_hull": "gist", "hex_activity_pkey": "btree",
-		"rider_cells_cell": "btree",
+		"rider_ranges_cells": "gin",
 	}
 	rows, err := s.Pool.Query(ctx, `SELECT i.relname, am.amname FROM pg_index x
 		JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am am ON am.oid = i.relam`)
