@@ -269,31 +269,32 @@ func (s *Store) GridEvidence(ctx context.Context, codes []string, res int) ([]Gr
 	// Stability uses Σ|a−b| = Σa + Σb − 2·Σ_common min(a, b): only cells in
 	// both periods need joining. A range's cells are arrays of its row sorted
 	// by cell; the ranges touching the grids' cells are found by the GIN
-	// index on cells (&&). The CTEs are materialized: inlined, the planner
-	// re-ran stab per row.
+	// index on cells (&&), and each consecutive pair of a rider's periods
+	// meets in one row (lead) so each array is read once per pair. Sums run
+	// in cell order, as they did over the former rider_cells primary key. The
+	// CTEs are materialized: inlined, the planner re-ran stab per row.
 	rows, err := s.Pool.Query(ctx, `WITH g AS (SELECT code, geom FROM grids WHERE code = ANY($1)),
 		gc AS MATERIALIZED (SELECT g.code, h.cell FROM g JOIN hex_cells h ON h.res = $2 AND ST_Within(h.center, g.geom)),
 		cand AS MATERIALIZED (SELECT rr.rider, rr.period, rr.cells, rr.cell_seconds, rr.cell_dwell_seconds, rr.cell_days
 			FROM rider_ranges rr WHERE rr.cells && ARRAY(SELECT DISTINCT cell FROM gc)),
-		ins AS (SELECT gc.code, c.rider, c.period, sum(u.s) AS s, sum(u.d) AS d, max(u.days) AS days
-			FROM cand c CROSS JOIN LATERAL unnest(c.cells, c.cell_seconds, c.cell_dwell_seconds, c.cell_days) AS u(cell, s, d, days)
+		ins AS (SELECT gc.code, c.rider, c.period, sum(c.cell_seconds[u.i]) AS s, sum(c.cell_dwell_seconds[u.i]) AS d,
+				max(c.cell_days[u.i]) AS days
+			FROM cand c CROSS JOIN LATERAL unnest(c.cells) WITH ORDINALITY AS u(cell, i)
 			JOIN gc ON gc.cell = u.cell GROUP BY gc.code, c.rider, c.period),
 		per AS MATERIALIZED (SELECT code, rider, sum(s) AS s, sum(d) AS d, sum(days)::int AS days FROM ins GROUP BY code, rider),
 		rs AS (SELECT DISTINCT rider FROM per),
 		tot AS MATERIALIZED (SELECT rr.rider, sum(rr.active_seconds) AS active, sum(rr.dwell_seconds) AS dwell, count(*)::int AS periods
 			FROM rs JOIN rider_ranges rr ON rr.rider = rs.rider GROUP BY rr.rider),
-		seq AS (SELECT rr.rider, rr.period,
-				lead(rr.period) OVER (PARTITION BY rr.rider ORDER BY rr.from_ts, rr.period) AS nxt
-			FROM rs JOIN rider_ranges rr ON rr.rider = rs.rider),
-		pairs AS (SELECT q.rider, q.period, q.nxt,
-				(SELECT sum(x) FROM unnest(ra.cell_share) AS x) AS ma, (SELECT sum(x) FROM unnest(rb.cell_share) AS x) AS mb,
-				(SELECT sum(least(a.share, coalesce(b.share, 0)) ORDER BY a.cell)
-					FROM unnest(ra.cells, ra.cell_share) AS a(cell, share)
-					LEFT JOIN unnest(rb.cells, rb.cell_share) AS b(cell, share) ON b.cell = a.cell) AS common
-			FROM seq q JOIN rider_ranges ra ON ra.rider = q.rider AND ra.period = q.period
-			JOIN rider_ranges rb ON rb.rider = q.rider AND rb.period = q.nxt),
-		stab AS MATERIALIZED (SELECT p.rider, avg(greatest(0, least(1, 1 - 0.5 * (p.ma + p.mb) + p.common))) AS v
-			FROM pairs p GROUP BY p.rider)
+		seq AS (SELECT rr.rider, rr.cells, rr.cell_share, m.m, lead(rr.cells) OVER w AS ncells,
+				lead(rr.cell_share) OVER w AS nshare, lead(m.m) OVER w AS nm
+			FROM rs JOIN rider_ranges rr ON rr.rider = rs.rider
+			CROSS JOIN LATERAL (SELECT sum(x) AS m FROM unnest(rr.cell_share) AS x) m
+			WINDOW w AS (PARTITION BY rr.rider ORDER BY rr.from_ts, rr.period)),
+		stab AS MATERIALIZED (SELECT q.rider, avg(greatest(0, least(1, 1 - 0.5 * (q.m + q.nm)
+				+ (SELECT coalesce(sum(least(a.share, b.share) ORDER BY a.cell), 0)
+					FROM unnest(q.cells, q.cell_share) AS a(cell, share)
+					JOIN unnest(q.ncells, q.nshare) AS b(cell, share) ON b.cell = a.cell)))) AS v
+			FROM seq q WHERE q.ncells IS NOT NULL GROUP BY q.rider)
 		SELECT per.code, per.rider, r.pid, per.s, per.d, per.days, tot.active, tot.dwell, tot.periods, coalesce(stab.v, 0)
 		FROM per JOIN riders r ON r.id = per.rider JOIN tot ON tot.rider = per.rider LEFT JOIN stab ON stab.rider = per.rider
 		ORDER BY per.code, per.rider`, codes, int16(res))
