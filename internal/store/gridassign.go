@@ -287,7 +287,7 @@ func (s *Store) GridEvidence(ctx context.Context, codes []string, res int) ([]Gr
 			FROM rs JOIN rider_ranges rr ON rr.rider = rs.rider GROUP BY rr.rider),
 		seq AS (SELECT rr.rider, rr.cells, rr.cell_share, m.m, lead(rr.cells) OVER w AS ncells,
 				lead(rr.cell_share) OVER w AS nshare, lead(m.m) OVER w AS nm
-			FROM rs JOIN rider_ranges rr ON rr.rider = rs.rider
+			FROM tot JOIN rider_ranges rr ON rr.rider = tot.rider AND tot.periods > 1
 			CROSS JOIN LATERAL (SELECT sum(x) AS m FROM unnest(rr.cell_share) AS x) m
 			WINDOW w AS (PARTITION BY rr.rider ORDER BY rr.from_ts, rr.period)),
 		stab AS MATERIALIZED (SELECT q.rider, avg(greatest(0, least(1, 1 - 0.5 * (q.m + q.nm)
