@@ -266,13 +266,11 @@ type GridEvidence struct {
 // GridEvidence returns the evidence of every courier with time in any of the
 // grids (codes), ordered by grid and rider. res is the range resolution.
 func (s *Store) GridEvidence(ctx context.Context, codes []string, res int) ([]GridEvidence, error) {
-	// Stability uses Σ|a−b| = Σa + Σb − 2·Σ_common min(a, b): only cells in
-	// both periods need joining. A range's cells are arrays of its row sorted
-	// by cell; the ranges touching the grids' cells are found by the GIN
-	// index on cells (&&), and each consecutive pair of a rider's periods
-	// meets in one row (lead) so each array is read once per pair. Sums run
-	// in cell order, as they did over the former rider_cells primary key. The
-	// CTEs are materialized: inlined, the planner re-ran stab per row.
+	// A range's cells are arrays of its row sorted by cell; the ranges
+	// touching the grids' cells are found by the GIN index on cells (&&).
+	// Sums run in cell order, as they did over the former rider_cells
+	// primary key. The CTEs are materialized: inlined, the planner re-ran
+	// them per row. Stability is computed in Go (rangeStability).
 	rows, err := s.Pool.Query(ctx, `WITH g AS (SELECT code, geom FROM grids WHERE code = ANY($1)),
 		gc AS MATERIALIZED (SELECT g.code, h.cell FROM g JOIN hex_cells h ON h.res = $2 AND ST_Within(h.center, g.geom)),
 		cand AS MATERIALIZED (SELECT rr.rider, rr.period, rr.cells, rr.cell_seconds, rr.cell_dwell_seconds, rr.cell_days
@@ -284,19 +282,9 @@ func (s *Store) GridEvidence(ctx context.Context, codes []string, res int) ([]Gr
 		per AS MATERIALIZED (SELECT code, rider, sum(s) AS s, sum(d) AS d, sum(days)::int AS days FROM ins GROUP BY code, rider),
 		rs AS (SELECT DISTINCT rider FROM per),
 		tot AS MATERIALIZED (SELECT rr.rider, sum(rr.active_seconds) AS active, sum(rr.dwell_seconds) AS dwell, count(*)::int AS periods
-			FROM rs JOIN rider_ranges rr ON rr.rider = rs.rider GROUP BY rr.rider),
-		seq AS (SELECT rr.rider, rr.cells, rr.cell_share, m.m, lead(rr.cells) OVER w AS ncells,
-				lead(rr.cell_share) OVER w AS nshare, lead(m.m) OVER w AS nm
-			FROM tot JOIN rider_ranges rr ON rr.rider = tot.rider AND tot.periods > 1
-			CROSS JOIN LATERAL (SELECT sum(x) AS m FROM unnest(rr.cell_share) AS x) m
-			WINDOW w AS (PARTITION BY rr.rider ORDER BY rr.from_ts, rr.period)),
-		stab AS MATERIALIZED (SELECT q.rider, avg(greatest(0, least(1, 1 - 0.5 * (q.m + q.nm)
-				+ (SELECT coalesce(sum(least(a.share, b.share) ORDER BY a.cell), 0)
-					FROM unnest(q.cells, q.cell_share) AS a(cell, share)
-					JOIN unnest(q.ncells, q.nshare) AS b(cell, share) ON b.cell = a.cell)))) AS v
-			FROM seq q WHERE q.ncells IS NOT NULL GROUP BY q.rider)
-		SELECT per.code, per.rider, r.pid, per.s, per.d, per.days, tot.active, tot.dwell, tot.periods, coalesce(stab.v, 0)
-		FROM per JOIN riders r ON r.id = per.rider JOIN tot ON tot.rider = per.rider LEFT JOIN stab ON stab.rider = per.rider
+			FROM rs JOIN rider_ranges rr ON rr.rider = rs.rider GROUP BY rr.rider)
+		SELECT per.code, per.rider, r.pid, per.s, per.d, per.days, tot.active, tot.dwell, tot.periods
+		FROM per JOIN riders r ON r.id = per.rider JOIN tot ON tot.rider = per.rider
 		ORDER BY per.code, per.rider`, codes, int16(res))
 	if err != nil {
 		return nil, err
@@ -304,11 +292,96 @@ func (s *Store) GridEvidence(ctx context.Context, codes []string, res int) ([]Gr
 	var out []GridEvidence
 	var e GridEvidence
 	_, err = pgx.ForEachRow(rows, []any{&e.Grid, &e.Rider, &e.PID, &e.Seconds, &e.DwellSeconds, &e.Days,
-		&e.ActiveSeconds, &e.TotalDwell, &e.Periods, &e.Stability}, func() error {
+		&e.ActiveSeconds, &e.TotalDwell, &e.Periods}, func() error {
 		out = append(out, e)
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	var multi []int64 // riders with consecutive periods to compare
+	seen := map[int64]bool{}
+	for i := range out {
+		if r := out[i].Rider; out[i].Periods > 1 && !seen[r] {
+			seen[r] = true
+			multi = append(multi, r)
+		}
+	}
+	if len(multi) == 0 {
+		return out, nil
+	}
+	stab, err := s.rangeStability(ctx, multi)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Stability = stab[out[i].Rider]
+	}
+	return out, nil
+}
+
+// rangeStability computes each rider's Stability (GridEvidence) from the
+// share arrays of their periods, read in order of start: in Go, one pass
+// over two sorted arrays per pair of periods, where the same sums in SQL
+// (unnest and join per pair) were most of a grid's candidate list once
+// riders have a month of periods.
+func (s *Store) rangeStability(ctx context.Context, riders []int64) (map[int64]float64, error) {
+	rows, err := s.Pool.Query(ctx, `SELECT rider, cells, cell_share FROM rider_ranges WHERE rider = ANY($1)
+		ORDER BY rider, from_ts, period`, riders)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]float64, len(riders))
+	var (
+		rider, cur    int64 = 0, -1
+		cells, pcells []int64
+		share, pshare []float64
+		m, pm, sum    float64
+		pairs         int
+	)
+	finish := func() {
+		if pairs > 0 {
+			out[cur] = sum / float64(pairs)
+		}
+	}
+	_, err = pgx.ForEachRow(rows, []any{&rider, &cells, &share}, func() error {
+		if len(cells) != len(share) {
+			return fmt.Errorf("range of rider %d: %d cells but %d shares", rider, len(cells), len(share))
+		}
+		m = 0
+		for _, x := range share {
+			m += x
+		}
+		if rider != cur {
+			finish()
+			cur, sum, pairs = rider, 0, 0
+		} else {
+			// Σ|a−b| = Σa + Σb − 2·Σ_common min(a, b), the common cells
+			// summed in cell order.
+			var common float64
+			for i, j := 0, 0; i < len(pcells) && j < len(cells); {
+				switch {
+				case pcells[i] < cells[j]:
+					i++
+				case pcells[i] > cells[j]:
+					j++
+				default:
+					common += min(pshare[i], share[j])
+					i, j = i+1, j+1
+				}
+			}
+			sum += max(0, min(1, 1-0.5*(pm+m)+common))
+			pairs++
+		}
+		pcells, pshare, pm = cells, share, m
+		cells, share = nil, nil // scanned afresh: the previous period keeps its arrays
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	finish()
+	return out, nil
 }
 
 // AssignmentRow is one row of assignments with the rider's pseudonym.

@@ -3,8 +3,14 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/hexcover/hexcover/geo"
 	"github.com/hexcover/hexcover/internal/dbtest"
@@ -100,5 +106,97 @@ func TestGridEvidenceAndDecisions(t *testing.T) {
 	var audits int
 	if err := st.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action IN ('assign.propose', 'assign.decline')`).Scan(&audits); err != nil || audits != 2 {
 		t.Errorf("audit rows %d (%v), want 2 (the dry run leaves none)", audits, err)
+	}
+}
+
+// Stability computed in Go equals the SQL it replaced (the mean over
+// consecutive periods of 1 − ½·Σ|a−b|, clamped), for riders with 2–6
+// periods of overlapping, differing cells.
+func TestGridEvidenceStabilityMatchesSQL(t *testing.T) {
+	ctx := context.Background()
+	st := dbtest.New(t)
+	r := rand.New(rand.NewPCG(5, 9))
+	var cells []int64
+	for range 200 {
+		c, err := geo.CellAt(121.40+r.Float64()*0.01, 31.20+r.Float64()*0.01, 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(cells, int64(c)) {
+			cells = append(cells, int64(c))
+		}
+	}
+	if _, err := st.Pool.Exec(ctx, `INSERT INTO grids (code, name, target, street_code, geom) VALUES ('G', 'grid G', 2, 'S',
+		ST_Multi(ST_MakeEnvelope(121.40, 31.20, 121.41, 31.21, 4326)))`); err != nil {
+		t.Fatal(err)
+	}
+	for rider := int64(1); rider <= 30; rider++ {
+		if _, err := st.Pool.Exec(ctx, `INSERT INTO riders (id, pid, first_seen, last_seen) VALUES ($1, $2, now(), now())`,
+			rider, fmt.Sprintf("%064x", rider)); err != nil {
+			t.Fatal(err)
+		}
+		for p := range 2 + r.IntN(5) {
+			var cs []int64
+			for _, c := range cells {
+				if r.IntN(3) > 0 {
+					cs = append(cs, c)
+				}
+			}
+			if len(cs) == 0 {
+				cs = cells[:1]
+			}
+			slices.Sort(cs)
+			share, secs, days := make([]float64, len(cs)), make([]float64, len(cs)), make([]int32, len(cs))
+			total := 0.0
+			for i := range share {
+				share[i] = r.Float64()
+				total += share[i]
+			}
+			for i := range share {
+				share[i] /= total
+				secs[i], days[i] = share[i]*3600, 1
+			}
+			// Periods start out of order of their names, so the order is by start.
+			from := time.Date(2026, 11, 2+(p*7)%11, 0, 0, 0, 0, time.UTC)
+			if _, err := st.Pool.Exec(ctx, `INSERT INTO rider_ranges (rider, period, from_ts, to_ts, days, pings, active_seconds, dwell_seconds,
+				centroid, gyration_m, p90_m, cells, cell_share, cell_seconds, cell_dwell_seconds, cell_days)
+				VALUES ($1, $2, $3, $3::timestamptz + interval '20 hours', 1, 10, 3600, 0, ST_SetSRID(ST_MakePoint(121.405, 31.205), 4326), 1, 1,
+					$4, $5, $6, $6, $7)`, rider, fmt.Sprintf("p%d", p), from, cs, share, secs, days); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := st.EnsureRangeCells(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := st.Pool.Query(ctx, `WITH seq AS (SELECT rr.rider, rr.cells, rr.cell_share, m.m, lead(rr.cells) OVER w AS ncells,
+			lead(rr.cell_share) OVER w AS nshare, lead(m.m) OVER w AS nm
+		FROM rider_ranges rr CROSS JOIN LATERAL (SELECT sum(x) AS m FROM unnest(rr.cell_share) AS x) m
+		WINDOW w AS (PARTITION BY rr.rider ORDER BY rr.from_ts, rr.period))
+		SELECT q.rider, avg(greatest(0, least(1, 1 - 0.5 * (q.m + q.nm)
+			+ (SELECT coalesce(sum(least(a.share, b.share) ORDER BY a.cell), 0)
+				FROM unnest(q.cells, q.cell_share) AS a(cell, share)
+				JOIN unnest(q.ncells, q.nshare) AS b(cell, share) ON b.cell = a.cell))))
+		FROM seq q WHERE q.ncells IS NOT NULL GROUP BY q.rider`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int64]float64{}
+	var k int64
+	var v float64
+	if _, err := pgx.ForEachRow(rows, []any{&k, &v}, func() error { want[k] = v; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := st.GridEvidence(ctx, []string{"G"}, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ev) != 30 || len(want) != 30 {
+		t.Fatalf("%d riders in evidence, %d by SQL; want 30", len(ev), len(want))
+	}
+	for _, e := range ev {
+		if math.Abs(e.Stability-want[e.Rider]) > 1e-12 || e.Stability <= 0 {
+			t.Errorf("rider %d: stability %v, SQL %v", e.Rider, e.Stability, want[e.Rider])
+		}
 	}
 }
