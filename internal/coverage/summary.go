@@ -3,6 +3,9 @@ package coverage
 import (
 	"context"
 	"fmt"
+	"runtime"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/hexcover/hexcover/geo"
 	"github.com/hexcover/hexcover/internal/activity"
@@ -233,34 +236,57 @@ type RangeCoverage struct {
 func (e *Engine) HourCoverage(ctx context.Context, p Params, v model.Viewer) ([]RangeCoverage, error) {
 	p = e.ForViewer(p, v)
 	p.Hours = nil
-	all, err := e.Analyze(ctx, p)
-	if err != nil {
+	// The whole week, the named ranges, the single hours and the dates
+	// they span are independent: computed side by side (each analysis is
+	// cached and shared like any other).
+	n := len(model.HourRanges)
+	as := make([]*Analysis, 1+n)
+	hours := make([][]int16, 1+n)
+	var (
+		hourly *[168][2]float64
+		byDow  [8]int
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i := range as {
+		if i > 0 {
+			hours[i], _ = activity.ParseHours(model.HourRanges[i-1].Name)
+		}
+		g.Go(func() error {
+			q := p
+			q.Hours = hours[i]
+			a, err := e.Analyze(gctx, q)
+			if err != nil {
+				return err
+			}
+			as[i] = a
+			if i == 0 && !p.Released {
+				hourly, err = a.hourly168(gctx, e)
+			}
+			return err
+		})
+	}
+	if !p.Released {
+		g.Go(func() error {
+			var err error
+			byDow, err = e.st.DatesByWeekday(gctx)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	out := []RangeCoverage{{Name: "all", Days: all.Days, TotalDemand: round3(all.TotalDemand), CoveredDemand: round3(all.CoveredDemand),
-		CoveragePct: round3(CoverPct(all.CoveredDemand, all.TotalDemand))}}
-	for _, r := range model.HourRanges {
-		name := r.Name
-		hs, _ := activity.ParseHours(name)
-		q := p
-		q.Hours = hs
-		a, err := e.Analyze(ctx, q)
-		if err != nil {
-			return nil, err
+	out := make([]RangeCoverage, 0, 1+n+168)
+	for i, a := range as {
+		name := "all"
+		if i > 0 {
+			name = model.HourRanges[i-1].Name
 		}
-		out = append(out, RangeCoverage{Name: name, Hours: hs, Days: a.Days, TotalDemand: round3(a.TotalDemand), CoveredDemand: round3(a.CoveredDemand),
+		out = append(out, RangeCoverage{Name: name, Hours: hours[i], Days: a.Days, TotalDemand: round3(a.TotalDemand), CoveredDemand: round3(a.CoveredDemand),
 			CoveragePct: round3(CoverPct(a.CoveredDemand, a.TotalDemand))})
 	}
 	if p.Released {
 		return out, nil
-	}
-	hourly, err := all.hourly168(ctx, e)
-	if err != nil {
-		return nil, err
-	}
-	byDow, err := e.st.DatesByWeekday(ctx)
-	if err != nil {
-		return nil, err
 	}
 	for h, tc := range hourly {
 		out = append(out, RangeCoverage{Name: fmt.Sprintf("how:%d", h), Hours: []int16{int16(h)}, Days: DatesIn(byDow, []int16{int16(h)}), TotalDemand: round3(tc[0]),
