@@ -3,6 +3,8 @@ package tiles
 import (
 	"context"
 	"time"
+
+	"github.com/hexcover/hexcover/internal/model"
 )
 
 // Warming: the hexagon layers serve every tile from in-memory indexes built
@@ -15,8 +17,9 @@ import (
 var displayRes = []int{7, 8, 9, 10}
 
 // Warm builds, for the current data, each display resolution's index of
-// the cells with activity and its hour-set rollups, and with a release
-// source the published release's index of every view in o.WarmViews (and
+// the cells with activity and its hour-set rollups, with a gap source the
+// admin's gap analyses of the whole week and every view in o.WarmViews, and
+// with a release source the published release's index of every view (and
 // the whole week) at the resolutions it is drawn at. It returns how many
 // it built or found built. An error stops it; what was built stays.
 func (s *Service) Warm(ctx context.Context) (int, error) {
@@ -37,6 +40,20 @@ func (s *Service) Warm(ctx context.Context) (int, error) {
 			return n, err
 		}
 		n++
+	}
+	// The gaps layer's analyses (the coverage engine's, shared with
+	// /api/gaps, /api/summary and /api/coverage/hours) of the admin's exact
+	// figures for the whole week and each view's hours. They are an
+	// optimisation only: an analysis that fails here fails again, and is
+	// reported, when a request asks for it.
+	if s.o.Gaps != nil {
+		for _, hours := range append([][]int16{nil}, s.o.WarmViews...) {
+			if _, err := s.o.Gaps.GapCells(ctx, hours, model.MetricRiderHours, true); err == nil {
+				n++
+			} else if ctx.Err() != nil {
+				return n, ctx.Err()
+			}
+		}
 	}
 	if s.o.Release == nil {
 		return n, nil

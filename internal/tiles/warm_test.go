@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -101,5 +102,21 @@ func TestKeepWarm(t *testing.T) {
 	check("after the import")
 	if !e.svc.Warmed(ctx) {
 		t.Error("not warm after warming the new data")
+	}
+}
+
+// With a gap source, warming computes the admin's gap analysis of the whole
+// week and of every view's hours (shared with /api/gaps and the summaries).
+func TestWarmAsksGaps(t *testing.T) {
+	src := &gapSource{}
+	views := [][]int16{{11, 12, 13}, {17, 18}}
+	e := newEnv(t, Options{Gaps: src, WarmViews: views})
+	n, err := e.svc.Warm(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"[]|rider_hours|true", "[11 12 13]|rider_hours|true", "[17 18]|rider_hours|true"}
+	if n != len(displayRes)+len(want) || !slices.Equal(src.asked, want) {
+		t.Errorf("warmed %d, gaps asked %q; want %d and %q", n, src.asked, len(displayRes)+len(want), want)
 	}
 }
