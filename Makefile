@@ -90,8 +90,8 @@ bench: web
 	scripts/db.sh postgres >/dev/null
 	scripts/bench.sh
 
-## bench-scale: the district-day (35,000 riders, ~36M pings) and a month sample imported and measured against
-## in-run references (scripts/bench-scale.sh; 15 min on an idle 2-core machine, bounded by SCALE_STEP_TIMEOUT)
+## bench-scale: the district-day (35,000 riders, a ping every 30 s: ~36M pings) and a month sample imported and measured against
+## in-run references (scripts/bench-scale.sh; ~7 min on an idle 2-core machine, bounded by SCALE_STEP_TIMEOUT)
 bench-scale: web
 	scripts/db.sh postgres >/dev/null
 	scripts/bench-scale.sh

@@ -17,7 +17,7 @@
 #   API (cold, admin): /api/summary, /api/coverage/hours, /api/gaps, siting;
 #           the reference is a hand-written PostGIS query of the same summary.
 # It is bounded: every step has a timeout (SCALE_STEP_TIMEOUT, default 1800 s)
-# and the run ends by itself; on an idle 2-core machine it takes ~15 min, on a
+# and the run ends by itself; on an idle 2-core machine it takes ~7 min, on a
 # loaded one up to an hour. Needs ~12 GB free in $TMPDIR for the three files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
