@@ -242,6 +242,17 @@ func TestDemoServeEndToEnd(t *testing.T) {
 	if code, _, body := get(t, base+"/readyz"); code != 200 {
 		t.Fatalf("/readyz = %d %s, want 200", code, body)
 	}
+	// serve builds the tile indexes ahead and /readyz says when (the bound
+	// only keeps a broken warming from hanging the test).
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		_, _, body := get(t, base+"/readyz")
+		if strings.Contains(string(body), `"tiles":"warm"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz = %s a minute after the start, want tiles warm", body)
+		}
+	}
 	code, h, body := get(t, base+"/")
 	if code != 200 || !strings.Contains(h.Get("Content-Type"), "text/html") || !bytes.Contains(body, []byte("app.js")) {
 		t.Fatalf("map page: %d %s, want HTML that loads app.js", code, h.Get("Content-Type"))
