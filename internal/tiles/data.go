@@ -45,8 +45,12 @@ type dataState struct {
 	// released holds, by resolution and hours, the index of a released
 	// view's shown cells at a release version (at most 3 × 18 entries).
 	released map[string]hexEntry
-	geoms    *geomCache         // cell boundaries, shared by every index
-	views    map[int]viewsEntry // by resolution: the hour-set rollups, aligned with hex
+	geoms    *geomCache            // cell boundaries, shared by every index
+	views    map[int]viewsEntry    // by resolution: the hour-set rollups, aligned with hex
+	hours    map[int]hourSumsEntry // by resolution: every hour row, aligned with hex
+	// hourLoads holds, by resolution, the bytes of hour rows being read,
+	// counted against Options.HourBytes with those kept.
+	hourLoads map[int]int
 }
 
 type boundsEntry struct {
@@ -68,7 +72,7 @@ type memFeature struct {
 }
 
 func newDataState(st *store.Store) *dataState {
-	return &dataState{st: st, bounds: map[Layer]boundsEntry{}, features: map[Layer]*featureSet{}, hex: map[int]hexEntry{}, views: map[int]viewsEntry{},
+	return &dataState{st: st, bounds: map[Layer]boundsEntry{}, features: map[Layer]*featureSet{}, hex: map[int]hexEntry{}, views: map[int]viewsEntry{}, hours: map[int]hourSumsEntry{}, hourLoads: map[int]int{},
 		released: map[string]hexEntry{}, geoms: newGeomCache(maxGeoms)}
 }
 
@@ -81,6 +85,7 @@ func (d *dataState) invalidate() {
 	clear(d.features)
 	clear(d.hex)
 	clear(d.views)
+	clear(d.hours)
 }
 
 // version returns the data version of a layer as text, e.g. "activity:3"

@@ -188,6 +188,24 @@ func (s *Service) exactRows(ctx context.Context, l Layer, res int, hours []int16
 			sc.rows = rows
 			return nil
 		}
+		hs, err := s.data.hourSums(ctx, res, actVer, idx, s.o.HourBytes)
+		if err != nil {
+			return err
+		}
+		if hs != nil {
+			// Any other hour list: exact figures from the hour rows in
+			// memory, in cell order.
+			m := maskOf(hours)
+			rm := hs.marks.Get().(*riderMarks)
+			defer hs.marks.Put(rm)
+			for _, k := range sc.sel {
+				if st, ok := hs.stat(int(k), m, rm); ok && keep(&st) {
+					rows = append(rows, hexRow{stat: st, cell: &idx.cells[k]})
+				}
+			}
+			sc.rows = rows
+			return nil
+		}
 		ids := sc.ids[:0]
 		for _, k := range sc.sel {
 			ids = append(ids, idx.cells[k].stat.Cell)

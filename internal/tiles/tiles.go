@@ -69,6 +69,12 @@ type Options struct {
 	// none. A resolution that does not fit is served by listing each
 	// tile's cells with H3 and reading their rows from the database.
 	IndexCells int
+	// HourBytes bounds the memory of the hour-of-week rows kept over all
+	// resolutions (DefaultHourBytes), for the admin's tiles of an hour
+	// list that is none of the rolled-up sets; negative keeps none. A
+	// resolution that does not fit reads each tile's hour rows from the
+	// database.
+	HourBytes int
 	// PublicURL is the server's external URL (HEXCOVER_PUBLIC_URL) that
 	// TileJSON tile URLs start with; empty: they are root-relative
 	// ("/tiles/..."), never built from the request's Host header.
@@ -130,6 +136,9 @@ func New(st *store.Store, o Options) *Service {
 	}
 	if o.IndexCells == 0 {
 		o.IndexCells = DefaultIndexCells
+	}
+	if o.HourBytes == 0 {
+		o.HourBytes = DefaultHourBytes
 	}
 	s := &Service{
 		st:    st,

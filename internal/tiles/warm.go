@@ -2,7 +2,10 @@ package tiles
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/hexcover/hexcover/internal/model"
 )
@@ -18,9 +21,10 @@ var displayRes = []int{7, 8, 9, 10}
 
 // Warm builds, for the current data, each display resolution's index of
 // the cells with activity and its hour-set rollups, with a gap source the
-// admin's gap analyses of the whole week and every view in o.WarmViews, and
+// admin's gap analyses of the whole week and every view in o.WarmViews,
 // with a release source the published release's index of every view (and
-// the whole week) at the resolutions it is drawn at. It returns how many
+// the whole week) at the resolutions it is drawn at, and last each display
+// resolution's hour rows (hoursums.go). It returns how many
 // it built or found built. An error stops it; what was built stays.
 func (s *Service) Warm(ctx context.Context) (int, error) {
 	ver, err := s.data.version(ctx, LayerActivity)
@@ -55,21 +59,52 @@ func (s *Service) Warm(ctx context.Context) (int, error) {
 			}
 		}
 	}
-	if s.o.Release == nil {
-		return n, nil
-	}
-	for _, res := range displayRes {
-		if res > 9 { // resolution 10 is not released
-			continue
-		}
-		for _, hours := range append([][]int16{nil}, s.o.WarmViews...) {
-			if _, err := s.data.releasedIndex(ctx, s.o.Release, res, hours); err != nil {
-				return n, err
+	if s.o.Release != nil {
+		for _, res := range displayRes {
+			if res > 9 { // resolution 10 is not released
+				continue
 			}
-			n++
+			for _, hours := range append([][]int16{nil}, s.o.WarmViews...) {
+				if _, err := s.data.releasedIndex(ctx, s.o.Release, res, hours); err != nil {
+					return n, err
+				}
+				n++
+			}
 		}
 	}
-	return n, nil
+	// Last, the hour rows behind the admin's other hour lists (every view
+	// above is served before them): the finest resolution, about as many
+	// rows as the others together, is read beside them.
+	var (
+		g    errgroup.Group
+		kept atomic.Int32
+	)
+	load := func(rs ...int) func() error {
+		return func() error {
+			for _, res := range rs {
+				idx, err := s.data.hexIndex(ctx, res, ver, s.o.IndexCells)
+				if err != nil {
+					return err
+				}
+				if idx == nil {
+					continue
+				}
+				hs, err := s.data.hourSums(ctx, res, ver, idx, s.o.HourBytes)
+				if err != nil {
+					return err
+				}
+				if hs != nil {
+					kept.Add(1)
+				}
+			}
+			return nil
+		}
+	}
+	last := len(displayRes) - 1
+	g.Go(load(displayRes[last]))
+	g.Go(load(displayRes[:last]...))
+	err = g.Wait()
+	return n + int(kept.Load()), err
 }
 
 // KeepWarm warms now and then whenever the activity or release version

@@ -54,8 +54,8 @@ func TestKeepWarm(t *testing.T) {
 		t.Helper()
 		select {
 		case n := <-done:
-			if n != len(displayRes) {
-				t.Errorf("%s: warmed %d indexes, want %d", what, n, len(displayRes))
+			if n != 2*len(displayRes) { // the indexes and the hour rows
+				t.Errorf("%s: warmed %d indexes and hour rows, want %d", what, n, 2*len(displayRes))
 			}
 		case <-time.After(30 * time.Second):
 			t.Fatalf("%s: not warmed", what)
@@ -75,6 +75,9 @@ func TestKeepWarm(t *testing.T) {
 			}
 			if v := e.svc.data.views[res]; v.ver != ver {
 				t.Errorf("%s: resolution %d rollups at %q, want %s", what, res, v.ver, ver)
+			}
+			if h := e.svc.data.hours[res]; h.ver != ver || h.x == nil {
+				t.Errorf("%s: resolution %d hour rows at %q (%v), want %s", what, res, h.ver, h.x != nil, ver)
 			}
 		}
 	}
@@ -116,7 +119,7 @@ func TestWarmAsksGaps(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"[]|rider_hours|true", "[11 12 13]|rider_hours|true", "[17 18]|rider_hours|true"}
-	if n != len(displayRes)+len(want) || !slices.Equal(src.asked, want) {
-		t.Errorf("warmed %d, gaps asked %q; want %d and %q", n, src.asked, len(displayRes)+len(want), want)
+	if n != 2*len(displayRes)+len(want) || !slices.Equal(src.asked, want) {
+		t.Errorf("warmed %d, gaps asked %q; want %d and %q", n, src.asked, 2*len(displayRes)+len(want), want)
 	}
 }
