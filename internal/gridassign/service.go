@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -43,9 +42,6 @@ type Service struct {
 	st  *store.Store
 	o   ServiceOptions
 	sem *semaphore.Weighted
-
-	mu          sync.Mutex
-	cellVersion int64 // activity data version whose range cells are known to be in hex_cells
 }
 
 // ServiceOptions configure a [Service]; zero values mean the defaults.
@@ -214,28 +210,6 @@ func (s *Service) basis(ctx context.Context) (Basis, error) {
 	return b, nil
 }
 
-// ensureCells makes sure every range cell has a centre in hex_cells, once per
-// activity data version.
-func (s *Service) ensureCells(ctx context.Context) error {
-	v, err := s.st.DataVersion(ctx, "activity")
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	done := s.cellVersion == v
-	s.mu.Unlock()
-	if done {
-		return nil
-	}
-	if _, err := s.st.EnsureRangeCells(ctx); err != nil {
-		return fmt.Errorf("range cells: %w", err)
-	}
-	s.mu.Lock()
-	s.cellVersion = v
-	s.mu.Unlock()
-	return nil
-}
-
 // EvidenceOf turns stored figures into [Evidence] (Rider = short pseudonym).
 func EvidenceOf(g store.GridEvidence, daysTotal int) Evidence {
 	return Evidence{
@@ -391,18 +365,15 @@ func (s *Service) SearchGridsFor(ctx context.Context, q string, limit int, v mod
 	return gs, err
 }
 
-// prepare takes a slot of the bounded heavy work, makes sure every range
-// cell has a centre, and reads the basis of the scores. The caller must
-// release the slot.
+// prepare takes a slot of the bounded heavy work and reads the basis of the
+// scores. The caller must release the slot. (Every range cell has its
+// centre in hex_cells: the import writes both in one transaction.)
 func (s *Service) prepare(ctx context.Context) (release func(), b Basis, err error) {
 	release, err = s.acquire(ctx)
 	if err != nil {
 		return nil, b, err
 	}
-	if err = s.ensureCells(ctx); err == nil {
-		b, err = s.basis(ctx)
-	}
-	if err != nil {
+	if b, err = s.basis(ctx); err != nil {
 		release()
 		return nil, b, err
 	}

@@ -13,8 +13,6 @@ import (
 	"github.com/hexcover/hexcover/internal/errs"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/hexcover/hexcover/internal/activity"
 )
 
 // The statements behind internal/gridassign: grids, the evidence of each
@@ -217,28 +215,6 @@ func (s *Store) EvidenceBasis(ctx context.Context) (EvidenceBasis, error) {
 	err := s.Pool.QueryRow(ctx, `SELECT (SELECT count(DISTINCT day) FROM rider_days)::int,
 		(SELECT count(DISTINCT period) FROM rider_ranges)::int`).Scan(&b.DaysTotal, &b.Periods)
 	return b, err
-}
-
-// EnsureRangeCells adds to hex_cells the range cells (rider_ranges.cells) it lacks,
-// e.g. when the range resolution is not one of the aggregated resolutions,
-// so that the cell-in-grid join of GridEvidence sees every cell. It returns
-// how many were added.
-func (s *Store) EnsureRangeCells(ctx context.Context) (int, error) {
-	rows, err := s.Pool.Query(ctx, `SELECT DISTINCT c FROM rider_ranges rr, unnest(rr.cells) AS c
-		WHERE NOT EXISTS (SELECT 1 FROM hex_cells h WHERE h.cell = c)`)
-	if err != nil {
-		return 0, err
-	}
-	missing, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil || len(missing) == 0 {
-		return 0, err
-	}
-	keys := make([]activity.Key, len(missing))
-	for i, c := range missing {
-		keys[i] = activity.Key{Cell: c, How: -1}
-	}
-	err = s.inTx(ctx, func(tx pgx.Tx) error { return writeCells(ctx, tx, keys) })
-	return len(missing), err
 }
 
 // GridEvidence is one courier's activity in one grid. "In the grid" means in

@@ -7,12 +7,14 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hexcover/hexcover/geo"
+	"github.com/hexcover/hexcover/internal/activity"
 	"github.com/hexcover/hexcover/internal/dbtest"
 	"github.com/hexcover/hexcover/internal/store"
 )
@@ -53,12 +55,11 @@ func TestGridEvidenceAndDecisions(t *testing.T) {
 			t.Fatalf("%s: %v", q.sql, err)
 		}
 	}
+	// The cells' centres, as an import writes them with its ranges.
 	if ev, err := st.GridEvidence(ctx, []string{"G"}, 9); err != nil || len(ev) != 0 {
-		t.Fatalf("before EnsureRangeCells: %v %v, want nothing (no cell centres yet)", ev, err)
+		t.Fatalf("without cell centres: %v %v, want nothing", ev, err)
 	}
-	if n, err := st.EnsureRangeCells(ctx); err != nil || n != 2 {
-		t.Fatalf("EnsureRangeCells = %d, %v; want 2", n, err)
-	}
+	insertCells(t, st, a, b)
 	ev, err := st.GridEvidence(ctx, []string{"G"}, 9)
 	if err != nil || len(ev) != 1 {
 		t.Fatalf("GridEvidence = %v, %v", ev, err)
@@ -166,8 +167,8 @@ func TestGridEvidenceStabilityMatchesSQL(t *testing.T) {
 			}
 		}
 	}
-	if _, err := st.EnsureRangeCells(ctx); err != nil {
-		t.Fatal(err)
+	for _, c := range cells {
+		insertCells(t, st, geo.Cell(c))
 	}
 	rows, err := st.Pool.Query(ctx, `WITH seq AS (SELECT rr.rider, rr.cells, rr.cell_share, m.m, lead(rr.cells) OVER w AS ncells,
 			lead(rr.cell_share) OVER w AS nshare, lead(m.m) OVER w AS nm
@@ -198,5 +199,57 @@ func TestGridEvidenceStabilityMatchesSQL(t *testing.T) {
 		if math.Abs(e.Stability-want[e.Rider]) > 1e-12 || e.Stability <= 0 {
 			t.Errorf("rider %d: stability %v, SQL %v", e.Rider, e.Stability, want[e.Rider])
 		}
+	}
+}
+
+// insertCells writes the centres and boundaries of cells into hex_cells,
+// as an import does for the cells of its aggregates and ranges.
+func insertCells(t *testing.T, st *store.Store, cells ...geo.Cell) {
+	t.Helper()
+	for _, c := range cells {
+		ctr := geo.CellCenter(c)
+		ring := geo.CellPolygon(c)[0]
+		coords := make([]string, len(ring))
+		for i, p := range ring {
+			coords[i] = fmt.Sprintf("%.12f %.12f", p[0], p[1])
+		}
+		if _, err := st.Pool.Exec(context.Background(), `INSERT INTO hex_cells (cell, res, parent7, center, boundary)
+			VALUES ($1, $2, $3, ST_SetSRID(ST_MakePoint($4, $5), 4326), ST_GeomFromText($6, 4326)) ON CONFLICT (cell) DO NOTHING`,
+			int64(c), c.Resolution(), int64(geo.CellParent(c, 7)), ctr[0], ctr[1], "POLYGON(("+strings.Join(coords, ",")+"))"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// An import writes the centres of its ranges' cells with the ranges, even
+// of a resolution it does not aggregate at, so GridEvidence's cell-in-grid
+// join sees every range cell without a search at request time.
+func TestImportWritesRangeCells(t *testing.T) {
+	ctx := context.Background()
+	st := dbtest.New(t)
+	c6, err := geo.CellAt(121.405, 31.205, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	load, _, err := st.BeginPings(ctx, "r.csv", "sha-r", "wgs84", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	d := store.Derived{
+		Riders: []store.RiderSeen{{Key: 7, PID: fmt.Sprintf("%064x", 7), First: at, Last: at.Add(time.Hour)}},
+		Result: &activity.Result{Ranges: []activity.Range{{RiderKey: 7, From: at, To: at.Add(time.Hour), Days: 1, Pings: 2,
+			ActiveSeconds: 3600, Centroid: geo.CellCenter(c6), Cells: []activity.RangeCell{{Cell: int64(c6), Share: 1, Seconds: 3600}}}}},
+	}
+	if err := load.Commit(ctx, d, 2, 0); err != nil {
+		t.Fatal(err)
+	}
+	var res int
+	var inside bool
+	if err := st.Pool.QueryRow(ctx, `SELECT res, ST_Within(center, boundary) FROM hex_cells WHERE cell = $1`, int64(c6)).Scan(&res, &inside); err != nil {
+		t.Fatalf("range cell %s not in hex_cells: %v", c6, err)
+	}
+	if res != 6 || !inside {
+		t.Errorf("range cell %s: res %d, centre inside %v", c6, res, inside)
 	}
 }

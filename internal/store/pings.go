@@ -514,7 +514,20 @@ func writeRanges(ctx context.Context, tx pgx.Tx, ranges []activity.Range, offset
 			return err
 		}
 	}
-	return nil
+	// Every range cell has its centre in hex_cells (GridEvidence's
+	// cell-in-grid join), whatever the range resolution: written here, in
+	// the same transaction, rather than searched for at request time.
+	seen := map[int64]bool{}
+	var cells []int64
+	for i := range ranges {
+		for _, c := range ranges[i].Cells {
+			if !seen[c.Cell] {
+				seen[c.Cell] = true
+				cells = append(cells, c.Cell)
+			}
+		}
+	}
+	return writeCellIDs(ctx, tx, cells)
 }
 
 // rangeSource streams ranges to COPY, each with its cells as arrays sorted by
