@@ -28,7 +28,10 @@ func buildServer(ctx context.Context, e *env, st *store.Store, assets fs.FS) (*s
 	srv.UseRelease(release.MetaSource{C: cur})
 	ts := tiles.New(st, tiles.Options{MinRiders: e.cfg.MinRiders, Registry: srv.Registry(),
 		Gaps: coverage.TileZones{Engine: eng}, PublicURL: e.cfg.Web.PublicURL, Release: release.TileSource{C: cur},
-		Datum: geo.CRS(e.cfg.BasemapDatum), WarmViews: releaseViews()})
+		Datum: geo.CRS(e.cfg.BasemapDatum), WarmViews: releaseViews(),
+		// The summaries' distinct riders come from the rollups' rider
+		// sets: read with the tile indexes, not by the first summary.
+		WarmAlso: func(ctx context.Context) error { _, err := st.WarmViewSets(ctx); return err }})
 	srv.Mount(ts.Routes()...)
 	// Analyses share one bounded admission (HEXCOVER_ANALYSIS_SLOTS);
 	// tiles, /api/meta and the cheap lookups do not queue behind them.

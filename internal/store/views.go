@@ -387,6 +387,81 @@ func (s *Store) viewSets(ctx context.Context, res int, hows []int16) (map[int64]
 	return m, true, nil
 }
 
+// WarmViewSets reads the rider sets of the rollups of the current activity
+// version, the whole week's and every hour set's, in one pass (a cell's
+// sets are one row: reading them set by set detoasts the row each time)
+// and keeps them for DistinctRiders and DistinctRidersIn, so the first
+// summary after an import does not wait for them. It returns how many sets
+// it keeps (0 when there are no rollups of the current version).
+func (s *Store) WarmViewSets(ctx context.Context) (int, error) {
+	tx, err := s.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	var version int64
+	var key string
+	err = tx.QueryRow(ctx, `SELECT s.activity_version, s.views FROM hex_views_state s WHERE s.sets_res = $1
+			AND s.activity_version = coalesce((SELECT version FROM data_versions WHERE layer = 'activity'), 0)`,
+		int16(ViewSetsRes)).Scan(&version, &key)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	views, err := parseViewsKey(key)
+	if err != nil {
+		return 0, err
+	}
+	keys := make([]string, 1+len(views)) // "" = the whole week
+	for i, hs := range views {
+		keys[1+i] = activity.FormatHours(hs)
+	}
+	sets := make([]map[int64]*roaring.Bitmap, len(keys))
+	for i := range sets {
+		sets[i] = map[int64]*roaring.Bitmap{}
+	}
+	rows, err := tx.Query(ctx, `SELECT cell, week_set, rider_sets FROM hex_views WHERE res = $1 AND week_set IS NOT NULL`,
+		int16(ViewSetsRes))
+	if err != nil {
+		return 0, err
+	}
+	var (
+		cell int64
+		week []byte
+		per  [][]byte
+	)
+	_, err = pgx.ForEachRow(rows, []any{&cell, &week, &per}, func() error {
+		if len(per) != len(views) {
+			return fmt.Errorf("hex_views cell %x: %d rider sets, want %d", cell, len(per), len(views))
+		}
+		for i, b := range append([][]byte{week}, per...) {
+			bm := roaring.New()
+			if _, err := bm.FromBuffer(slices.Clone(b)); err != nil {
+				return fmt.Errorf("hex_views cell %x: %w", cell, err)
+			}
+			if !bm.IsEmpty() {
+				sets[i][cell] = bm
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	c := &s.rollups
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.version != version {
+		c.version, c.sets = version, map[string]map[int64]*roaring.Bitmap{}
+	}
+	for i, k := range keys {
+		c.sets[k] = sets[i]
+	}
+	return len(keys), nil
+}
+
 // distinctFromSets is DistinctRiders from the rollups' rider sets.
 func distinctFromSets(sets map[int64]*roaring.Bitmap, cells []int64, groups []int32) map[int32]int64 {
 	by := map[int32][]*roaring.Bitmap{}

@@ -41,6 +41,15 @@ func TestHexViews(t *testing.T) {
 	if again, err := st.RefreshHexViews(ctx, views); err != nil || !again.Skipped {
 		t.Fatalf("second refresh of the same version: %+v, %v; want skipped", again, err)
 	}
+	// WarmViewSets keeps every set (the whole week's and each view's) in
+	// one pass: the distinct riders below come from what it kept, since
+	// the stored sets are wiped right after it.
+	if n, err := st.WarmViewSets(ctx); err != nil || n != 1+len(views) {
+		t.Fatalf("WarmViewSets = %d, %v; want %d sets", n, err, 1+len(views))
+	}
+	if _, err := st.Pool.Exec(ctx, `UPDATE hex_views SET week_set = NULL, rider_sets = NULL`); err != nil {
+		t.Fatal(err)
+	}
 	for _, res := range []int{7, 8, 9, 10} {
 		hv, ver, err := st.LoadHexViews(ctx, res)
 		if err != nil || ver != info.ActivityVersion || len(hv.Views) != len(views) || len(hv.Cells) == 0 {

@@ -82,6 +82,11 @@ type Options struct {
 	// WarmViews are the hour sets whose released index Warm builds ahead
 	// (the release's views; internal/release.Lattice).
 	WarmViews [][]int16
+	// WarmAlso, if set, is work of other services that Warm does too for
+	// each data version, after its own (the summaries' rider sets:
+	// store.WarmViewSets). Like the gap analyses it is an optimisation: an
+	// error is the caller's to meet again when a request needs the data.
+	WarmAlso func(ctx context.Context) error
 	// Datum is the external basemap's datum (HEXCOVER_BASEMAP_DATUM):
 	// under GCJ-02 every layer but the basemap is drawn shifted into it
 	// (datum.go). Empty or WGS-84: drawn as stored.

@@ -24,7 +24,7 @@ var displayRes = []int{7, 8, 9, 10}
 // admin's gap analyses of the whole week and every view in o.WarmViews,
 // with a release source the published release's index of every view (and
 // the whole week) at the resolutions it is drawn at, and last each display
-// resolution's hour rows (hoursums.go). It returns how many
+// resolution's hour rows (hoursums.go) and o.WarmAlso. It returns how many
 // it built or found built. An error stops it; what was built stays.
 func (s *Service) Warm(ctx context.Context) (int, error) {
 	ver, err := s.data.version(ctx, LayerActivity)
@@ -103,6 +103,16 @@ func (s *Service) Warm(ctx context.Context) (int, error) {
 	last := len(displayRes) - 1
 	g.Go(load(displayRes[last]))
 	g.Go(load(displayRes[:last]...))
+	if s.o.WarmAlso != nil {
+		g.Go(func() error {
+			if err := s.o.WarmAlso(ctx); err == nil {
+				kept.Add(1)
+			} else if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return nil
+		})
+	}
 	err = g.Wait()
 	return n + int(kept.Load()), err
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -109,17 +110,19 @@ func TestKeepWarm(t *testing.T) {
 }
 
 // With a gap source, warming computes the admin's gap analysis of the whole
-// week and of every view's hours (shared with /api/gaps and the summaries).
+// week and of every view's hours (shared with /api/gaps and the summaries),
+// and it runs WarmAlso once.
 func TestWarmAsksGaps(t *testing.T) {
 	src := &gapSource{}
 	views := [][]int16{{11, 12, 13}, {17, 18}}
-	e := newEnv(t, Options{Gaps: src, WarmViews: views})
+	var also atomic.Int32
+	e := newEnv(t, Options{Gaps: src, WarmViews: views, WarmAlso: func(context.Context) error { also.Add(1); return nil }})
 	n, err := e.svc.Warm(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"[]|rider_hours|true", "[11 12 13]|rider_hours|true", "[17 18]|rider_hours|true"}
-	if n != 2*len(displayRes)+len(want) || !slices.Equal(src.asked, want) {
-		t.Errorf("warmed %d, gaps asked %q; want %d and %q", n, src.asked, 2*len(displayRes)+len(want), want)
+	if n != 2*len(displayRes)+len(want)+1 || !slices.Equal(src.asked, want) || also.Load() != 1 {
+		t.Errorf("warmed %d, gaps asked %q, WarmAlso ran %d times; want %d, %q and once", n, src.asked, also.Load(), 2*len(displayRes)+len(want)+1, want)
 	}
 }
