@@ -45,7 +45,10 @@ type Settings struct {
 	// DefaultRadiusM is the radius of a site whose kind has none configured
 	// (candidate sites, cell-centre candidates): the rest-station radius.
 	DefaultRadiusM float64
-	// CacheEntries bounds the in-memory cache of analyses (16).
+	// CacheEntries bounds the in-memory cache of analyses (64). The tiles
+	// warm 18 of them per data version (the admin's whole week and the
+	// release's 17 views: tiles.Service.Warm), and the roles' and users'
+	// own come on top: a smaller cache dropped the warmed whole week.
 	CacheEntries int
 	// Network turns on coverage by riding distance (network.go).
 	Network NetworkSettings
@@ -56,7 +59,7 @@ const (
 	DefaultDemandRes        = 9
 	DefaultGapMinRiderHours = 2.0
 	DefaultGapMinRiders     = 5.0
-	DefaultCacheEntries     = 16
+	DefaultCacheEntries     = 64
 )
 
 // DefaultSettings derives the settings from the configuration.
