@@ -160,7 +160,7 @@ tl=$(fetch_tiles "?hours=lunch" "$token"); stop; serve "$(now)"
 tll=$(fetch_tiles "?hours=lunch" "$ltoken")
 stop; serve "$(now)"
 # An hour list that is none of the rolled-up sets (weekdays 11–12): the
-# admin's arbitrary filter, which still merges hour rows in the database.
+# admin's arbitrary filter, summed from the tiles' hour rows in memory.
 ta=$(fetch_tiles "?hours=$arbitrary" "$token")
 stop; serve "$(now)"
 ta1=$(fetch_tiles "?hours=$arbitrary" "$token" 1)
