@@ -425,19 +425,6 @@ func (a *actSource) Values() ([]any, error) {
 }
 func (a *actSource) Err() error { return nil }
 
-// writeCells adds the geometry of cells not yet in hex_cells.
-func writeCells(ctx context.Context, tx pgx.Tx, keys []activity.Key) error {
-	seen := make(map[int64]bool, len(keys)/8)
-	var cells []int64
-	for _, k := range keys {
-		if !seen[k.Cell] {
-			seen[k.Cell] = true
-			cells = append(cells, k.Cell)
-		}
-	}
-	return writeCellIDs(ctx, tx, cells)
-}
-
 // writeCellIDs adds the geometry of the distinct cells not yet in hex_cells.
 func writeCellIDs(ctx context.Context, tx pgx.Tx, cells []int64) error {
 	rows, err := tx.Query(ctx, `SELECT c FROM unnest($1::bigint[]) AS c WHERE NOT EXISTS (SELECT 1 FROM hex_cells h WHERE h.cell = c)`, cells)
