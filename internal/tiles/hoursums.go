@@ -20,7 +20,7 @@ import (
 
 // DefaultHourBytes is the default of Options.HourBytes, the memory of the
 // hour rows kept over all resolutions: about 2 bytes per rider of each
-// (cell, hour of week) row, 63 MB for the district-day's 30 M, so a week
+// (cell, hour of week) row, 59 MB for the district-day's 30 M, so a week
 // of the district (each weekday its own rows) fits.
 const DefaultHourBytes = 512 << 20
 
@@ -30,7 +30,7 @@ const DefaultHourBytes = 512 << 20
 type hourSums struct {
 	rows  *store.HourRows
 	at    []int32
-	marks sync.Pool // of *riderMarks, sized to rows.Riders
+	marks sync.Pool // of *riderMarks, sized to rows.MaxRiders
 }
 
 // riderMarks counts distinct riders without a set: mark[r] == epoch means
@@ -87,7 +87,7 @@ func (x *hourSums) stat(k int, m *hourMask, rm *riderMarks) (st store.HexStat, o
 	)
 	for r := int(hr.Start[i]); r < int(hr.Start[i+1]); r++ {
 		row := &hr.Rows[r]
-		if !m[row.How] {
+		if !m[row.How] { // 0–167: the schema's check
 			continue
 		}
 		st.Pings += row.Pings
