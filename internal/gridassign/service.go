@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/semaphore"
@@ -42,6 +43,84 @@ type Service struct {
 	st  *store.Store
 	o   ServiceOptions
 	sem *semaphore.Weighted
+	ev  evidenceCache
+}
+
+// evidenceCache keeps the evidence (store.GridEvidence) of the grids asked
+// lately, for one data version of the activity and the grids: a grid's
+// list, its roster and the proposals read the same evidence, which over a
+// month of ranges takes seconds to gather (docs/SCALING.md).
+type evidenceCache struct {
+	mu    sync.Mutex
+	ver   string
+	by    map[string][]store.GridEvidence // by grid code, ordered by rider
+	order []string                        // codes, oldest first
+}
+
+// evidenceGrids bounds the grids whose evidence is kept.
+const evidenceGrids = 64
+
+// evidence returns the evidence of the grids codes, ordered by grid and
+// rider as store.GridEvidence gives it, reading only the grids not kept
+// for the current data.
+func (s *Service) evidence(ctx context.Context, codes []string) ([]store.GridEvidence, error) {
+	vs, err := s.st.DataVersions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ver := fmt.Sprintf("activity:%d,grids:%d", vs["activity"], vs["grids"])
+	codes = slices.Compact(slices.Sorted(slices.Values(codes)))
+	c := &s.ev
+	have := make(map[string][]store.GridEvidence, len(codes))
+	var missing []string
+	c.mu.Lock()
+	if c.ver != ver {
+		c.ver, c.by, c.order = ver, map[string][]store.GridEvidence{}, nil
+	}
+	for _, code := range codes {
+		if ev, ok := c.by[code]; ok {
+			have[code] = ev
+		} else {
+			missing = append(missing, code)
+		}
+	}
+	c.mu.Unlock()
+	if len(missing) > 0 {
+		ev, err := s.st.GridEvidence(ctx, missing, s.o.RangeRes)
+		if err != nil {
+			return nil, err
+		}
+		for _, code := range missing {
+			have[code] = nil // a grid nobody passed through is kept too
+		}
+		for i := 0; i < len(ev); {
+			j := i
+			for j < len(ev) && ev[j].Grid == ev[i].Grid {
+				j++
+			}
+			have[ev[i].Grid] = ev[i:j:j]
+			i = j
+		}
+		c.mu.Lock()
+		if c.ver == ver { // else the data changed meanwhile: keep nothing
+			for _, code := range missing {
+				if _, ok := c.by[code]; !ok {
+					c.order = append(c.order, code)
+				}
+				c.by[code] = have[code]
+			}
+			for len(c.order) > evidenceGrids {
+				delete(c.by, c.order[0])
+				c.order = c.order[1:]
+			}
+		}
+		c.mu.Unlock()
+	}
+	var out []store.GridEvidence
+	for _, code := range codes {
+		out = append(out, have[code]...)
+	}
+	return out, nil
 }
 
 // ServiceOptions configure a [Service]; zero values mean the defaults.
@@ -398,7 +477,7 @@ func (s *Service) Candidates(ctx context.Context, code string, limit int) (*Cand
 		return nil, err
 	}
 	defer release()
-	ev, err := s.st.GridEvidence(ctx, []string{code}, s.o.RangeRes)
+	ev, err := s.evidence(ctx, []string{code})
 	if err != nil {
 		return nil, err
 	}
@@ -584,7 +663,7 @@ func (s *Service) Propose(ctx context.Context, req ProposeRequest, actor string)
 		codes[i] = g.Code
 		selected[g.Code] = true
 	}
-	ev, err := s.st.GridEvidence(ctx, codes, s.o.RangeRes)
+	ev, err := s.evidence(ctx, codes)
 	if err != nil {
 		return nil, err
 	}
