@@ -17,12 +17,14 @@ func TestEvidenceKeptPerDataVersion(t *testing.T) {
 	ctx := context.Background()
 	st, city := demotest.LoadDemo(t, demo.Params{Seed: 5, Riders: 120, Days: 1, CourierShare: 0.5})
 	svc := gridassign.NewService(st, gridassign.ServiceOptions{})
+	days := 0 // the basis of the last list
 	list := func(code string) string {
 		t.Helper()
 		l, err := svc.Candidates(ctx, code, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
+		days = l.Basis.DaysTotal
 		b, _ := json.Marshal(l.Candidates)
 		return string(b)
 	}
@@ -41,8 +43,11 @@ func TestEvidenceKeptPerDataVersion(t *testing.T) {
 		UPDATE rider_ranges SET cell_seconds_kept = cell_seconds, cell_seconds = array_fill(0::float8, ARRAY[cardinality(cells)])`); err != nil {
 		t.Fatal(err)
 	}
-	if again := list(code); again != first {
-		t.Errorf("asked again at the same data version: %s, want the kept %s", again, first)
+	if _, err := st.Pool.Exec(ctx, `INSERT INTO rider_days (rider, day, pings) SELECT rider, day + 1, pings FROM rider_days`); err != nil {
+		t.Fatal(err)
+	}
+	if again := list(code); again != first || days != 1 {
+		t.Errorf("asked again at the same data version: %s over %d days, want the kept %s over 1", again, days, first)
 	}
 	// A new activity version: read anew, nobody has time in any grid now.
 	bump := func(layer string) {
@@ -53,8 +58,11 @@ func TestEvidenceKeptPerDataVersion(t *testing.T) {
 	}
 	bump("activity")
 	none := list(code)
-	if none != "[]" && none != "null" {
-		t.Errorf("after a new activity version: %s, want no candidates (read anew)", none)
+	if (none != "[]" && none != "null") || days != 2 {
+		t.Errorf("after a new activity version: %s over %d days, want no candidates over 2 (read anew)", none, days)
+	}
+	if _, err := st.Pool.Exec(ctx, `DELETE FROM rider_days WHERE day > (SELECT min(day) FROM rider_days)`); err != nil {
+		t.Fatal(err)
 	}
 	// Seconds back behind its back, then a new grids version: read anew.
 	if _, err := st.Pool.Exec(ctx, `UPDATE rider_ranges SET cell_seconds = cell_seconds_kept`); err != nil {

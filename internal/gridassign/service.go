@@ -53,8 +53,54 @@ type Service struct {
 type evidenceCache struct {
 	mu    sync.Mutex
 	ver   string
+	basis *store.EvidenceBasis            // nil until read at ver
 	by    map[string][]store.GridEvidence // by grid code, ordered by rider
 	order []string                        // codes, oldest first
+}
+
+// at makes the cache one of data version ver, forgetting what it kept of
+// another. The caller holds mu.
+func (c *evidenceCache) at(ver string) {
+	if c.ver != ver {
+		c.ver, c.basis, c.by, c.order = ver, nil, map[string][]store.GridEvidence{}, nil
+	}
+}
+
+// dataVersion names the data the evidence is read from.
+func (s *Service) dataVersion(ctx context.Context) (string, error) {
+	vs, err := s.st.DataVersions(ctx)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("activity:%d,grids:%d", vs["activity"], vs["grids"]), nil
+}
+
+// evidenceBasis is store.EvidenceBasis, kept like the evidence (counting
+// the periods scans every range).
+func (s *Service) evidenceBasis(ctx context.Context) (store.EvidenceBasis, error) {
+	ver, err := s.dataVersion(ctx)
+	if err != nil {
+		return store.EvidenceBasis{}, err
+	}
+	c := &s.ev
+	c.mu.Lock()
+	c.at(ver)
+	if c.basis != nil {
+		b := *c.basis
+		c.mu.Unlock()
+		return b, nil
+	}
+	c.mu.Unlock()
+	eb, err := s.st.EvidenceBasis(ctx)
+	if err != nil {
+		return eb, err
+	}
+	c.mu.Lock()
+	if c.ver == ver {
+		c.basis = &eb
+	}
+	c.mu.Unlock()
+	return eb, nil
 }
 
 // evidenceGrids bounds the grids whose evidence is kept.
@@ -64,19 +110,16 @@ const evidenceGrids = 64
 // rider as store.GridEvidence gives it, reading only the grids not kept
 // for the current data.
 func (s *Service) evidence(ctx context.Context, codes []string) ([]store.GridEvidence, error) {
-	vs, err := s.st.DataVersions(ctx)
+	ver, err := s.dataVersion(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ver := fmt.Sprintf("activity:%d,grids:%d", vs["activity"], vs["grids"])
 	codes = slices.Compact(slices.Sorted(slices.Values(codes)))
 	c := &s.ev
 	have := make(map[string][]store.GridEvidence, len(codes))
 	var missing []string
 	c.mu.Lock()
-	if c.ver != ver {
-		c.ver, c.by, c.order = ver, map[string][]store.GridEvidence{}, nil
-	}
+	c.at(ver)
 	for _, code := range codes {
 		if ev, ok := c.by[code]; ok {
 			have[code] = ev
@@ -272,7 +315,7 @@ type CandidateList struct {
 
 // basis reads the data's days and periods and picks the weights.
 func (s *Service) basis(ctx context.Context) (Basis, error) {
-	eb, err := s.st.EvidenceBasis(ctx)
+	eb, err := s.evidenceBasis(ctx)
 	if err != nil {
 		return Basis{}, err
 	}
