@@ -36,16 +36,25 @@ func readAllCSV(t *testing.T, data []byte) []csvEvent {
 			return append(evs, csvEvent{err: "header: " + err.Error()})
 		}
 		if err != nil {
-			var pe *csv.ParseError
-			if !errors.As(err, &pe) {
-				return append(evs, csvEvent{err: err.Error()})
+			ev, more := errEvent(err)
+			if evs = append(evs, ev); !more {
+				return evs
 			}
-			evs = append(evs, csvEvent{err: fmt.Sprintf("%d %d %v", pe.StartLine, pe.Line, pe.Err)})
 			continue
 		}
 		line, _ := r.FieldPos(0)
 		evs = append(evs, csvEvent{rec: slices.Clone(rec), line: line})
 	}
+}
+
+// errEvent is the event of a read error; more is false when reading
+// cannot go on after it (anything but a malformed record).
+func errEvent(err error) (ev csvEvent, more bool) {
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		return csvEvent{err: err.Error()}, false
+	}
+	return csvEvent{err: fmt.Sprintf("%d %d %v", pe.StartLine, pe.Line, pe.Err)}, true
 }
 
 // readAllRows reads data with csvRows (after the first record, read as the
@@ -79,11 +88,10 @@ func readAllRows(t *testing.T, data []byte, size int) []csvEvent {
 			return evs
 		}
 		if err != nil {
-			var pe *csv.ParseError
-			if !errors.As(err, &pe) {
-				return append(evs, csvEvent{err: err.Error()})
+			ev, more := errEvent(err)
+			if evs = append(evs, ev); !more {
+				return evs
 			}
-			evs = append(evs, csvEvent{err: fmt.Sprintf("%d %d %v", pe.StartLine, pe.Line, pe.Err)})
 			continue
 		}
 		cp := make([]string, len(rec)) // the fields view the buffer: copy them
