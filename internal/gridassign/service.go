@@ -75,13 +75,9 @@ func (s *Service) dataVersion(ctx context.Context) (string, error) {
 	return fmt.Sprintf("activity:%d,grids:%d", vs["activity"], vs["grids"]), nil
 }
 
-// evidenceBasis is store.EvidenceBasis, kept like the evidence (counting
-// the periods scans every range).
-func (s *Service) evidenceBasis(ctx context.Context) (store.EvidenceBasis, error) {
-	ver, err := s.dataVersion(ctx)
-	if err != nil {
-		return store.EvidenceBasis{}, err
-	}
+// evidenceBasis is store.EvidenceBasis at data version ver (dataVersion),
+// kept like the evidence (counting the periods scans every range).
+func (s *Service) evidenceBasis(ctx context.Context, ver string) (store.EvidenceBasis, error) {
 	c := &s.ev
 	c.mu.Lock()
 	c.at(ver)
@@ -106,14 +102,10 @@ func (s *Service) evidenceBasis(ctx context.Context) (store.EvidenceBasis, error
 // evidenceGrids bounds the grids whose evidence is kept.
 const evidenceGrids = 64
 
-// evidence returns the evidence of the grids codes, ordered by grid and
-// rider as store.GridEvidence gives it, reading only the grids not kept
-// for the current data.
-func (s *Service) evidence(ctx context.Context, codes []string) ([]store.GridEvidence, error) {
-	ver, err := s.dataVersion(ctx)
-	if err != nil {
-		return nil, err
-	}
+// evidence returns the evidence of the grids codes at data version ver
+// (dataVersion), ordered by grid and rider as store.GridEvidence gives it,
+// reading only the grids not kept for that version.
+func (s *Service) evidence(ctx context.Context, ver string, codes []string) ([]store.GridEvidence, error) {
 	codes = slices.Compact(slices.Sorted(slices.Values(codes)))
 	c := &s.ev
 	have := make(map[string][]store.GridEvidence, len(codes))
@@ -314,8 +306,8 @@ type CandidateList struct {
 }
 
 // basis reads the data's days and periods and picks the weights.
-func (s *Service) basis(ctx context.Context) (Basis, error) {
-	eb, err := s.evidenceBasis(ctx)
+func (s *Service) basis(ctx context.Context, ver string) (Basis, error) {
+	eb, err := s.evidenceBasis(ctx, ver)
 	if err != nil {
 		return Basis{}, err
 	}
@@ -487,19 +479,23 @@ func (s *Service) SearchGridsFor(ctx context.Context, q string, limit int, v mod
 	return gs, err
 }
 
-// prepare takes a slot of the bounded heavy work and reads the basis of the
-// scores. The caller must release the slot. (Every range cell has its
+// prepare takes a slot of the bounded heavy work and reads the data version
+// (one query for the basis and the evidence) and the basis of the scores.
+// The caller must release the slot. (Every range cell has its
 // centre in hex_cells: the import writes both in one transaction.)
-func (s *Service) prepare(ctx context.Context) (release func(), b Basis, err error) {
+func (s *Service) prepare(ctx context.Context) (release func(), b Basis, ver string, err error) {
 	release, err = s.acquire(ctx)
 	if err != nil {
-		return nil, b, err
+		return nil, b, "", err
 	}
-	if b, err = s.basis(ctx); err != nil {
+	if ver, err = s.dataVersion(ctx); err == nil {
+		b, err = s.basis(ctx, ver)
+	}
+	if err != nil {
 		release()
-		return nil, b, err
+		return nil, b, "", err
 	}
-	return release, b, nil
+	return release, b, ver, nil
 }
 
 // Candidates ranks the couriers of one grid (limit 1..MaxLimit; 0 means
@@ -515,12 +511,12 @@ func (s *Service) Candidates(ctx context.Context, code string, limit int) (*Cand
 	if err != nil {
 		return nil, err
 	}
-	release, b, err := s.prepare(ctx)
+	release, b, ver, err := s.prepare(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	ev, err := s.evidence(ctx, []string{code})
+	ev, err := s.evidence(ctx, ver, []string{code})
 	if err != nil {
 		return nil, err
 	}
@@ -695,7 +691,7 @@ func (s *Service) Propose(ctx context.Context, req ProposeRequest, actor string)
 	if err != nil {
 		return nil, err
 	}
-	release, b, err := s.prepare(ctx)
+	release, b, ver, err := s.prepare(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -706,7 +702,7 @@ func (s *Service) Propose(ctx context.Context, req ProposeRequest, actor string)
 		codes[i] = g.Code
 		selected[g.Code] = true
 	}
-	ev, err := s.evidence(ctx, codes)
+	ev, err := s.evidence(ctx, ver, codes)
 	if err != nil {
 		return nil, err
 	}
