@@ -108,7 +108,7 @@ func (s *Store) EnsurePartitions(ctx context.Context, days []time.Time) error {
 				return err
 			}
 			stmts := []string{
-				fmt.Sprintf(`CREATE TABLE %s (LIKE ping_tracks INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`, name),
+				fmt.Sprintf(`CREATE TABLE %s (LIKE ping_tracks INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING COMPRESSION)`, name),
 				fmt.Sprintf(`ALTER TABLE %s ADD CONSTRAINT %s_day CHECK (day >= '%s' AND day < '%s')`, name, name, from, to),
 				fmt.Sprintf(`ALTER TABLE ping_tracks ATTACH PARTITION %s FOR VALUES FROM ('%s') TO ('%s')`, name, from, to),
 			}

@@ -166,3 +166,48 @@ func TestMigrateOutOfOrder(t *testing.T) {
 		t.Errorf("ping_tracks missing after an out-of-order migrate (err %v)", err)
 	}
 }
+
+// writeTrackPings writes n pings of riders 1..riders, a minute apart,
+// through load in batches of 50.
+func writeTrackPings(t *testing.T, load *store.PingLoad, riders, n int) []store.PingRow {
+	t.Helper()
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	var in []store.PingRow
+	for i := range n {
+		tm, lat, lng := store.Quantize(t0.Add(time.Duration(i/riders)*time.Minute), 31.2+float64(i%23)*1e-4, 121.4+float64(i%7)*1e-4)
+		in = append(in, store.PingRow{Rider: int64(1 + i%riders), Time: tm, Lat: lat, Lng: lng, Status: []string{"idle", "delivering"}[i/200%2]})
+	}
+	for i := 0; i < n; i += 50 {
+		if err := load.Write(ctx, in[i:min(i+50, n)]); err != nil {
+			return in[:i]
+		}
+	}
+	return in
+}
+
+// TestTracksCompressedWithLZ4: long tracks are TOASTed with lz4, also in a
+// day partition an import creates.
+func TestTracksCompressedWithLZ4(t *testing.T) {
+	st := dbtest.New(t)
+	ctx := context.Background()
+	var lz4 bool
+	if err := st.Pool.QueryRow(ctx, `SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'`).Scan(&lz4); err != nil || !lz4 {
+		t.Skipf("this PostgreSQL has no lz4 (%v)", err)
+	}
+	load, _, err := st.BeginPings(ctx, "t.csv", "sha-t", "wgs84", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := writeTrackPings(t, load, 1, 1400) // 1,400 pings: ~17 KB of arrays, past the TOAST threshold
+	if err := load.Commit(ctx, store.Derived{Result: &activity.Result{}}, int64(len(in)), 0); err != nil {
+		t.Fatal(err)
+	}
+	var how string
+	if err := st.Pool.QueryRow(ctx, `SELECT pg_column_compression(dlat) || ' ' || pg_column_compression(dt_ms) FROM ping_tracks`).Scan(&how); err != nil {
+		t.Fatal(err)
+	}
+	if how != "lz4 lz4" {
+		t.Errorf("track arrays compressed with %q, want lz4", how)
+	}
+}
