@@ -47,7 +47,9 @@ type PingLoad struct {
 	parts map[int32]bool // day partitions known to exist
 	// the open track segments (tracks.go) and their pings
 	tracks   map[trackKey]*track
+	closed   []segment // full segments, written with the next flush
 	buffered int
+	w        *trackWriter // nil until the first flush
 	// time range of the rows written so far
 	minTS, maxTS time.Time
 	phases       []Phase
@@ -77,7 +79,13 @@ func (s *Store) BeginPings(ctx context.Context, name, sha, crs string, replace b
 func (l *PingLoad) Batch() *Batch { return l.batch }
 
 // Rollback abandons the import.
-func (l *PingLoad) Rollback(ctx context.Context) { _ = l.tx.Rollback(context.WithoutCancel(ctx)) }
+func (l *PingLoad) Rollback(ctx context.Context) {
+	if l.w != nil { // the connection is free once the writer stops
+		_ = l.w.wait()
+		l.w = nil
+	}
+	_ = l.tx.Rollback(context.WithoutCancel(ctx))
+}
 
 // partitionName is the daily partition of ping_tracks holding UTC day d.
 func partitionName(d time.Time) string { return "ping_tracks_" + d.UTC().Format("20060102") }
@@ -147,7 +155,7 @@ func (l *PingLoad) Commit(ctx context.Context, d Derived, rowsOK, rowsRejected i
 		t0 = time.Now()
 	}
 	err := func() error {
-		if err := l.flushTracks(ctx, nil); err != nil {
+		if err := l.waitTracks(ctx); err != nil {
 			return fmt.Errorf("pings: %w", err)
 		}
 		phase("tracks")
@@ -571,7 +579,7 @@ func (r *rangeSource) Err() error { return nil }
 // by rider and time (in the import's transaction); fn must not retain the row.
 // The ingest pipeline uses it when a file's pings were not in time order.
 func (l *PingLoad) ScanPings(ctx context.Context, fn func(*PingRow) error) error {
-	if err := l.flushTracks(ctx, nil); err != nil {
+	if err := l.waitTracks(ctx); err != nil {
 		return err
 	}
 	return scanPings(ctx, l.tx, BatchSpan{ID: l.batch.ID, Min: l.minTS, Max: l.maxTS}, fn)

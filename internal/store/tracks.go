@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -31,12 +32,11 @@ func fromE7(v int64) float64 { return float64(v) / 1e7 }
 
 // trackBudget bounds the pings an import holds before it writes them as
 // segments (about 12 bytes each: ~25 MB, and the open arrays of every
-// rider-day between flushes); trackSegmentMax bounds one
-// segment.
-const (
-	trackBudget     = 2 << 20
-	trackSegmentMax = 8192
-)
+// rider-day between flushes; while one budget's segments are being written,
+// the next fills); trackSegmentMax bounds one segment.
+var trackBudget = 2 << 20 // a variable for the tests
+
+const trackSegmentMax = 8192
 
 type trackKey struct {
 	rider int64
@@ -56,9 +56,20 @@ type track struct {
 	status     []string
 }
 
-// Write adds pings to the import. They are buffered per rider and UTC day
-// and written as track segments (COPY) when the buffer is full and at
-// Commit; their day partitions are created first.
+// segment is a closed segment on its way to COPY; it owns its arrays.
+type segment struct {
+	key              trackKey
+	seq              int32
+	t0, tmin, tmax   int64
+	dt, la, ln, stAt []int32
+	status           []string
+}
+
+// Write adds pings to the import. They are buffered per rider and UTC day;
+// when the buffer is full its segments are handed to the track writer
+// (trackWriter: COPY on the import's connection, in the background) and
+// the buffer fills anew; Commit writes the rest and waits. Their day
+// partitions are created first.
 func (l *PingLoad) Write(ctx context.Context, rows []PingRow) error {
 	for i := range rows {
 		r := &rows[i]
@@ -90,9 +101,8 @@ func (l *PingLoad) Write(ctx context.Context, rows []PingRow) error {
 		tr.prevT, tr.prevLat, tr.prevLng = ms, la, ln
 		l.buffered++
 		if len(tr.dt) >= trackSegmentMax {
-			if err := l.flushTracks(ctx, func(t *track) bool { return t == tr }); err != nil {
-				return err
-			}
+			// Closed now, written with the buffer.
+			l.closed = append(l.closed, tr.close(k))
 		}
 		if t := r.Time; l.minTS.IsZero() || t.Before(l.minTS) {
 			l.minTS = t
@@ -102,29 +112,57 @@ func (l *PingLoad) Write(ctx context.Context, rows []PingRow) error {
 		}
 	}
 	if l.buffered >= trackBudget {
-		return l.flushTracks(ctx, nil)
+		return l.flushTracks(ctx)
 	}
 	return nil
 }
 
-// flushTracks writes the open segments (those pick selects; all if nil).
-func (l *PingLoad) flushTracks(ctx context.Context, pick func(*track) bool) error {
-	var keys []trackKey
+// close closes the open segment of t (rider-day k) and opens the next.
+func (t *track) close(k trackKey) segment {
+	s := segment{key: k, seq: t.seq, t0: t.t0, tmin: t.tmin, tmax: t.tmax, dt: t.dt, la: t.la, ln: t.ln,
+		stAt: t.statusAt, status: t.status}
+	if s.stAt == nil { // an empty array, not NULL
+		s.stAt, s.status = []int32{}, []string{}
+	}
+	t.seq++
+	// The arrays went with the segment; the next segment's start at the
+	// size this one ended with, when it was small (the next is likely
+	// alike).
+	n := len(t.dt)
+	t.dt, t.la, t.ln, t.statusAt, t.status = nil, nil, nil, nil, nil
+	if n <= 1024 {
+		t.dt, t.la, t.ln = make([]int32, 0, n), make([]int32, 0, n), make([]int32, 0, n)
+	}
+	return s
+}
+
+// flushTracks hands every buffered segment to the track writer, after
+// creating the day partitions they need.
+func (l *PingLoad) flushTracks(ctx context.Context) error {
+	segs := l.closed
+	l.closed = nil
 	var days []time.Time
 	seen := map[int32]bool{}
 	for k, t := range l.tracks {
-		if len(t.dt) == 0 || (pick != nil && !pick(t)) {
+		if len(t.dt) == 0 {
+			// A rider-day that had no pings since the last flush (a
+			// rider whose shift ended, an earlier UTC day) lets go of its
+			// arrays: kept, they were most of the buffer's slack.
+			t.dt, t.la, t.ln, t.statusAt, t.status = nil, nil, nil, nil, nil
 			continue
 		}
-		keys = append(keys, k)
-		if !seen[k.day] && !l.parts[k.day] {
-			seen[k.day] = true
-			days = append(days, time.UnixMilli(int64(k.day)*86400000).UTC())
+		segs = append(segs, t.close(k))
+	}
+	for _, s := range segs {
+		if d := s.key.day; !seen[d] && !l.parts[d] {
+			seen[d] = true
+			days = append(days, time.UnixMilli(int64(d)*86400000).UTC())
 		}
 	}
-	if len(keys) == 0 {
+	if len(segs) == 0 {
 		return nil
 	}
+	l.buffered = 0
 	if len(days) > 0 {
 		if err := l.s.EnsurePartitions(ctx, days); err != nil {
 			return err
@@ -133,65 +171,90 @@ func (l *PingLoad) flushTracks(ctx context.Context, pick func(*track) bool) erro
 			l.parts[d] = true
 		}
 	}
-	slices.SortFunc(keys, func(a, b trackKey) int {
-		if a.rider != b.rider {
-			if a.rider < b.rider {
-				return -1
-			}
-			return 1
-		}
-		return int(a.day - b.day)
+	slices.SortFunc(segs, func(a, b segment) int {
+		return cmp.Or(cmp.Compare(a.key.rider, b.key.rider), cmp.Compare(a.key.day, b.key.day), cmp.Compare(a.seq, b.seq))
 	})
-	src := &trackSource{l: l, keys: keys, i: -1}
-	_, err := l.tx.CopyFrom(ctx, pgx.Identifier{"ping_tracks"}, []string{"rider", "day", "batch_id", "seq", "n", "t0",
-		"t_min", "t_max", "dt_ms", "dlat", "dlng", "status_at", "status"}, src)
-	if err != nil {
-		return err
+	if l.w == nil {
+		l.w = startTrackWriter(ctx, l.tx, l.batch.ID)
 	}
-	if pick == nil {
-		// Rider-days that had no pings since the last flush (a rider
-		// whose shift ended, an earlier UTC day) let go of their arrays:
-		// kept, they were most of the buffer's slack.
-		for _, t := range l.tracks {
-			if len(t.dt) == 0 && t.dt != nil {
-				t.dt, t.la, t.ln, t.statusAt, t.status = nil, nil, nil, nil, nil
+	return l.w.send(segs)
+}
+
+// waitTracks writes what is buffered and waits until every segment is
+// written (or the first error).
+func (l *PingLoad) waitTracks(ctx context.Context) error {
+	err := l.flushTracks(ctx)
+	if l.w != nil {
+		if werr := l.w.wait(); err == nil {
+			err = werr
+		}
+		l.w = nil
+	}
+	return err
+}
+
+// trackWriter writes batches of segments with COPY on the import's
+// connection, one after the other, in its own goroutine: the import reads
+// on while PostgreSQL stores the last batch (waiting for it had been a third
+// of the district-day's read, docs/SCALING.md). At most one batch waits
+// while one is written.
+type trackWriter struct {
+	ch   chan []segment
+	done chan struct{}
+	err  error // why it stopped early; read after done is closed
+}
+
+func startTrackWriter(ctx context.Context, tx pgx.Tx, batch int64) *trackWriter {
+	w := &trackWriter{ch: make(chan []segment), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		for segs := range w.ch {
+			if w.err = copyTracks(ctx, tx, batch, segs); w.err != nil {
+				return
 			}
 		}
+	}()
+	return w
+}
+
+// copyTracks COPYs segments of import batch.
+func copyTracks(ctx context.Context, tx pgx.Tx, batch int64, segs []segment) error {
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"ping_tracks"}, []string{"rider", "day", "batch_id", "seq", "n", "t0",
+		"t_min", "t_max", "dt_ms", "dlat", "dlng", "status_at", "status"}, &trackSource{segs: segs, batch: batch, i: -1})
+	return err
+}
+
+// send hands over a batch, waiting while the previous one is written.
+func (w *trackWriter) send(segs []segment) error {
+	select {
+	case w.ch <- segs:
+		return nil
+	case <-w.done:
+		return w.err
 	}
-	for _, k := range keys {
-		t := l.tracks[k]
-		n := len(t.dt)
-		l.buffered -= n
-		t.seq++
-		// Keep the arrays' memory for the next segment only when it was
-		// small and at least half used (the next is likely alike); a
-		// rider's next segment starts afresh.
-		t.dt, t.la, t.ln, t.statusAt, t.status = t.dt[:0], t.la[:0], t.ln[:0], t.statusAt[:0], t.status[:0]
-		if c := cap(t.dt); c > 1024 || c > 2*n+16 {
-			t.dt, t.la, t.ln = nil, nil, nil
-		}
-	}
-	return nil
+}
+
+// wait waits until every batch sent is written.
+func (w *trackWriter) wait() error {
+	close(w.ch)
+	<-w.done
+	return w.err
 }
 
 // trackSource streams segments to COPY.
 type trackSource struct {
-	l    *PingLoad
-	keys []trackKey
-	i    int
-	vals [13]any
+	segs  []segment
+	batch int64
+	i     int
+	vals  [13]any
 }
 
-func (s *trackSource) Next() bool { s.i++; return s.i < len(s.keys) }
+func (s *trackSource) Next() bool { s.i++; return s.i < len(s.segs) }
 func (s *trackSource) Values() ([]any, error) {
-	k := s.keys[s.i]
-	t := s.l.tracks[k]
-	day := time.UnixMilli(int64(k.day) * 86400000).UTC()
-	if t.statusAt == nil { // an empty array, not NULL
-		t.statusAt, t.status = []int32{}, []string{}
-	}
-	s.vals = [13]any{k.rider, day, s.l.batch.ID, t.seq, int32(len(t.dt)), time.UnixMilli(t.t0), time.UnixMilli(t.tmin),
-		time.UnixMilli(t.tmax), t.dt, t.la, t.ln, t.statusAt, t.status}
+	t := &s.segs[s.i]
+	day := time.UnixMilli(int64(t.key.day) * 86400000).UTC()
+	s.vals = [13]any{t.key.rider, day, s.batch, t.seq, int32(len(t.dt)), time.UnixMilli(t.t0), time.UnixMilli(t.tmin),
+		time.UnixMilli(t.tmax), t.dt, t.la, t.ln, t.stAt, t.status}
 	return s.vals[:], nil
 }
 func (s *trackSource) Err() error { return nil }

@@ -2,12 +2,15 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
@@ -184,6 +187,66 @@ func writeTrackPings(t *testing.T, load *store.PingLoad, riders, n int) []store.
 		}
 	}
 	return in
+}
+
+// TestTracksWrittenInBatches: with a small buffer the tracks are written in
+// many batches by the background writer while the import goes on, and read
+// back exactly; a batch PostgreSQL refuses fails the import and leaves no
+// track behind.
+func TestTracksWrittenInBatches(t *testing.T) {
+	defer store.SetTrackBudget(store.SetTrackBudget(100))
+	st := dbtest.New(t)
+	ctx := context.Background()
+	load, _, err := st.BeginPings(ctx, "t.csv", "sha-t", "wgs84", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := writeTrackPings(t, load, 3, 1200)
+	if err := load.Commit(ctx, store.Derived{Result: &activity.Result{}}, int64(len(in)), 0); err != nil {
+		t.Fatal(err)
+	}
+	var n, segs, riderDays int
+	if err := st.Pool.QueryRow(ctx, `SELECT sum(n), count(*), count(DISTINCT (rider, day)) FROM ping_tracks`).Scan(&n, &segs, &riderDays); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(in) || riderDays != 3 || segs < 12 {
+		t.Errorf("%d pings in %d segments of %d rider-days, want %d pings in ≥ 12 segments (one per rider per buffer) of 3", n, segs, riderDays, len(in))
+	}
+	rows, err := st.Pool.Query(ctx, `SELECT rider, ts, lat, lng, status FROM pings ORDER BY ts, rider`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.PingRow, error) {
+		var p store.PingRow
+		err := r.Scan(&p.Rider, &p.Time, &p.Lat, &p.Lng, &p.Status)
+		p.Time = p.Time.UTC()
+		return p, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, in) {
+		t.Errorf("pings read back differ from those written (%d vs %d)", len(got), len(in))
+	}
+
+	// Rider 2's segments break a constraint: the import fails, in a later
+	// Write or at Commit, and Rollback leaves the tracks as they were.
+	if _, err := st.Pool.Exec(ctx, fmt.Sprintf(`ALTER TABLE ping_tracks ADD CONSTRAINT no_rider_2 CHECK (rider <> 2 OR batch_id = %d)`, load.Batch().ID)); err != nil {
+		t.Fatal(err)
+	}
+	load, _, err = st.BeginPings(ctx, "u.csv", "sha-u", "wgs84", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in = writeTrackPings(t, load, 3, 1200)
+	err = load.Commit(ctx, store.Derived{Result: &activity.Result{}}, int64(len(in)), 0)
+	if err == nil || !strings.Contains(err.Error(), "no_rider_2") {
+		t.Fatalf("import whose tracks break a constraint: err %v, want the constraint's violation", err)
+	}
+	load.Rollback(ctx)
+	if err := st.Pool.QueryRow(ctx, `SELECT count(*) FROM ping_tracks WHERE batch_id = $1`, load.Batch().ID).Scan(&n); err != nil || n != 0 {
+		t.Errorf("failed import left %d track segments (err %v)", n, err)
+	}
 }
 
 // TestTracksCompressedWithLZ4: long tracks are TOASTed with lz4, also in a
