@@ -285,9 +285,8 @@ func writeActivity(ctx context.Context, tx pgx.Tx, res *activity.Result, replace
 			}
 		}
 	}
-	cols := []string{"res", "cell", "how", "pings", "rider_seconds", "dwell_seconds", "rider_keys"}
 	if len(fresh) > 0 {
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"hex_activity"}, cols, &actSource{res: res, cells: fresh, i: -1}); err != nil {
+		if err := copyActivity(ctx, tx, "hex_activity", &actSource{res: res, cells: fresh}); err != nil {
 			return err
 		}
 	}
@@ -313,7 +312,6 @@ func mergeActivity(ctx context.Context, tx pgx.Tx, result *activity.Result, rows
 		rider_seconds double precision, dwell_seconds double precision, rider_keys bigint[]) ON COMMIT DROP`); err != nil {
 		return err
 	}
-	cols := []string{"res", "cell", "how", "pings", "rider_seconds", "dwell_seconds", "rider_keys"}
 	var gone []activity.KeyStat // rows that vanished meanwhile: inserted as they are
 	old := make(map[activity.Key][]int64, mergeChunk)
 	for lo := 0; lo < len(rows); lo += mergeChunk {
@@ -353,7 +351,7 @@ func mergeActivity(ctx context.Context, tx pgx.Tx, result *activity.Result, rows
 			united = append(united, c)
 			unitedKeys = append(unitedKeys, unionSorted(prev, result.AppendRiderKeys(nil, &c.Stat)))
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"tmp_act"}, cols, &actSource{res: result, cells: united, keys: unitedKeys, i: -1}); err != nil {
+		if err := copyActivity(ctx, tx, "tmp_act", &actSource{res: result, cells: united, keys: unitedKeys}); err != nil {
 			return err
 		}
 	}
@@ -364,7 +362,7 @@ func mergeActivity(ctx context.Context, tx pgx.Tx, result *activity.Result, rows
 		return err
 	}
 	if len(gone) > 0 {
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"hex_activity"}, cols, &actSource{res: result, cells: gone, i: -1}); err != nil {
+		if err := copyActivity(ctx, tx, "hex_activity", &actSource{res: result, cells: gone}); err != nil {
 			return err
 		}
 	}
@@ -411,27 +409,37 @@ type actSource struct {
 	cells []activity.KeyStat
 	keys  [][]int64
 	i     int
-	vals  [7]any
-	buf   []int64 // the row's rider keys (COPY encodes a row before the next)
+	buf   []int64 // the row's rider keys
 }
 
-func (a *actSource) Next() bool { a.i++; return a.i < len(a.cells) }
-func (a *actSource) Values() ([]any, error) {
-	c := &a.cells[a.i]
-	var set []int64
-	if a.keys != nil {
-		set = a.keys[a.i]
-	} else {
-		a.buf = a.res.AppendRiderKeys(a.buf[:0], &c.Stat)
-		set = a.buf
-	}
-	if set == nil {
-		set = []int64{}
-	}
-	a.vals = [7]any{int16(c.Key.Res), c.Key.Cell, c.Key.How, c.Stat.Pings, c.Stat.RiderSeconds, c.Stat.DwellSeconds, set}
-	return a.vals[:], nil
+// copyActivity COPYs the entries of src into table (hex_activity or a
+// temporary table of its columns).
+func copyActivity(ctx context.Context, tx pgx.Tx, table string, src *actSource) error {
+	_, err := copyBinary(ctx, tx, table, []string{"res", "cell", "how", "pings", "rider_seconds", "dwell_seconds", "rider_keys"},
+		func(r *copyRow) bool {
+			if src.i >= len(src.cells) {
+				return false
+			}
+			c := &src.cells[src.i]
+			var set []int64
+			if src.keys != nil {
+				set = src.keys[src.i]
+			} else {
+				src.buf = src.res.AppendRiderKeys(src.buf[:0], &c.Stat)
+				set = src.buf
+			}
+			src.i++
+			r.Int2(int16(c.Key.Res))
+			r.Int8(c.Key.Cell)
+			r.Int2(c.Key.How)
+			r.Int8(c.Stat.Pings)
+			r.Float8(c.Stat.RiderSeconds)
+			r.Float8(c.Stat.DwellSeconds)
+			r.Int8Array(set)
+			return true
+		})
+	return err
 }
-func (a *actSource) Err() error { return nil }
 
 // writeCellIDs adds the geometry of the distinct cells not yet in hex_cells.
 func writeCellIDs(ctx context.Context, tx pgx.Tx, cells []int64) error {

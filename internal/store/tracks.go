@@ -121,9 +121,6 @@ func (l *PingLoad) Write(ctx context.Context, rows []PingRow) error {
 func (t *track) close(k trackKey) segment {
 	s := segment{key: k, seq: t.seq, t0: t.t0, tmin: t.tmin, tmax: t.tmax, dt: t.dt, la: t.la, ln: t.ln,
 		stAt: t.statusAt, status: t.status}
-	if s.stAt == nil { // an empty array, not NULL
-		s.stAt, s.status = []int32{}, []string{}
-	}
 	t.seq++
 	// The arrays went with the segment; the next segment's start at the
 	// size this one ended with, when it was small (the next is likely
@@ -219,8 +216,29 @@ func startTrackWriter(ctx context.Context, tx pgx.Tx, batch int64) *trackWriter 
 
 // copyTracks COPYs segments of import batch.
 func copyTracks(ctx context.Context, tx pgx.Tx, batch int64, segs []segment) error {
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"ping_tracks"}, []string{"rider", "day", "batch_id", "seq", "n", "t0",
-		"t_min", "t_max", "dt_ms", "dlat", "dlng", "status_at", "status"}, &trackSource{segs: segs, batch: batch, i: -1})
+	i := 0
+	_, err := copyBinary(ctx, tx, "ping_tracks", []string{"rider", "day", "batch_id", "seq", "n", "t0", "t_min", "t_max",
+		"dt_ms", "dlat", "dlng", "status_at", "status"}, func(r *copyRow) bool {
+		if i >= len(segs) {
+			return false
+		}
+		t := &segs[i]
+		i++
+		r.Int8(t.key.rider)
+		r.Date(t.key.day)
+		r.Int8(batch)
+		r.Int4(t.seq)
+		r.Int4(int32(len(t.dt)))
+		r.TimestampMs(t.t0)
+		r.TimestampMs(t.tmin)
+		r.TimestampMs(t.tmax)
+		r.Int4Array(t.dt)
+		r.Int4Array(t.la)
+		r.Int4Array(t.ln)
+		r.Int4Array(t.stAt)
+		r.TextArray(t.status)
+		return true
+	})
 	return err
 }
 
@@ -240,24 +258,6 @@ func (w *trackWriter) wait() error {
 	<-w.done
 	return w.err
 }
-
-// trackSource streams segments to COPY.
-type trackSource struct {
-	segs  []segment
-	batch int64
-	i     int
-	vals  [13]any
-}
-
-func (s *trackSource) Next() bool { s.i++; return s.i < len(s.segs) }
-func (s *trackSource) Values() ([]any, error) {
-	t := &s.segs[s.i]
-	day := time.UnixMilli(int64(t.key.day) * 86400000).UTC()
-	s.vals = [13]any{t.key.rider, day, s.batch, t.seq, int32(len(t.dt)), time.UnixMilli(t.t0), time.UnixMilli(t.tmin),
-		time.UnixMilli(t.tmax), t.dt, t.la, t.ln, t.stAt, t.status}
-	return s.vals[:], nil
-}
-func (s *trackSource) Err() error { return nil }
 
 func floorDivInt(a, b int64) int64 {
 	q := a / b
