@@ -13,7 +13,7 @@ import (
 )
 
 func runDemo(ctx context.Context, e *env, args []string) error {
-	boundImportMemory()
+	workers := tuneImport()
 	p := demo.DefaultParams()
 	fs := newFlags(e, "demo", "[--seed N] [--riders N] [--days N] [--couriers-share F] [--ping-interval D] [--service-hours H] [--out DIR] [--if-empty]",
 		"generate the synthetic demo city (a Shanghai inner district) and load it, or write its files with --out")
@@ -93,7 +93,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	l := &ingest.Loader{Store: st, Pseudo: pz, Activity: e.activitySettings(), Log: e.log}
+	l := &ingest.Loader{Store: st, Pseudo: pz, Activity: e.activitySettings(), Log: e.log, Workers: workers}
 	steps := []struct{ kind, file string }{
 		{ingest.KindAreas, "areas.geojson"}, {ingest.KindGrids, "grids.geojson"},
 		{ingest.KindSites, "sites.geojson"}, {ingest.KindPings, "pings.csv"},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -28,14 +29,29 @@ import (
 // live, which keeps the district-day import under 1 GB (docs/SCALING.md).
 const importMemoryLimit = 768 << 20
 
-func boundImportMemory() {
+// tuneImport sets the Go runtime up for the commands that import or rebuild
+// pings and returns how many aggregation workers they run (one per core):
+// the heap limit above, and twice as many Ps as cores unless GOMAXPROCS says
+// otherwise. With one P per core, the CPU-bound stages of an import (reading,
+// H3, aggregating) held every P, and the goroutine writing raw tracks to
+// PostgreSQL, parked whenever the socket was full, woke only when the
+// runtime's monitor next polled the network: the tracks' COPYs took 34 s of
+// a 36 s read of the district-day, PostgreSQL idle most of it. With spare Ps
+// an idle one polls at once and the operating system shares the cores
+// (COPYs 10-11 s, docs/SCALING.md).
+func tuneImport() (workers int) {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(importMemoryLimit)
 	}
+	workers = runtime.GOMAXPROCS(0)
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(2 * workers)
+	}
+	return workers
 }
 
 func runIngest(ctx context.Context, e *env, args []string) error {
-	boundImportMemory()
+	workers := tuneImport()
 	if len(args) > 0 && args[0] == "osm" {
 		return runIngestOSM(ctx, e, args[1:])
 	}
@@ -101,7 +117,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	if err := requireSchema(ctx, st); err != nil {
 		return err
 	}
-	l := &ingest.Loader{Store: st, Pseudo: pz, Activity: e.activitySettings(), Log: e.log, Limits: e.cfg.Ingest}
+	l := &ingest.Loader{Store: st, Pseudo: pz, Activity: e.activitySettings(), Log: e.log, Limits: e.cfg.Ingest, Workers: workers}
 	var sums []ingest.Summary
 	for _, f := range pos[1:] {
 		o := ingest.Options{Kind: kind, Format: *format, CRS: c, Replace: *replace, Bounds: b, Platform: *platform,
@@ -268,7 +284,7 @@ func (p *progress) Done() {
 }
 
 func runRebuild(ctx context.Context, e *env, args []string) error {
-	boundImportMemory()
+	workers := tuneImport()
 	fs := newFlags(e, "rebuild", "", "recompute every activity aggregate and rider range from the stored pings")
 	e.cfg.BindFlags(fs)
 	if pos, err := parse(fs, args); err != nil {
@@ -282,7 +298,7 @@ func runRebuild(ctx context.Context, e *env, args []string) error {
 	}
 	defer st.Close()
 	start := time.Now()
-	l := &ingest.Loader{Store: st, Activity: e.activitySettings(), Log: e.log}
+	l := &ingest.Loader{Store: st, Activity: e.activitySettings(), Log: e.log, Workers: workers}
 	n, err := l.Rebuild(ctx)
 	if err != nil {
 		return err
