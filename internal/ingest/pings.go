@@ -71,6 +71,8 @@ type pingCheck struct {
 	min, max time.Time
 	window   string // for messages
 	strs     map[string]string
+	recent   [4]string // the last strings interned, looked at before strs
+	next     int
 	lim      Limits
 }
 
@@ -103,13 +105,20 @@ func (c *pingCheck) intern(s string) string {
 	if s == "" {
 		return ""
 	}
-	if v, ok := c.strs[s]; ok {
-		return v
+	for _, v := range c.recent {
+		if v == s {
+			return v
+		}
 	}
-	v := strings.Clone(s)
-	if len(c.strs) < 1024 {
-		c.strs[v] = v
+	v, ok := c.strs[s]
+	if !ok {
+		v = strings.Clone(s)
+		if len(c.strs) < 1024 {
+			c.strs[v] = v
+		}
 	}
+	c.recent[c.next] = v
+	c.next = (c.next + 1) % len(c.recent)
 	return v
 }
 

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -57,6 +58,10 @@ type riderCache struct {
 	pz  *Pseudonymizer
 	m   map[string]model.RiderID
 	key []byte
+	// the last rider looked up: files often hold a rider's pings in a run
+	// (platform exports by rider), which then cost a comparison
+	last      []byte
+	lastRider model.RiderID
 }
 
 const maxCachedRiders = 1_000_000
@@ -67,13 +72,17 @@ func newRiderCache(pz *Pseudonymizer) *riderCache {
 
 func (c *riderCache) rider(platform, id string) model.RiderID {
 	c.key = append(append(append(c.key[:0], platform...), 0), id...)
-	if r, ok := c.m[string(c.key)]; ok {
-		return r
+	if c.lastRider != "" && bytes.Equal(c.key, c.last) {
+		return c.lastRider
 	}
-	r := c.pz.Rider(platform, id)
-	if len(c.m) >= maxCachedRiders {
-		clear(c.m)
+	r, ok := c.m[string(c.key)]
+	if !ok {
+		r = c.pz.Rider(platform, id)
+		if len(c.m) >= maxCachedRiders {
+			clear(c.m)
+		}
+		c.m[string(c.key)] = r
 	}
-	c.m[string(c.key)] = r
+	c.last, c.lastRider = append(c.last[:0], c.key...), r
 	return r
 }
