@@ -9,14 +9,17 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
 )
 
-// The imports' largest COPYs (raw tracks, aggregate rider keys) are encoded
-// here in PostgreSQL's binary COPY format, not by pgx: pgx encodes arrays
-// element by element through its type map, which cost 6.3 s of the
+// The imports' COPYs (raw tracks, aggregate rider keys, rider ranges) are
+// encoded here in PostgreSQL's binary COPY format, not by pgx: pgx encodes
+// arrays element by element through its type map, which cost 6.3 s of the
 // district-day import's CPU (3.3 s for the tracks' int4 arrays, 2.2 s for
 // int8 arrays); a loop over a typed slice costs a sixteenth of that
-// (BenchmarkCopyRowArrays: 16-18x faster). Only the few types those tables hold are here.
+// (BenchmarkCopyRowArrays: 16-18x faster). Only the few types those tables
+// hold are here.
 
 // Binary COPY framing and the element types of the arrays.
 const (
@@ -48,8 +51,17 @@ func (r *copyRow) Float8(v float64) { r.u32(8); r.u64(math.Float64bits(v)) }
 // Date appends a date given in days since 1970-01-01.
 func (r *copyRow) Date(unixDays int32) { r.Int4(unixDays - pgEpochDays) }
 
-// TimestampMs appends a timestamptz given in Unix milliseconds.
+// TimestampMs and TimestampUs append a timestamptz given in Unix
+// milliseconds or microseconds.
 func (r *copyRow) TimestampMs(ms int64) { r.Int8((ms - pgEpochMs) * 1000) }
+func (r *copyRow) TimestampUs(us int64) { r.Int8(us - pgEpochMs*1000) }
+
+// Null appends a NULL.
+func (r *copyRow) Null() { r.u32(0xffffffff) }
+
+// Bytes appends a field given in its binary form (bytea; a geometry as
+// EWKB, see appendEWKB).
+func (r *copyRow) Bytes(b []byte) { r.u32(uint32(len(b))); r.b = append(r.b, b...) }
 
 // Text appends a text field; s must be valid UTF-8 without NUL.
 func (r *copyRow) Text(s string) { r.u32(uint32(len(s))); r.b = append(r.b, s...) }
@@ -117,6 +129,20 @@ func growBytes(b []byte, n int) []byte {
 		b = append(b[:cap(b)], make([]byte, n+len(b)-cap(b))...)[:len(b)]
 	}
 	return b
+}
+
+// appendEWKB appends g as EWKB with the given SRID, the binary form of a
+// PostGIS geometry: WKB whose type carries the SRID flag, followed by the
+// SRID.
+func appendEWKB(b []byte, g orb.Geometry, srid uint32) ([]byte, error) {
+	w, err := wkb.Marshal(g, binary.LittleEndian)
+	if err != nil {
+		return b, err
+	}
+	b = append(b, w[0])
+	b = binary.LittleEndian.AppendUint32(b, binary.LittleEndian.Uint32(w[1:5])|0x20000000)
+	b = binary.LittleEndian.AppendUint32(b, srid)
+	return append(b, w[5:]...), nil
 }
 
 // copyChunk is how many bytes are encoded before they are sent.

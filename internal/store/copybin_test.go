@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/paulmach/orb"
 
 	"github.com/hexcover/hexcover/internal/dbtest"
 	"github.com/hexcover/hexcover/internal/store"
@@ -108,6 +109,53 @@ func TestCopyBinary(t *testing.T) {
 	})
 	if err == nil || !strings.Contains(err.Error(), "cb_i4_check") {
 		t.Errorf("copy of a refused row: err %v, want the check's violation", err)
+	}
+}
+
+// TestCopyBinaryGeometry: points and polygons COPYed as EWKB land as the
+// geometries they are, with their SRID, in typed columns; NULL is NULL.
+func TestCopyBinaryGeometry(t *testing.T) {
+	st := dbtest.New(t)
+	ctx := context.Background()
+	tx, err := st.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE g (i int, p geometry(Point, 4326), h geometry(Geometry, 4326))`); err != nil {
+		t.Fatal(err)
+	}
+	geoms := []orb.Geometry{orb.Point{121.4, 31.25}, orb.Polygon{{{121.4, 31.2}, {121.5, 31.2}, {121.5, 31.3}, {121.4, 31.2}}}, nil}
+	i := 0
+	if _, err := store.CopyBinary(ctx, tx, "g", []string{"i", "p", "h"}, func(r *store.CopyRow) bool {
+		if i == len(geoms) {
+			return false
+		}
+		r.Int4(int32(i))
+		b, err := store.AppendEWKB(nil, orb.Point{121 + float64(i), 31.25}, 4326)
+		if err != nil {
+			t.Error(err)
+		}
+		r.Bytes(b)
+		if geoms[i] == nil {
+			r.Null()
+		} else if b, err = store.AppendEWKB(nil, geoms[i], 4326); err == nil {
+			r.Bytes(b)
+		} else {
+			t.Error(err)
+		}
+		i++
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := tx.QueryRow(ctx, `SELECT string_agg(ST_AsText(p) || ' ' || ST_SRID(p) || ' ' || coalesce(ST_AsText(h) || ' ' || ST_SRID(h), 'null'), '; ' ORDER BY i) FROM g`).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	want := "POINT(121 31.25) 4326 POINT(121.4 31.25) 4326; POINT(122 31.25) 4326 POLYGON((121.4 31.2,121.5 31.2,121.5 31.3,121.4 31.2)) 4326; POINT(123 31.25) 4326 null"
+	if got != want {
+		t.Errorf("geometries read back:\n%s\nwant\n%s", got, want)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
 )
 
 // SetTrackBudget sets how many pings an import buffers before it writes
@@ -24,3 +25,6 @@ func CopyBinary(ctx context.Context, tx pgx.Tx, table string, cols []string, row
 
 // Reset empties the row for reuse.
 func (r *copyRow) Reset() { r.b = r.b[:0] }
+
+// AppendEWKB exposes appendEWKB to the tests.
+func AppendEWKB(b []byte, g orb.Geometry, srid uint32) ([]byte, error) { return appendEWKB(b, g, srid) }

@@ -482,106 +482,105 @@ func writeCellIDs(ctx context.Context, tx pgx.Tx, cells []int64) error {
 	return err
 }
 
-// writeRanges replaces the ranges of the same riders and periods with
-// ranges. A range's cells travel in its row as parallel arrays sorted by cell
-// (migrations/00009_range_cells.sql).
+// writeRanges replaces the ranges of the same riders and periods from
+// earlier imports (ranges are per import period, docs/ARCHITECTURE.md) and
+// COPYs the new ones straight into rider_ranges, each with its cells as
+// arrays sorted by cell and its geometries as EWKB (a temporary table and an
+// INSERT … SELECT that built the geometries cost twice the COPY).
 func writeRanges(ctx context.Context, tx pgx.Tx, ranges []activity.Range, offset time.Duration) error {
 	if len(ranges) == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE tmp_ranges (rider bigint, period text, from_ts timestamptz, to_ts timestamptz,
-		days int, pings bigint, active_seconds double precision, dwell_seconds double precision, cx double precision,
-		cy double precision, gyration_m double precision, p90_m double precision, hull bytea, cells bigint[],
-		cell_share double precision[], cell_seconds double precision[], cell_dwell_seconds double precision[],
-		cell_days int[]) ON COMMIT DROP`); err != nil {
+	riders, periods := make([]int64, len(ranges)), make([]string, len(ranges))
+	for i := range ranges {
+		riders[i], periods[i] = ranges[i].RiderKey, ranges[i].Period(offset)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM rider_ranges r USING unnest($1::bigint[], $2::text[]) AS k(rider, period)
+		WHERE r.rider = k.rider AND r.period = k.period`, riders, periods); err != nil {
 		return err
 	}
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"tmp_ranges"}, []string{"rider", "period", "from_ts", "to_ts", "days", "pings",
-		"active_seconds", "dwell_seconds", "cx", "cy", "gyration_m", "p90_m", "hull", "cells", "cell_share", "cell_seconds",
-		"cell_dwell_seconds", "cell_days"}, &rangeSource{ranges: ranges, offset: offset, i: -1})
+	var (
+		order              []int32
+		cells              []int64
+		share, secs, dwell []float64
+		days               []int32
+		ewkb               []byte
+		i                  int
+		werr               error
+	)
+	_, err := copyBinary(ctx, tx, "rider_ranges", []string{"rider", "period", "from_ts", "to_ts", "days", "pings",
+		"active_seconds", "dwell_seconds", "centroid", "gyration_m", "p90_m", "hull", "cells", "cell_share", "cell_seconds",
+		"cell_dwell_seconds", "cell_days"}, func(r *copyRow) bool {
+		if i >= len(ranges) || werr != nil {
+			return false
+		}
+		rg := &ranges[i]
+		cs := rg.Cells
+		order = order[:0]
+		for j := range cs {
+			order = append(order, int32(j))
+		}
+		slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(cs[a].Cell, cs[b].Cell) })
+		cells, share, secs, dwell, days = cells[:0], share[:0], secs[:0], dwell[:0], days[:0]
+		for _, j := range order {
+			c := &cs[j]
+			cells = append(cells, c.Cell)
+			share = append(share, c.Share)
+			secs = append(secs, c.Seconds)
+			dwell = append(dwell, c.DwellSeconds)
+			days = append(days, int32(c.Days))
+		}
+		r.Int8(rg.RiderKey)
+		r.Text(periods[i])
+		r.TimestampUs(rg.From.UnixMicro())
+		r.TimestampUs(rg.To.UnixMicro())
+		r.Int4(int32(rg.Days))
+		r.Int8(rg.Pings)
+		r.Float8(rg.ActiveSeconds)
+		r.Float8(rg.DwellSeconds)
+		if ewkb, werr = appendEWKB(ewkb[:0], rg.Centroid, 4326); werr != nil {
+			return false
+		}
+		r.Bytes(ewkb)
+		r.Float8(rg.GyrationM)
+		r.Float8(rg.P90M)
+		if len(rg.Hull) == 0 {
+			r.Null()
+		} else {
+			if ewkb, werr = appendEWKB(ewkb[:0], rg.Hull, 4326); werr != nil {
+				return false
+			}
+			r.Bytes(ewkb)
+		}
+		r.Int8Array(cells)
+		r.Float8Array(share)
+		r.Float8Array(secs)
+		r.Float8Array(dwell)
+		r.Int4Array(days)
+		i++
+		return true
+	})
+	if werr != nil {
+		return fmt.Errorf("range of rider %d: %w", ranges[i].RiderKey, werr)
+	}
 	if err != nil {
 		return err
-	}
-	// A range for the same rider and period from an earlier import is
-	// replaced; ranges are per import period (see docs/ARCHITECTURE.md).
-	stmts := []string{
-		`DELETE FROM rider_ranges r USING tmp_ranges t WHERE r.rider = t.rider AND r.period = t.period`,
-		`INSERT INTO rider_ranges (rider, period, from_ts, to_ts, days, pings, active_seconds, dwell_seconds, centroid, gyration_m, p90_m, hull,
-				cells, cell_share, cell_seconds, cell_dwell_seconds, cell_days)
-			SELECT rider, period, from_ts, to_ts, days, pings, active_seconds, dwell_seconds, ST_SetSRID(ST_MakePoint(cx, cy), 4326),
-				gyration_m, p90_m, CASE WHEN hull IS NULL THEN NULL ELSE ST_SetSRID(ST_GeomFromWKB(hull), 4326) END,
-				cells, cell_share, cell_seconds, cell_dwell_seconds, cell_days FROM tmp_ranges`,
-	}
-	for _, q := range stmts {
-		if _, err := tx.Exec(ctx, q); err != nil {
-			return err
-		}
 	}
 	// Every range cell has its centre in hex_cells (GridEvidence's
 	// cell-in-grid join), whatever the range resolution: written here, in
 	// the same transaction, rather than searched for at request time.
 	seen := map[int64]bool{}
-	var cells []int64
+	var ids []int64
 	for i := range ranges {
 		for _, c := range ranges[i].Cells {
 			if !seen[c.Cell] {
 				seen[c.Cell] = true
-				cells = append(cells, c.Cell)
+				ids = append(ids, c.Cell)
 			}
 		}
 	}
-	return writeCellIDs(ctx, tx, cells)
+	return writeCellIDs(ctx, tx, ids)
 }
-
-// rangeSource streams ranges to COPY, each with its cells as arrays sorted by
-// cell. The arrays are reused from row to row: COPY encodes a row before it
-// asks for the next.
-type rangeSource struct {
-	ranges []activity.Range
-	offset time.Duration
-	i      int
-	order  []int32 // the range's cells by cell
-	cells  []int64
-	share  []float64
-	secs   []float64
-	dwell  []float64
-	days   []int32
-	vals   [18]any
-}
-
-func (r *rangeSource) Next() bool { r.i++; return r.i < len(r.ranges) }
-
-func (r *rangeSource) Values() ([]any, error) {
-	rg := &r.ranges[r.i]
-	var hull []byte
-	if len(rg.Hull) > 0 {
-		b, err := wkb.Marshal(rg.Hull)
-		if err != nil {
-			return nil, err
-		}
-		hull = b
-	}
-	cs := rg.Cells
-	r.order = r.order[:0]
-	for j := range cs {
-		r.order = append(r.order, int32(j))
-	}
-	slices.SortFunc(r.order, func(a, b int32) int { return cmp.Compare(cs[a].Cell, cs[b].Cell) })
-	r.cells, r.share, r.secs, r.dwell, r.days = r.cells[:0], r.share[:0], r.secs[:0], r.dwell[:0], r.days[:0]
-	for _, j := range r.order {
-		c := &cs[j]
-		r.cells = append(r.cells, c.Cell)
-		r.share = append(r.share, c.Share)
-		r.secs = append(r.secs, c.Seconds)
-		r.dwell = append(r.dwell, c.DwellSeconds)
-		r.days = append(r.days, int32(c.Days))
-	}
-	r.vals = [18]any{rg.RiderKey, rg.Period(r.offset), rg.From, rg.To, rg.Days, rg.Pings, rg.ActiveSeconds, rg.DwellSeconds,
-		rg.Centroid.Lon(), rg.Centroid.Lat(), rg.GyrationM, rg.P90M, hull, r.cells, r.share, r.secs, r.dwell, r.days}
-	return r.vals[:], nil
-}
-
-func (r *rangeSource) Err() error { return nil }
 
 // ScanPings calls fn with each ping of this import written so far, ordered
 // by rider and time (in the import's transaction); fn must not retain the row.
@@ -680,7 +679,7 @@ func (r *Rebuild) Write(ctx context.Context, res *activity.Result, days []RiderD
 	if err := writeRanges(ctx, r.tx, res.Ranges, offset); err != nil {
 		return fmt.Errorf("rider ranges: %w", err)
 	}
-	for _, t := range []string{"tmp_act", "tmp_ranges", "tmp_cells", "tmp_rider_days"} {
+	for _, t := range []string{"tmp_act", "tmp_cells", "tmp_rider_days"} {
 		if _, err := r.tx.Exec(ctx, `DROP TABLE IF EXISTS `+t); err != nil {
 			return err
 		}
