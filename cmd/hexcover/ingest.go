@@ -39,16 +39,22 @@ const importMemoryLimit = 768 << 20
 // a 36 s read of the district-day, PostgreSQL idle most of it. With spare Ps
 // an idle one polls at once and the operating system shares the cores
 // (COPYs 10-11 s, docs/SCALING.md).
+// Setting it again (commands run in one process, as in the tests) leaves it
+// as the first call did.
 func tuneImport() (workers int) {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(importMemoryLimit)
 	}
-	workers = runtime.GOMAXPROCS(0)
+	workers = startProcs()
 	if os.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(2 * workers)
 	}
 	return workers
 }
+
+// startProcs is GOMAXPROCS as the process started (one per core unless
+// the environment or a CPU quota says otherwise).
+var startProcs = sync.OnceValue(func() int { return runtime.GOMAXPROCS(0) })
 
 func runIngest(ctx context.Context, e *env, args []string) error {
 	workers := tuneImport()
