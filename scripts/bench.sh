@@ -24,6 +24,7 @@ echo "== H3 floor and in-memory aggregation (median of $COUNT)"
 bench ./geo 'BenchmarkLatLngToCellRaw$' "$OUT/h3.txt"
 bench ./internal/activity 'Benchmark(Aggregate|AggregateParallel)$' "$OUT/agg.txt"
 bench ./internal/ingest 'BenchmarkReadPingsCSV$' "$OUT/read.txt"
+bench ./internal/store 'BenchmarkCopyRowArrays' "$OUT/copy.txt"
 h3ns=$(median "$OUT/h3.txt" BenchmarkLatLngToCellRaw ns/op)
 h3rate=$(awk -v ns="$h3ns" 'BEGIN { printf "%.0f", 1e9 / ns }')
 agg1=$(median "$OUT/agg.txt" BenchmarkAggregate pings/s)
@@ -81,6 +82,10 @@ awk -v h="$h3rate" -v a1="$agg1" -v a2="$agg2" -v rd="$readr" -v e="$e2e" -v sr=
 	printf "end-to-end import (file → PostGIS)       %12.0f pings/s   %.2fx h3\n", e, e / h
 	printf "peak memory of the import: %d pings → %.0f MiB, %d pings → %.0f MiB\n", sr, sm / 1024, br, bm / 1024
 }'
+copyb=$(median "$OUT/copy.txt" BenchmarkCopyRowArrays/copyRow MB/s)
+copyp=$(median "$OUT/copy.txt" BenchmarkCopyRowArrays/pgx MB/s)
+printf "COPY array encoding (store.copyBinary)   %12.0f MB/s      %.1fx pgx's encoding of the same arrays (%.0f MB/s)\n" "$copyb" \
+	"$(awk -v a="$copyb" -v b="$copyp" 'BEGIN { print a / b }')" "$copyp"
 printf "end-to-end import in-process (500k)      %12.0f pings/s   %.2fx h3\n" "$(median "$OUT/imp.txt" BenchmarkImportPings pings/s)" \
 	"$(awk -v v="$(median "$OUT/imp.txt" BenchmarkImportPings pings/s)" -v h="$h3rate" 'BEGIN { print v / h }')"
 for n in 'BenchmarkSolveCity/K=10' 'BenchmarkSolveCity/K=50'; do
