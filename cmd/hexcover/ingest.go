@@ -156,7 +156,8 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 			out = e.stderr
 		}
 		if err := publishRelease(ctx, e, st, out); err != nil {
-			return err
+			// The imports are committed; only what follows them failed.
+			return fmt.Errorf("the files were imported, but the steps after the import failed: %w; run the same command again to finish them (the files are not imported twice)", err)
 		}
 	}
 	if *asJSON {
