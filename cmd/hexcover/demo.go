@@ -15,11 +15,19 @@ import (
 func runDemo(ctx context.Context, e *env, args []string) error {
 	workers := tuneImport()
 	p := demo.DefaultParams()
-	fs := newFlags(e, "demo", "[--seed N] [--riders N] [--days N] [--couriers-share F] [--ping-interval D] [--service-hours H] [--out DIR] [--if-empty]",
+	fs := newFlags(e, "demo", "[--seed N] [--riders N] [--days N] [--start DATE] [--couriers-share F] [--ping-interval D] [--service-hours H] [--out DIR] [--if-empty]",
 		"generate the synthetic demo city (a Shanghai inner district) and load it, or write its files with --out")
 	fs.Int64Var(&p.Seed, "seed", p.Seed, "random seed; the same seed gives the same city")
 	fs.IntVar(&p.Riders, "riders", p.Riders, "number of riders")
-	fs.IntVar(&p.Days, "days", p.Days, "number of days of pings (from Monday 2026-11-02)")
+	fs.IntVar(&p.Days, "days", p.Days, "number of days of pings (from --start)")
+	fs.Func("start", "first day, YYYY-MM-DD (default: the Monday whole weeks before this week that the days need, so they end before today)", func(v string) error {
+		d, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			return fmt.Errorf("want a date YYYY-MM-DD, got %q", v)
+		}
+		p.Start = time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, time.UTC) // a time on that date in Asia/Shanghai too
+		return nil
+	})
 	fs.Float64Var(&p.CourierShare, "couriers-share", p.CourierShare, "share of the riders who are express couriers with fixed territories (0 = food-delivery riders only)")
 	fs.DurationVar(&p.PingInterval, "ping-interval", p.PingInterval, "mean time between two pings of a rider")
 	fs.StringVar(&p.ServiceHours, "service-hours", p.ServiceHours, `opening hours of every 党群服务中心, e.g. "09:00-17:00" (default: always open)`)
@@ -33,6 +41,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	if err := p.Validate(); err != nil {
 		return usageError{err.Error()}
+	}
+	if p.Start.IsZero() {
+		p.Start = demo.DefaultStart(time.Now(), p.Days)
 	}
 	start := time.Now()
 	if *out != "" {

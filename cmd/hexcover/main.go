@@ -35,7 +35,7 @@ func commands() []command {
 	return []command{
 		{"serve", "[--addr ADDR]", "run the HTTP server (map, tiles, API)", runServe},
 		{"migrate", "", "apply database migrations (a no-op when up to date)", runMigrate},
-		{"demo", "[--seed N] [--riders N] [--days N] [--couriers-share F] [--ping-interval D] [--out DIR] [--if-empty]", "generate the synthetic demo city and load it (or write its files)", runDemo},
+		{"demo", "[--seed N] [--riders N] [--days N] [--start DATE] [--couriers-share F] [--ping-interval D] [--out DIR] [--if-empty]", "generate the synthetic demo city and load it (or write its files)", runDemo},
 		{"ingest", "pings|grids|sites|areas FILE... [--crs wgs84|gcj02|bd09] [--format csv|ndjson|geojson] [--replace]", "import files", runIngest},
 		{"rebuild", "", "recompute every activity aggregate from the stored pings", runRebuild},
 		{"batches", "[--limit N]", "list imported files", runBatches},

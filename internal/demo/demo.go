@@ -62,14 +62,15 @@ type Params struct {
 	// "09:00-17:00"; "" (the default) leaves every site always open.
 	ServiceHours string
 	// Start is the first day; only its date in Asia/Shanghai counts (the day
-	// runs from 00:00 +08:00). The zero time means the default, 2026-11-02.
+	// runs from 00:00 +08:00). The zero time means the default: a Monday
+	// before today (DefaultStart).
 	Start time.Time
 }
 
 // DefaultParams returns the parameters of `hexcover demo` without flags.
 func DefaultParams() Params {
 	return Params{Seed: 1, Riders: DefaultRiders, Days: DefaultDays, CourierShare: DefaultCourierShare,
-		PingInterval: DefaultPingInterval, Start: defaultStart()}
+		PingInterval: DefaultPingInterval}
 }
 
 // Couriers is how many of Riders are express couriers.
@@ -88,7 +89,19 @@ func (p Params) PingIntervalOrDefault() time.Duration {
 // interval is the mean ping interval in whole seconds.
 func (p Params) interval() int { return int(p.PingIntervalOrDefault() / time.Second) }
 
-func defaultStart() time.Time { return time.Date(2026, 11, 2, 0, 0, 0, 0, cst) }
+// DefaultStart is the first day of a demo of days days generated at now:
+// the Monday (Asia/Shanghai) as many whole weeks before the current week
+// as the days need, so that the last day ends before this week and the
+// weekdays are always the same. A fixed date (it was 2026-11-02) ages: a
+// server's retention (HEXCOVER_RETENTION_DAYS, 30) dropped the riders of a
+// demo loaded a month later on its first start.
+func DefaultStart(now time.Time, days int) time.Time {
+	n := now.In(cst)
+	monday := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, cst)
+	monday = monday.AddDate(0, 0, -((int(monday.Weekday()) + 6) % 7))
+	weeks := max(1, (days+6)/7)
+	return monday.AddDate(0, 0, -7*weeks)
+}
 
 // Validate reports the first parameter out of range.
 func (p Params) Validate() error {
@@ -115,7 +128,7 @@ func (p Params) Validate() error {
 func (p Params) day0() time.Time {
 	s := p.Start
 	if s.IsZero() {
-		return defaultStart()
+		return DefaultStart(time.Now(), p.Days)
 	}
 	s = s.In(cst)
 	return time.Date(s.Year(), s.Month(), s.Day(), 0, 0, 0, 0, cst)
@@ -207,7 +220,7 @@ func Generate(p Params) (*City, error) {
 		return nil, err
 	}
 	if p.Start.IsZero() {
-		p.Start = defaultStart()
+		p.Start = DefaultStart(time.Now(), p.Days)
 	}
 	w, err := buildWorld(p.Seed)
 	if err != nil {

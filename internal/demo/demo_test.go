@@ -562,8 +562,47 @@ func TestZeroStartDefaults(t *testing.T) {
 		}
 		return nil
 	})
-	if y, m, d := first.Date(); y != 2026 || m != 11 || d != 2 {
-		t.Errorf("first ping on %v, want 2026-11-02", first)
+	want := DefaultStart(time.Now(), p.Days)
+	if y, m, d := first.In(cst).Date(); y != want.Year() || m != want.Month() || d != want.Day() {
+		t.Errorf("first ping on %v, want %s (DefaultStart)", first, want.Format(time.DateOnly))
+	}
+}
+
+// TestDefaultStart: the default demo starts on a Monday whole weeks before
+// the current week (Asia/Shanghai), enough weeks for its days to end before
+// it, so it stays within the retention of a fresh server.
+func TestDefaultStart(t *testing.T) {
+	at := func(s string) time.Time {
+		v, err := time.ParseInLocation("2006-01-02 15:04", s, cst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, c := range []struct {
+		now  string
+		days int
+		want string
+	}{
+		{"2026-12-02 10:00", 1, "2026-11-23"}, // a Wednesday: last week's Monday
+		{"2026-12-02 10:00", 7, "2026-11-23"},
+		{"2026-12-02 10:00", 8, "2026-11-16"}, // two weeks back for 8 days
+		{"2026-12-02 10:00", 60, "2026-09-28"},
+		{"2026-11-30 00:30", 7, "2026-11-23"}, // a Monday just after midnight in Shanghai
+		{"2026-11-29 23:59", 7, "2026-11-16"}, // the Sunday before it
+		{"2026-11-29 16:30", 7, "2026-11-23"}, // 00:30 Monday in Shanghai, given in UTC below
+	} {
+		now := at(c.now)
+		if c.now == "2026-11-29 16:30" {
+			now = time.Date(2026, 11, 29, 16, 30, 0, 0, time.UTC)
+		}
+		got := DefaultStart(now, c.days)
+		if got.Format(time.DateOnly) != c.want || got.Weekday() != time.Monday {
+			t.Errorf("DefaultStart(%s, %d) = %s, want Monday %s", now, c.days, got.Format(time.DateOnly), c.want)
+		}
+		if end := got.AddDate(0, 0, c.days); end.After(now) {
+			t.Errorf("DefaultStart(%s, %d): the last day ends %s, after now", now, c.days, end)
+		}
 	}
 }
 
