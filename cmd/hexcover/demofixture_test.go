@@ -25,12 +25,13 @@ type roleFixture struct {
 	env      *env              // the server's dependencies, for in-process commands
 }
 
-// newRoleFixture loads the demo, creates the tokens (names prefixed with
-// prefix) and starts the server.
+// newRoleFixture loads the demo (its day fixed at Monday 2026-11-02, which
+// the tests' own pings join), creates the tokens (names prefixed with
+// prefix) and starts the server (in process: no retention runs).
 func newRoleFixture(t *testing.T, prefix string) *roleFixture {
 	t.Helper()
 	f := &roleFixture{url: dbtest.NewURL(t), tokens: map[string]string{}}
-	if _, stderr, code := hexcover(t, []string{"DATABASE_URL=" + f.url}, "demo", "--riders", "200", "--days", "1"); code != 0 {
+	if _, stderr, code := hexcover(t, []string{"DATABASE_URL=" + f.url}, "demo", "--riders", "200", "--days", "1", "--start", "2026-11-02"); code != 0 {
 		t.Fatalf("demo: %s", stderr)
 	}
 	ctx := context.Background()
