@@ -1,25 +1,17 @@
 package main
 
 import (
-	"context"
 	"path/filepath"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/hexcover/hexcover/internal/dbtest"
 )
 
 func aggregateDigest(t *testing.T, url string) string {
 	t.Helper()
-	ctx := context.Background()
-	c, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
+	ctx, c := pgConnect(t, url)
 	var s string
-	err = c.QueryRow(ctx, `SELECT md5(string_agg(format('%s/%s/%s/%s/%s/%s/%s', res, cell, how, pings, riders,
+	err := c.QueryRow(ctx, `SELECT md5(string_agg(format('%s/%s/%s/%s/%s/%s/%s', res, cell, how, pings, riders,
 			round(rider_seconds::numeric, 6), round(dwell_seconds::numeric, 6)), ',' ORDER BY res, cell, how))
 		|| ':' || (SELECT count(*) FROM rider_ranges) || ':' || (SELECT count(*) FROM grids) || ':' || (SELECT count(*) FROM sites)
 		|| ':' || (SELECT count(*) FROM admin_areas) FROM hex_activity`).Scan(&s)

@@ -93,12 +93,7 @@ func (p *privatePG) restart(t *testing.T) {
 // test go on.
 func waitForImportLock(t *testing.T, url string, max time.Duration) {
 	t.Helper()
-	ctx := context.Background()
-	c, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
+	ctx, c := pgConnect(t, url)
 	for end := time.Now().Add(max); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
 		var held bool
 		if err := c.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted
@@ -112,14 +107,21 @@ func waitForImportLock(t *testing.T, url string, max time.Duration) {
 	t.Logf("the import did not take its lock within %s", max)
 }
 
-func countRows(t *testing.T, url string) (pings, batchesDone int64) {
+// pgConnect opens a connection to url for the rest of the test.
+func pgConnect(t *testing.T, url string) (context.Context, *pgx.Conn) {
 	t.Helper()
 	ctx := context.Background()
 	c, err := pgx.Connect(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close(ctx)
+	t.Cleanup(func() { c.Close(ctx) })
+	return ctx, c
+}
+
+func countRows(t *testing.T, url string) (pings, batchesDone int64) {
+	t.Helper()
+	ctx, c := pgConnect(t, url)
 	if err := c.QueryRow(ctx, `SELECT (SELECT count(*) FROM pings), (SELECT count(*) FROM ingest_batches WHERE kind = 'pings' AND status = 'done')`).Scan(&pings, &batchesDone); err != nil {
 		t.Fatal(err)
 	}
